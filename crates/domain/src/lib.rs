@@ -1,0 +1,18 @@
+//! The maison's rules as pure functions over typed values.
+//!
+//! Nothing here performs I/O, awaits, or knows about SQL or HTTP: every rule of
+//! the "Orders & Payment" page that can be decided from values alone lives here,
+//! so that it can be tested exhaustively.
+
+pub mod address;
+pub mod boutique;
+pub mod card;
+pub mod catalog;
+pub mod money;
+pub mod policy;
+pub mod sku;
+pub mod slug;
+
+pub use money::{Currency, Money};
+pub use sku::Sku;
+pub use slug::Slug;

@@ -1,0 +1,66 @@
+//! The migrations of each backend, embedded in the binary. Both folders hold the
+//! same versions with the same meaning; a test checks the versions match.
+
+use std::borrow::Cow;
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use crate::Backend;
+
+/// (version, description, SQLite, PostgreSQL)
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "catalogue",
+    include_str!("../migrations/sqlite/0001_catalogue.sql"),
+    include_str!("../migrations/postgres/0001_catalogue.sql"),
+)];
+
+pub(crate) fn for_backend(backend: Backend) -> Migrator {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|&(version, description, sqlite, postgres)| {
+            let sql = match backend {
+                Backend::Sqlite => sqlite,
+                Backend::Postgres => postgres,
+            };
+            Migration::new(
+                version,
+                Cow::Borrowed(description),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The files on disk, each folder's versions: they must be listed above and
+    /// be the same for both backends.
+    fn versions_in(folder: &str) -> BTreeSet<i64> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(folder);
+        std::fs::read_dir(&dir)
+            .expect("migrations folder")
+            .map(|entry| {
+                let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+                name.split('_').next().and_then(|v| v.parse().ok()).expect("NNNN_name.sql")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migration_versions_and_all_are_embedded() {
+        let sqlite = versions_in("sqlite");
+        let postgres = versions_in("postgres");
+        assert_eq!(sqlite, postgres);
+        let embedded: BTreeSet<i64> = MIGRATIONS.iter().map(|m| m.0).collect();
+        assert_eq!(embedded, sqlite);
+    }
+}

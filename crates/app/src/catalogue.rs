@@ -144,7 +144,10 @@ impl Catalogue {
     }
 
     /// Creations matching `filter`, in catalogue order.
-    pub fn matching<'a>(&'a self, filter: &'a Filter) -> impl Iterator<Item = (usize, &'a Creation)> {
+    pub fn matching<'s, 'f>(
+        &'s self,
+        filter: &'f Filter,
+    ) -> impl Iterator<Item = (usize, &'s Creation)> + use<'s, 'f> {
         self.creations.iter().enumerate().filter(move |(_, c)| {
             filter.category.as_ref().is_none_or(|s| &c.category == s)
                 && filter.collection.as_ref().is_none_or(|s| c.collection.as_ref() == Some(s))
@@ -152,7 +155,7 @@ impl Catalogue {
     }
 
     /// Up to `limit` creations matching `filter`, after `cursor`.
-    pub fn page(&self, filter: &Filter, cursor: Option<&Cursor>, limit: usize) -> Page<'_> {
+    pub fn page<'a>(&'a self, filter: &Filter, cursor: Option<&Cursor>, limit: usize) -> Page<'a> {
         let start = match cursor {
             None => 0,
             Some(c) => match self.by_sku.get(&c.sku) {
@@ -185,12 +188,17 @@ impl Catalogue {
         self.boutiques.iter().find(|b| b.id == id)
     }
 
-    pub fn search_boutiques(&self, query: &str) -> Vec<&Boutique> {
-        boutique::search(&self.boutiques, query)
-    }
-
-    pub fn boutiques_near(&self, point: Coordinates) -> Vec<(&Boutique, f64)> {
-        boutique::nearest(&self.boutiques, point)
+    /// Boutiques matching `query` (all when empty); nearest first, with their
+    /// distance in kilometres, when `near` is given.
+    pub fn find_boutiques(&self, query: &str, near: Option<Coordinates>) -> Vec<(&Boutique, Option<f64>)> {
+        let matches = boutique::search(&self.boutiques, query);
+        match near {
+            None => matches.into_iter().map(|b| (b, None)).collect(),
+            Some(point) => boutique::nearest(matches, point)
+                .into_iter()
+                .map(|(b, km)| (b, Some(km)))
+                .collect(),
+        }
     }
 }
 

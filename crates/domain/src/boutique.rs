@@ -101,10 +101,13 @@ pub fn search<'a>(boutiques: &'a [Boutique], query: &str) -> Vec<&'a Boutique> {
     scored.into_iter().map(|(_, b)| b).collect()
 }
 
-/// Every boutique with its distance from `point`, nearest first.
-pub fn nearest(boutiques: &[Boutique], point: Coordinates) -> Vec<(&Boutique, f64)> {
+/// The boutiques with their distance from `point`, nearest first.
+pub fn nearest<'a>(
+    boutiques: impl IntoIterator<Item = &'a Boutique>,
+    point: Coordinates,
+) -> Vec<(&'a Boutique, f64)> {
     let mut with_distance: Vec<(&Boutique, f64)> = boutiques
-        .iter()
+        .into_iter()
         .map(|b| (b, point.distance_km(b.location)))
         .collect();
     with_distance.sort_by(|a, b| a.1.total_cmp(&b.1));

@@ -1,0 +1,179 @@
+//! The command line: `serve`, `migrate`, `seed-demo`, and operators' tools that
+//! work on the configured database while the server runs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use maison_domain::Sku;
+
+use crate::config::{self, LogFormat, Settings, Tls};
+use crate::server;
+
+#[derive(Debug, Parser)]
+#[command(name = "maison", version, about = "The maison's order and payment platform")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file (default: ./maison.toml if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://FILE (default sqlite://maison.db) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the boutique (storefront, API, operations endpoints).
+    Serve(ServeArgs),
+    /// Apply the database migrations, then exit.
+    Migrate,
+    /// Seed the demo maison into an empty catalogue, then exit.
+    SeedDemo,
+    /// Stock of a creation or one of its sizes.
+    #[command(subcommand)]
+    Stock(StockCommand),
+    /// A creation's flags.
+    #[command(subcommand)]
+    Product(ProductCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    pub addr: Option<SocketAddr>,
+    /// TLS certificate chain (PEM); with --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM); with --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate generated at start-up (development).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub tls_self_signed: bool,
+    /// Do not seed the demo maison into an empty catalogue.
+    #[arg(long)]
+    pub no_demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StockCommand {
+    /// Set the quantity on hand of a SKU (a size's SKU for sized creations).
+    Set {
+        /// The SKU, such as VAL-LTH-001 or VAL-RNG-002-52.
+        sku: String,
+        /// The quantity on hand.
+        quantity: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProductCommand {
+    /// Show a creation as "temporarily unavailable" whatever its stock (on), or not (off).
+    Unavailable {
+        /// The creation's SKU.
+        sku: String,
+        state: OnOff,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+fn settings(global: &GlobalArgs) -> anyhow::Result<Settings> {
+    let mut settings = config::load(global.config.as_deref())?;
+    if let Some(url) = &global.database_url {
+        maison_store::Backend::from_url(url).map_err(|err| anyhow::anyhow!("--database-url: {err}"))?;
+        settings.database_url = url.clone();
+    }
+    Ok(settings)
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+fn parse_sku(text: &str) -> anyhow::Result<Sku> {
+    Sku::parse(text).map_err(|err| anyhow::anyhow!("{err}"))
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = settings(&cli.global)?;
+    init_logs(settings.log_format);
+    match cli.command {
+        Command::Serve(args) => {
+            if let Some(addr) = args.addr {
+                settings.listen = addr;
+            }
+            if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+                settings.tls = Tls::Files { cert, key };
+            } else if args.tls_self_signed {
+                settings.tls = Tls::SelfSigned;
+            }
+            let running = server::launch(&settings, !args.no_demo).await?;
+            println!(
+                "{} is open at {}/ (API reference at {}/api/docs)",
+                settings.client_relations.maison_name, running.url, running.url
+            );
+            tracing::info!(url = %running.url, database = %maison_store::redact_url(&settings.database_url), "serving");
+            running.wait_for_signal().await
+        }
+        Command::Migrate => {
+            server::open_store(&settings.database_url).await?;
+            println!("migrations applied to {}", maison_store::redact_url(&settings.database_url));
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let store = server::open_store(&settings.database_url).await?;
+            if maison_app::seed_demo(&store).await.context("cannot seed the demo maison")? {
+                println!("the demo maison is seeded");
+            } else {
+                println!("the catalogue already has creations: nothing seeded");
+            }
+            Ok(())
+        }
+        Command::Stock(StockCommand::Set { sku, quantity }) => {
+            let sku = parse_sku(&sku)?;
+            let store = server::open_store(&settings.database_url).await?;
+            store.set_stock(&sku, quantity).await.map_err(|err| anyhow::anyhow!("{err}"))?;
+            println!("{sku}: {quantity} on hand");
+            Ok(())
+        }
+        Command::Product(ProductCommand::Unavailable { sku, state }) => {
+            let sku = parse_sku(&sku)?;
+            let store = server::open_store(&settings.database_url).await?;
+            let flagged = matches!(state, OnOff::On);
+            store
+                .set_flagged_unavailable(&sku, flagged)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            println!(
+                "{sku}: {}",
+                if flagged { "temporarily unavailable" } else { "shown as its stock allows" }
+            );
+            Ok(())
+        }
+    }
+}

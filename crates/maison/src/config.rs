@@ -1,0 +1,376 @@
+//! Configuration: defaults in code equal the seed's policies; `maison.toml`
+//! (every key optional) and `MAISON_*` environment variables override them
+//! (`MAISON_DATABASE_URL`, `MAISON_POLICIES__MAX_ITEMS_PER_ORDER`, ...). The
+//! result is validated once, at start-up: a bad value names its key, the value
+//! and what is allowed.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use maison_domain::card::CardBrand;
+use maison_domain::policy::{AssistedPaymentMethod, ClientRelations, Estimate, Policies};
+use maison_domain::{Currency, Money};
+
+/// The configuration file as written: every key optional.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    /// How often (milliseconds) to look for catalogue changes made elsewhere.
+    pub catalogue_refresh_ms: Option<u64>,
+    #[serde(default)]
+    pub tls: RawTls,
+    #[serde(default)]
+    pub maison: RawMaison,
+    #[serde(default)]
+    pub policies: RawPolicies,
+    #[serde(default)]
+    pub log: RawLog,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    pub self_signed: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMaison {
+    pub name: Option<String>,
+    pub client_relations_phone: Option<String>,
+    pub client_relations_email: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicies {
+    pub max_items_per_order: Option<u32>,
+    pub high_value_threshold: Option<AmountText>,
+    pub accepted_card_brands: Option<Vec<String>>,
+    pub assisted_payment_methods: Option<Vec<String>>,
+    pub return_window_days: Option<u32>,
+    pub out_of_delivery_areas: Option<Vec<String>>,
+    pub standard_estimate: Option<[u8; 2]>,
+    pub extended_estimate: Option<[u8; 2]>,
+    pub standard_carrier: Option<String>,
+    pub high_value_carrier: Option<String>,
+}
+
+/// An amount written as `"30000.00"` or `30000`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum AmountText {
+    Text(String),
+    Whole(u64),
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLog {
+    /// `text` (default) or `json`.
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tls {
+    Off,
+    Files { cert: PathBuf, key: PathBuf },
+    SelfSigned,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The validated configuration the maison runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub tls: Tls,
+    pub catalogue_refresh_ms: u64,
+    pub client_relations: ClientRelations,
+    pub policies: Policies,
+    pub log_format: LogFormat,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://maison.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_CONFIG_FILE: &str = "maison.toml";
+
+/// Reads the configuration: `file` if given (it must exist), otherwise
+/// `maison.toml` in the working directory if there is one; then the
+/// environment.
+pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+    let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+    match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+            figment = figment.merge(Toml::string(&text));
+        }
+        None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+            figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE));
+        }
+        None => {}
+    }
+    let figment = figment.merge(Env::prefixed("MAISON_").split("__"));
+    let raw: RawConfig = figment.extract().map_err(|err| {
+        let source = file.map_or_else(|| DEFAULT_CONFIG_FILE.to_owned(), |p| p.display().to_string());
+        anyhow::anyhow!("invalid configuration ({source} or MAISON_* variables): {err}")
+    })?;
+    resolve(raw)
+}
+
+fn invalid(key: &str, value: impl std::fmt::Display, allowed: &str) -> anyhow::Error {
+    anyhow::anyhow!("invalid configuration: {key} = {value}: {allowed}")
+}
+
+/// Turns what was written into validated settings.
+pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
+    let defaults = Policies::default();
+    let p = raw.policies;
+
+    let listen_text = raw.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    let listen: SocketAddr = listen_text.parse().map_err(|_| {
+        invalid("listen", &listen_text, "an address and port, such as 127.0.0.1:8080 or [::1]:8443")
+    })?;
+
+    let database_url = raw.database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    maison_store::Backend::from_url(&database_url).map_err(|_| {
+        invalid(
+            "database_url",
+            maison_store::redact_url(&database_url),
+            "sqlite://FILE or postgres://USER@HOST/DATABASE",
+        )
+    })?;
+
+    let tls = match (raw.tls.cert, raw.tls.key, raw.tls.self_signed.unwrap_or(false)) {
+        (Some(cert), Some(key), false) => Tls::Files { cert, key },
+        (None, None, true) => Tls::SelfSigned,
+        (None, None, false) => Tls::Off,
+        (Some(_), Some(_), true) => bail!(
+            "invalid configuration: tls.self_signed = true: use either tls.cert and tls.key, or a self-signed certificate, not both"
+        ),
+        _ => bail!("invalid configuration: tls.cert and tls.key go together: give both files, or neither"),
+    };
+
+    let high_value_threshold = match p.high_value_threshold {
+        None => defaults.high_value_threshold,
+        Some(AmountText::Whole(dollars)) => i64::try_from(dollars)
+            .ok()
+            .and_then(|d| d.checked_mul(100))
+            .map(Money::usd_cents)
+            .ok_or_else(|| invalid("policies.high_value_threshold", dollars, "an amount in USD, such as \"30000.00\""))?,
+        Some(AmountText::Text(text)) => Money::parse(&text, Currency::Usd).map_err(|err| {
+            invalid("policies.high_value_threshold", format!("{text:?}"), &err.to_string())
+        })?,
+    };
+
+    let accepted_card_brands = match p.accepted_card_brands {
+        None => defaults.accepted_card_brands.clone(),
+        Some(names) => names
+            .iter()
+            .map(|name| {
+                CardBrand::parse(name).ok_or_else(|| {
+                    invalid(
+                        "policies.accepted_card_brands",
+                        format!("{name:?}"),
+                        "each one of amex, mastercard, visa, discover, diners, jcb",
+                    )
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?,
+    };
+
+    let assisted_payment_methods = match p.assisted_payment_methods {
+        None => defaults.assisted_payment_methods.clone(),
+        Some(names) => names
+            .iter()
+            .map(|name| {
+                AssistedPaymentMethod::parse(name).ok_or_else(|| {
+                    invalid("policies.assisted_payment_methods", format!("{name:?}"), "each one of card, cash, wire")
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?,
+    };
+
+    let estimate = |value: Option<[u8; 2]>, default: Estimate| {
+        value.map_or(default, |[min, max]| Estimate {
+            min_business_days: min,
+            max_business_days: max,
+        })
+    };
+
+    let policies = Policies {
+        max_items_per_order: p.max_items_per_order.unwrap_or(defaults.max_items_per_order),
+        high_value_threshold,
+        accepted_card_brands,
+        assisted_payment_methods,
+        return_window_days: p.return_window_days.unwrap_or(defaults.return_window_days),
+        out_of_delivery_areas: p
+            .out_of_delivery_areas
+            .map(|areas| areas.iter().map(|a| a.trim().to_ascii_uppercase()).collect())
+            .unwrap_or_else(|| defaults.out_of_delivery_areas.clone()),
+        standard_estimate: estimate(p.standard_estimate, defaults.standard_estimate),
+        extended_estimate: estimate(p.extended_estimate, defaults.extended_estimate),
+        standard_carrier: p.standard_carrier.unwrap_or_else(|| defaults.standard_carrier.clone()),
+        high_value_carrier: p.high_value_carrier.unwrap_or_else(|| defaults.high_value_carrier.clone()),
+    };
+    policies
+        .validate()
+        .map_err(|err| invalid(err.key, err.value, err.allowed))?;
+
+    let cr_defaults = ClientRelations::default();
+    let client_relations = ClientRelations {
+        maison_name: non_empty("maison.name", raw.maison.name)?.unwrap_or(cr_defaults.maison_name),
+        phone: non_empty("maison.client_relations_phone", raw.maison.client_relations_phone)?
+            .unwrap_or(cr_defaults.phone),
+        email: non_empty("maison.client_relations_email", raw.maison.client_relations_email)?
+            .unwrap_or(cr_defaults.email),
+    };
+    if !client_relations.email.contains('@') {
+        return Err(invalid(
+            "maison.client_relations_email",
+            &client_relations.email,
+            "an e-mail address",
+        ));
+    }
+    if client_relations.phone.chars().filter(char::is_ascii_digit).count() < 10 {
+        return Err(invalid(
+            "maison.client_relations_phone",
+            &client_relations.phone,
+            "a telephone number with at least 10 digits, such as 1-800-555-0142",
+        ));
+    }
+
+    let log_format = match raw.log.format.as_deref() {
+        None | Some("text") => LogFormat::Text,
+        Some("json") => LogFormat::Json,
+        Some(other) => return Err(invalid("log.format", other, "text or json")),
+    };
+
+    let catalogue_refresh_ms = raw.catalogue_refresh_ms.unwrap_or(500);
+    if !(50..=60_000).contains(&catalogue_refresh_ms) {
+        return Err(invalid(
+            "catalogue_refresh_ms",
+            catalogue_refresh_ms,
+            "milliseconds from 50 to 60000",
+        ));
+    }
+
+    Ok(Settings {
+        database_url,
+        listen,
+        tls,
+        catalogue_refresh_ms,
+        client_relations,
+        policies,
+        log_format,
+    })
+}
+
+fn non_empty(key: &str, value: Option<String>) -> anyhow::Result<Option<String>> {
+    match value.map(|v| v.trim().to_owned()) {
+        Some(v) if v.is_empty() => Err(invalid(key, "\"\"", "a non-empty text")),
+        other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_toml(text: &str) -> anyhow::Result<Settings> {
+        let raw: RawConfig = Figment::from(Serialized::defaults(RawConfig::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        resolve(raw)
+    }
+
+    #[test]
+    fn an_empty_file_runs_the_seeds_policies() {
+        let s = from_toml("").expect("defaults are valid");
+        assert_eq!(s.policies, Policies::default());
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(s.tls, Tls::Off);
+    }
+
+    #[test]
+    fn policies_are_read_from_the_file() {
+        let s = from_toml(
+            r#"
+            [policies]
+            max_items_per_order = 3
+            high_value_threshold = "25000.50"
+            accepted_card_brands = ["visa", "amex"]
+            standard_estimate = [1, 3]
+            [maison]
+            client_relations_phone = "1-800-555-0199"
+            "#,
+        )
+        .expect("valid");
+        assert_eq!(s.policies.max_items_per_order, 3);
+        assert_eq!(s.policies.high_value_threshold, Money::usd_cents(2_500_050));
+        assert_eq!(s.policies.accepted_card_brands, vec![CardBrand::Visa, CardBrand::Amex]);
+        assert_eq!(s.policies.standard_estimate.max_business_days, 3);
+        assert_eq!(s.client_relations.phone, "1-800-555-0199");
+    }
+
+    #[test]
+    fn a_bad_value_names_the_key_the_value_and_what_is_allowed() {
+        let err = from_toml("[policies]\naccepted_card_brands = [\"visa\", \"unionpay\"]")
+            .expect_err("unionpay is not accepted");
+        let message = err.to_string();
+        assert!(message.contains("policies.accepted_card_brands"), "{message}");
+        assert!(message.contains("unionpay"), "{message}");
+        assert!(message.contains("amex, mastercard"), "{message}");
+
+        let message = from_toml("[policies]\nhigh_value_threshold = \"thirty thousand\"")
+            .expect_err("not an amount")
+            .to_string();
+        assert!(message.contains("policies.high_value_threshold"), "{message}");
+
+        let message = from_toml("listen = \"localhost\"").expect_err("no port").to_string();
+        assert!(message.contains("listen") && message.contains("127.0.0.1:8080"), "{message}");
+
+        let message = from_toml("[policies]\nmax_items_per_order = 0").expect_err("zero").to_string();
+        assert!(message.contains("max_items_per_order") && message.contains("1 to 100"), "{message}");
+
+        let message = from_toml("database_url = \"mysql://x\"").expect_err("mysql").to_string();
+        assert!(message.contains("database_url"), "{message}");
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_are_refused() {
+        let message = from_toml("[policies]\nmax_items = 5").expect_err("typo").to_string();
+        assert!(message.contains("max_items"), "{message}");
+        let message = from_toml("[policies]\nmax_items_per_order = \"five\"")
+            .expect_err("not a number")
+            .to_string();
+        assert!(message.contains("max_items_per_order"), "{message}");
+    }
+
+    #[test]
+    fn tls_needs_both_files_or_a_self_signed_certificate() {
+        assert!(from_toml("[tls]\ncert = \"c.pem\"").is_err());
+        assert_eq!(from_toml("[tls]\nself_signed = true").expect("valid").tls, Tls::SelfSigned);
+        assert!(matches!(
+            from_toml("[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"").expect("valid").tls,
+            Tls::Files { .. }
+        ));
+    }
+}

@@ -1,0 +1,191 @@
+//! Wiring: the database, the maison, background tasks and the HTTP(S) listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use maison_app::{Maison, Store};
+
+use crate::config::{Settings, Tls};
+
+/// Opens the database at `url`, applying migrations.
+pub async fn open_store(url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("cannot open the database at {}", maison_store::redact_url(url)))?;
+    store.migrate().await.context("cannot apply the database migrations")?;
+    Ok(store)
+}
+
+/// A running maison: its address, and the means to stop it.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub maison: Arc<Maison>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Server {
+    /// Stops accepting connections, lets requests in flight finish (up to 10 s),
+    /// and stops the background tasks.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        self.task.await.context("the server task failed")??;
+        self.maison.store().close().await;
+        Ok(())
+    }
+
+    /// Waits until the server stops by itself (it does not, unless it fails).
+    pub async fn wait_for_signal(self) -> anyhow::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("stopping: finishing requests in flight");
+        self.shutdown().await
+    }
+}
+
+/// Starts the maison with `settings`; seeds the demo maison into an empty
+/// catalogue when `seed_demo` is set.
+pub async fn launch(settings: &Settings, seed_demo: bool) -> anyhow::Result<Server> {
+    let store = open_store(&settings.database_url).await?;
+    if seed_demo && maison_app::seed_demo(&store).await.context("cannot seed the demo maison")? {
+        tracing::info!("seeded the demo maison into an empty catalogue");
+    }
+    let maison = Arc::new(
+        Maison::open(store, settings.client_relations.clone(), settings.policies.clone())
+            .await
+            .context("cannot load the catalogue")?,
+    );
+    let (stop, stopped) = watch::channel(false);
+
+    tokio::spawn(refresh_catalogue(
+        Arc::clone(&maison),
+        Duration::from_millis(settings.catalogue_refresh_ms),
+        stopped.clone(),
+    ));
+
+    let app = maison_web::router(maison_web::AppState::new(Arc::clone(&maison)));
+    let listener = std::net::TcpListener::bind(settings.listen)
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+
+    let (scheme, task) = match &settings.tls {
+        Tls::Off => {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            let mut stopped = stopped;
+            let task = tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await
+                    .context("the HTTP server failed")
+            });
+            ("http", task)
+        }
+        tls => {
+            let config = tls_config(tls).await?;
+            let handle = axum_server::Handle::<SocketAddr>::new();
+            let server = axum_server::from_tcp_rustls(listener, config)?.handle(handle.clone());
+            let mut stopped = stopped;
+            tokio::spawn(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+                handle.graceful_shutdown(Some(Duration::from_secs(10)));
+            });
+            let task = tokio::spawn(async move {
+                server
+                    .serve(app.into_make_service())
+                    .await
+                    .context("the HTTPS server failed")
+            });
+            ("https", task)
+        }
+    };
+    let host = match addr {
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+        SocketAddr::V4(a) => a.to_string(),
+    };
+    Ok(Server {
+        addr,
+        url: format!("{scheme}://{host}"),
+        maison,
+        stop,
+        task,
+    })
+}
+
+/// Keeps this instance's catalogue snapshot in step with the database.
+async fn refresh_catalogue(maison: Arc<Maison>, every: Duration, mut stopped: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                match maison.refresh_catalogue().await {
+                    Ok(true) => tracing::info!("catalogue reloaded"),
+                    Ok(false) => {}
+                    Err(err) => tracing::warn!(error = %err, "cannot check the catalogue for changes"),
+                }
+            }
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+async fn tls_config(tls: &Tls) -> anyhow::Result<axum_server::tls_rustls::RustlsConfig> {
+    // One crypto provider for the whole process (ring); ignore "already set".
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    match tls {
+        Tls::Files { cert, key } => axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot load the TLS certificate {} and key {}",
+                    cert.display(),
+                    key.display()
+                )
+            }),
+        Tls::SelfSigned => {
+            let certified = rcgen::generate_simple_self_signed(vec![
+                "localhost".to_owned(),
+                "127.0.0.1".to_owned(),
+                "::1".to_owned(),
+            ])
+            .context("cannot generate a self-signed certificate")?;
+            axum_server::tls_rustls::RustlsConfig::from_pem(
+                certified.cert.pem().into_bytes(),
+                certified.signing_key.serialize_pem().into_bytes(),
+            )
+            .await
+            .context("cannot use the self-signed certificate")
+        }
+        Tls::Off => anyhow::bail!("TLS is off"),
+    }
+}
+
+/// SIGTERM (service managers) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,157 @@
+//! Catalogue and boutique directory endpoints.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use maison_app::{Cursor, Filter};
+use maison_domain::boutique::Coordinates;
+
+use super::views::{BoutiqueView, ProductView};
+use crate::{AppState, Problem};
+
+const DEFAULT_LIMIT: usize = 24;
+const MAX_LIMIT: usize = 100;
+
+#[derive(Deserialize)]
+pub struct ListProducts {
+    category: Option<String>,
+    collection: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProductList<'a> {
+    items: Vec<ProductView<'a>>,
+    next_cursor: Option<String>,
+}
+
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|err| Problem::malformed("malformed_query", format!("The query string could not be read: {err}")))
+}
+
+/// Parses `limit`: 1 to 100, 24 when absent.
+fn limit(text: Option<&str>) -> Result<usize, Problem> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(DEFAULT_LIMIT);
+    };
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX_LIMIT).contains(n))
+        .ok_or_else(|| {
+            Problem::invalid(
+                "invalid_limit",
+                "limit",
+                format!("limit must be a whole number from 1 to {MAX_LIMIT}."),
+            )
+        })
+}
+
+pub async fn list_products(
+    State(state): State<AppState>,
+    params: Result<Query<ListProducts>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let params = query(params)?;
+    let catalogue = state.maison.catalogue();
+    let filter = Filter {
+        category: params
+            .category
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| catalogue.category_filter(s))
+            .transpose()?,
+        collection: params
+            .collection
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| catalogue.collection_filter(s))
+            .transpose()?,
+    };
+    let cursor = params
+        .cursor
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(Cursor::decode)
+        .transpose()?;
+    let limit = limit(params.limit.as_deref())?;
+    let page = catalogue.page(&filter, cursor.as_ref(), limit);
+    let body = ProductList {
+        items: page.items.into_iter().map(ProductView::new).collect(),
+        next_cursor: page.next.map(|c| c.encode()),
+    };
+    Ok(Json(body).into_response())
+}
+
+pub async fn get_product(State(state): State<AppState>, Path(sku): Path<String>) -> Result<Response, Problem> {
+    let catalogue = state.maison.catalogue();
+    match catalogue.creation(&sku) {
+        Some(creation) => Ok(Json(ProductView::new(creation)).into_response()),
+        None => Err(Problem::not_found(
+            "product_not_found",
+            format!(
+                "There is no creation with the SKU {:?}.",
+                sku.chars().take(64).collect::<String>()
+            ),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListBoutiques {
+    q: Option<String>,
+    near: Option<String>,
+    pickup: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BoutiqueList<'a> {
+    items: Vec<BoutiqueView<'a>>,
+}
+
+/// `?q=Toronto` (city, state or province, postal code, name), `?near=LAT,LON`
+/// (nearest first, with `distance_km`), both, or neither (every boutique);
+/// `?pickup=true` keeps the boutiques that accept pickups.
+pub async fn list_boutiques(
+    State(state): State<AppState>,
+    params: Result<Query<ListBoutiques>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let params = query(params)?;
+    let pickup_only = match params.pickup.as_deref().map(str::trim) {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(Problem::invalid("invalid_pickup", "pickup", "pickup is true or false.")),
+    };
+    let near = params
+        .near
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            Coordinates::parse(s).map_err(|err| Problem::invalid("invalid_coordinates", "near", err.to_string()))
+        })
+        .transpose()?;
+    let query_text = params.q.as_deref().map(str::trim).unwrap_or("");
+    if query_text.chars().count() > 100 {
+        return Err(Problem::invalid("invalid_query", "q", "Search with at most 100 characters."));
+    }
+    let catalogue = state.maison.catalogue();
+    let mut items: Vec<BoutiqueView> = catalogue
+        .find_boutiques(query_text, near)
+        .into_iter()
+        .map(|(b, distance)| BoutiqueView::new(b, distance))
+        .collect();
+    if pickup_only {
+        items.retain(|b| b.accepts_pickup);
+    }
+    Ok(Json(BoutiqueList { items }).into_response())
+}
+
+/// Any other path under `/api/`: a problem, not an HTML page.
+pub async fn unknown_route() -> Problem {
+    Problem::not_found("route_not_found", "There is no such API route: see /api/v1/openapi.json.")
+}

@@ -1,0 +1,52 @@
+//! The storefront: server-rendered pages that work without JavaScript, on a
+//! phone, a tablet and a desktop (rule R11).
+
+mod images;
+mod pages;
+mod views;
+
+use axum::Router;
+use axum::extract::OriginalUri;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub use pages::not_found_page;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/creations", get(pages::all_creations))
+        .route("/category/{slug}", get(pages::category))
+        .route("/collection/{slug}", get(pages::collection))
+        .route("/creations/{slug}", get(pages::creation))
+        .route("/boutiques", get(pages::boutiques))
+        .route("/bag", post(pages::bag_not_open_yet))
+        .route("/images/{file}", get(images::image))
+        .route("/assets/maison.css", get(stylesheet))
+}
+
+const STYLESHEET: &str = include_str!("../../assets/maison.css");
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// Every unknown path: a problem for the API, a friendly page elsewhere.
+pub async fn not_found(axum::extract::State(state): axum::extract::State<AppState>, OriginalUri(uri): OriginalUri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::api::unknown_route().await.into_response();
+    }
+    let mut response = not_found_page(&state, "This page does not exist");
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}

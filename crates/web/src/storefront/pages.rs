@@ -1,0 +1,264 @@
+//! Storefront page handlers.
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use maison_app::Filter;
+use maison_domain::boutique::Coordinates;
+use maison_domain::catalog::{Availability, Creation};
+
+use super::views::{BoutiqueCard, Card, CreationView, Link, Site};
+use crate::AppState;
+
+/// Renders a template, or a plain apology if the template itself fails.
+fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "template failed to render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!doctype html><title>Error</title><p>Something went wrong on our side. Please try again.</p>"),
+            )
+                .into_response()
+        }
+    }
+}
+
+fn site(state: &AppState) -> Site {
+    Site::new(&state.maison.client_relations, &state.maison.catalogue())
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    site: Site,
+    categories: Vec<CategoryTile>,
+    featured: Vec<Card>,
+}
+
+struct CategoryTile {
+    href: String,
+    name: String,
+    description: String,
+    image: String,
+}
+
+pub async fn home(State(state): State<AppState>) -> Response {
+    let catalogue = state.maison.catalogue();
+    let categories = catalogue
+        .categories
+        .iter()
+        .map(|g| CategoryTile {
+            href: format!("/category/{}", g.slug),
+            name: g.name.clone(),
+            description: g.description.clone(),
+            image: catalogue
+                .creations
+                .iter()
+                .find(|c| c.category == g.slug)
+                .map_or_else(String::new, |c| format!("/images/{}.svg", c.slug)),
+        })
+        .collect();
+    let featured = catalogue
+        .creations
+        .iter()
+        .filter(|c| c.availability() == Availability::Available)
+        .take(8)
+        .map(Card::new)
+        .collect();
+    render(&HomePage {
+        site: site(&state),
+        categories,
+        featured,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "listing.html")]
+struct ListingPage {
+    site: Site,
+    title: String,
+    description: String,
+    cards: Vec<Card>,
+}
+
+fn listing(state: &AppState, title: String, description: String, creations: Vec<&Creation>) -> Response {
+    render(&ListingPage {
+        site: site(state),
+        title,
+        description,
+        cards: creations.into_iter().map(Card::new).collect(),
+    })
+}
+
+pub async fn all_creations(State(state): State<AppState>) -> Response {
+    let catalogue = state.maison.catalogue();
+    listing(
+        &state,
+        "All creations".into(),
+        String::new(),
+        catalogue.creations.iter().collect(),
+    )
+}
+
+pub async fn category(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    let catalogue = state.maison.catalogue();
+    let Ok(slug) = catalogue.category_filter(&slug) else {
+        return not_found_status(&state, "This category does not exist");
+    };
+    let group = catalogue.category(slug.as_str());
+    let filter = Filter {
+        category: Some(slug.clone()),
+        collection: None,
+    };
+    listing(
+        &state,
+        group.map_or_else(|| slug.to_string(), |g| g.name.clone()),
+        group.map_or_else(String::new, |g| g.description.clone()),
+        catalogue.matching(&filter).map(|(_, c)| c).collect(),
+    )
+}
+
+pub async fn collection(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    let catalogue = state.maison.catalogue();
+    let Ok(slug) = catalogue.collection_filter(&slug) else {
+        return not_found_status(&state, "This collection does not exist");
+    };
+    let group = catalogue.collection(slug.as_str());
+    let filter = Filter {
+        category: None,
+        collection: Some(slug.clone()),
+    };
+    listing(
+        &state,
+        group.map_or_else(|| slug.to_string(), |g| g.name.clone()),
+        group.map_or_else(String::new, |g| g.description.clone()),
+        catalogue.matching(&filter).map(|(_, c)| c).collect(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "creation.html")]
+struct CreationPage {
+    site: Site,
+    creation: CreationView,
+}
+
+pub async fn creation(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    let catalogue = state.maison.catalogue();
+    let Some(found) = catalogue.creation_by_slug(&slug) else {
+        return not_found_status(&state, "This creation does not exist");
+    };
+    render(&CreationPage {
+        site: site(&state),
+        creation: CreationView::new(found, &catalogue, &state.maison.client_relations),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct BoutiqueSearch {
+    q: Option<String>,
+    near: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "boutiques.html")]
+struct BoutiquesPage {
+    site: Site,
+    query: String,
+    error: String,
+    results: Vec<BoutiqueCard>,
+    searched: bool,
+}
+
+pub async fn boutiques(
+    State(state): State<AppState>,
+    params: Result<Query<BoutiqueSearch>, QueryRejection>,
+) -> Response {
+    let catalogue = state.maison.catalogue();
+    let (query, near) = match params {
+        Ok(Query(p)) => (p.q.unwrap_or_default(), p.near),
+        Err(_) => (String::new(), None),
+    };
+    let query: String = query.trim().chars().take(100).collect();
+    let mut error = String::new();
+    let near = match near.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => match Coordinates::parse(text) {
+            Ok(point) => Some(point),
+            Err(err) => {
+                error = format!("We could not read that location: {err}.");
+                None
+            }
+        },
+    };
+    let results = catalogue
+        .find_boutiques(&query, near)
+        .into_iter()
+        .map(|(b, km)| BoutiqueCard::new(b, km))
+        .collect();
+    render(&BoutiquesPage {
+        site: site(&state),
+        searched: !query.is_empty() || near.is_some(),
+        query,
+        error,
+        results,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    site: Site,
+    title: String,
+    message: String,
+    links: Vec<Link>,
+}
+
+/// The bag arrives with online checkout; until then the purchase action
+/// explains how to buy now, by telephone, instead of failing.
+pub async fn bag_not_open_yet(State(state): State<AppState>) -> Response {
+    let cr = &state.maison.client_relations;
+    render(&MessagePage {
+        site: site(&state),
+        title: "Purchase by telephone".into(),
+        message: format!(
+            "Online checkout is being prepared. Our Ambassadors will be pleased to complete your purchase by telephone: call Client Relations at {} or write to {}.",
+            cr.phone, cr.email
+        ),
+        links: vec![Link {
+            href: "/creations".into(),
+            name: "Continue browsing".into(),
+        }],
+    })
+}
+
+/// A friendly page for something that does not exist (status set by caller).
+pub fn not_found_page(state: &AppState, title: &str) -> Response {
+    render(&MessagePage {
+        site: site(state),
+        title: title.to_owned(),
+        message: "The page you asked for is not here. It may have moved, or the address may be mistyped.".into(),
+        links: vec![
+            Link {
+                href: "/".into(),
+                name: "Return to the home page".into(),
+            },
+            Link {
+                href: "/creations".into(),
+                name: "See all creations".into(),
+            },
+        ],
+    })
+}
+
+fn not_found_status(state: &AppState, title: &str) -> Response {
+    let mut response = not_found_page(state, title);
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}

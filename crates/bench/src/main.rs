@@ -9,8 +9,9 @@ mod run;
 mod stats;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -63,9 +64,54 @@ struct BareArgs {
     exit_after_secs: Option<u64>,
 }
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    // One readable line (with its causes) rather than anyhow's Debug output,
+    // which prints a backtrace when RUST_BACKTRACE is set.
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("maison-bench: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves on Ctrl-C; never when the handler cannot be installed (so a
+/// failure to listen never aborts a run).
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Resolves on the first SIGINT or SIGTERM, naming it.
+async fn interrupted() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    term.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = ctrl_c() => "SIGINT",
+            () = term => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+fn dispatch(command: Command) -> Result<()> {
+    match command {
         Command::Run(args) => {
             // Two workers: the machine has 2 cores shared with the servers under
             // test, so a bigger generator would only steal their CPU.
@@ -74,7 +120,14 @@ fn main() -> Result<()> {
                 .enable_all()
                 .build()
                 .context("could not start the load generator's tokio runtime")?;
-            rt.block_on(run::run(args))
+            // On Ctrl-C or SIGTERM the run future is dropped, so its guards
+            // kill the servers and remove the temp dir instead of leaking them.
+            rt.block_on(async {
+                tokio::select! {
+                    res = run::run(args) => res,
+                    sig = interrupted() => Err(anyhow!("interrupted by {sig}; servers stopped")),
+                }
+            })
         }
         Command::BareServer(args) => {
             // Default worker count (one per core), like a production axum server.

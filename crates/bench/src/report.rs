@@ -278,7 +278,7 @@ impl Report {
             Some(r) => {
                 let _ = writeln!(
                     out,
-                    "- api-products / bare-route throughput: {r:.2} ({:.0} % of the bare axum ceiling)",
+                    "- api-products / bare-route throughput: {r:.3} ({:.1} % of the bare axum ceiling)",
                     r * 100.0
                 );
             }
@@ -460,7 +460,7 @@ mod tests {
         assert!(text.contains("2 non-2xx"), "{text}");
         assert!(text.contains("skipped: no throughput"), "{text}");
         assert!(text.contains("Maison idle RSS: 20.0 MB"), "{text}");
-        assert!(text.contains("0.25"), "{text}");
+        assert!(text.contains("0.250 (25.0 %"), "{text}");
         let json = report().json();
         assert_eq!(json["scenarios"][0]["errors"]["non_2xx"], 2);
         assert_eq!(json["scenarios"][0]["median"]["rps"], 1000.0);

@@ -1,7 +1,7 @@
 //! Catalogue and boutique directory endpoints.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -88,7 +88,12 @@ pub async fn list_products(
     Ok(Json(body).into_response())
 }
 
-pub async fn get_product(State(state): State<AppState>, Path(sku): Path<String>) -> Result<Response, Problem> {
+pub async fn get_product(
+    State(state): State<AppState>,
+    sku: Result<Path<String>, PathRejection>,
+) -> Result<Response, Problem> {
+    // A path that is not even text names no creation.
+    let sku = sku.map(|Path(sku)| sku).unwrap_or_default();
     let catalogue = state.maison.catalogue();
     match catalogue.creation(&sku) {
         Some(creation) => Ok(Json(ProductView::new(creation)).into_response()),

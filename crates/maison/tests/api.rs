@@ -1,0 +1,268 @@
+//! The JSON API of PRODUCT.md §7, over real HTTP, on SQLite and PostgreSQL.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{assert_problem, is_online_and, spawn_app};
+use maison_testkit::on_both_databases;
+use serde_json::Value;
+
+fn money_is_exact(money: &Value) -> bool {
+    let amount = money["amount"].as_str().unwrap_or_default();
+    let (whole, cents) = amount.split_once('.').unwrap_or(("", ""));
+    money["currency"] == "USD"
+        && !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && cents.len() == 2
+        && cents.bytes().all(|b| b.is_ascii_digit())
+}
+
+on_both_databases! {
+    async fn the_listing_pages_through_every_creation_once(backend) {
+        let app = spawn_app(backend).await;
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/products?limit=7".to_owned();
+        let mut pages = 0;
+        loop {
+            let (status, body) = app.get_json(&path).await;
+            assert_eq!(status, 200);
+            let items = body["items"].as_array().expect("items");
+            assert!(items.len() <= 7);
+            seen.extend(items.iter().map(|p| p["sku"].as_str().expect("sku").to_owned()));
+            pages += 1;
+            match body["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/products?limit=7&cursor={cursor}"),
+                None => break,
+            }
+        }
+        let unique: HashSet<_> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "no creation twice");
+        assert!(seen.len() >= 40, "the demo has at least 40 creations, saw {}", seen.len());
+        assert_eq!(pages, seen.len().div_ceil(7));
+        app.stop().await;
+    }
+
+    async fn products_have_the_contract_shape_and_never_show_stock(backend) {
+        let app = spawn_app(backend).await;
+        for p in app.all_products().await {
+            for key in ["sku", "name", "slug", "category", "description", "sale_mode", "availability", "personalisation", "variants"] {
+                assert!(p.get(key).is_some(), "{key} missing in {p}");
+            }
+            assert!(p.get("collection").is_some());
+            let text = p.to_string();
+            assert!(!text.contains("on_hand") && !text.contains("stock"), "stock leaked: {text}");
+            match p["sale_mode"].as_str() {
+                Some("price_on_request") => assert!(p["price"].is_null(), "{p}"),
+                Some("online" | "phone_only") => assert!(money_is_exact(&p["price"]), "{p}"),
+                other => panic!("unknown sale mode {other:?}"),
+            }
+            let availability = ["available", "temporarily_unavailable"];
+            assert!(availability.contains(&p["availability"].as_str().unwrap_or_default()));
+            let variants = p["variants"].as_array().expect("variants");
+            assert!(!variants.is_empty());
+            if variants.len() == 1 && variants[0]["size"].is_null() {
+                assert_eq!(variants[0]["sku"], p["sku"], "a creation without sizes has one variant with its SKU");
+            }
+            for v in variants {
+                assert!(availability.contains(&v["availability"].as_str().unwrap_or_default()));
+            }
+            if p["sale_mode"] != "online" {
+                assert_eq!(p["availability"], "temporarily_unavailable", "not sold online: {p}");
+            }
+        }
+        app.stop().await;
+    }
+
+    async fn one_product_is_found_by_its_sku_in_any_case(backend) {
+        let app = spawn_app(backend).await;
+        let first = app.product_where(is_online_and("available")).await;
+        let sku = first["sku"].as_str().expect("sku");
+        let (status, body) = app.get_json(&format!("/api/v1/products/{}", sku.to_lowercase())).await;
+        assert_eq!(status, 200);
+        assert_eq!(body, first);
+        app.stop().await;
+    }
+
+    async fn filters_keep_their_category_or_collection(backend) {
+        let app = spawn_app(backend).await;
+        let (status, body) = app.get_json("/api/v1/products?category=rings&limit=100").await;
+        assert_eq!(status, 200);
+        let rings = body["items"].as_array().expect("items");
+        assert!(!rings.is_empty());
+        assert!(rings.iter().all(|p| p["category"] == "rings"));
+        let collection = app
+            .product_where(|p| p["collection"].is_string())
+            .await["collection"]
+            .as_str()
+            .expect("collection")
+            .to_owned();
+        let (_, body) = app.get_json(&format!("/api/v1/products?collection={collection}&limit=100")).await;
+        let items = body["items"].as_array().expect("items");
+        assert!(!items.is_empty() && items.iter().all(|p| p["collection"] == collection.as_str()));
+        app.stop().await;
+    }
+
+    async fn bad_listing_input_gets_a_problem_with_a_code(backend) {
+        let app = spawn_app(backend).await;
+        let body = assert_problem(app.get("/api/v1/products?category=spaceships").await, 404, "category_not_found").await;
+        assert_eq!(body["field"], "category");
+        assert_problem(app.get("/api/v1/products?collection=nope").await, 404, "collection_not_found").await;
+        let body = assert_problem(app.get("/api/v1/products?cursor=not-a-cursor").await, 400, "invalid_cursor").await;
+        assert_eq!(body["field"], "cursor");
+        assert_problem(app.get("/api/v1/products?cursor=3a41").await, 400, "invalid_cursor").await;
+        for limit in ["0", "101", "-1", "ten", "1e3"] {
+            let body = assert_problem(app.get(&format!("/api/v1/products?limit={limit}")).await, 422, "invalid_limit").await;
+            assert_eq!(body["field"], "limit");
+        }
+        assert_problem(app.get("/api/v1/products/NO-SUCH-SKU").await, 404, "product_not_found").await;
+        assert_problem(app.get("/api/v1/products/%00%ff").await, 404, "product_not_found").await;
+        assert_problem(app.get("/api/v1/nothing-here").await, 404, "route_not_found").await;
+        app.stop().await;
+    }
+
+    async fn boutiques_are_found_by_city_province_and_postal_code(backend) {
+        let app = spawn_app(backend).await;
+        let (status, body) = app.get_json("/api/v1/boutiques?q=Toronto").await;
+        assert_eq!(status, 200);
+        let items = body["items"].as_array().expect("items");
+        assert!(!items.is_empty());
+        assert!(items.iter().all(|b| b["address"]["city"] == "Toronto"));
+        let b = &items[0];
+        for key in ["id", "name", "address", "phone", "hours", "latitude", "longitude", "accepts_pickup"] {
+            assert!(b.get(key).is_some(), "{key} missing in {b}");
+        }
+        assert_eq!(b["address"]["country"], "CA");
+        assert!(b.get("distance_km").is_none());
+
+        let (_, body) = app.get_json("/api/v1/boutiques?q=qc").await;
+        let items = body["items"].as_array().expect("items");
+        assert!(!items.is_empty() && items.iter().all(|b| b["address"]["region"] == "QC"));
+
+        let postal = b["address"]["postal_code"].as_str().expect("postal").replace(' ', "");
+        let (_, body) = app.get_json(&format!("/api/v1/boutiques?q={}", &postal[..3])).await;
+        assert!(body["items"].as_array().expect("items").iter().any(|x| x["id"] == b["id"]));
+
+        let (_, body) = app.get_json("/api/v1/boutiques?q=Atlantis").await;
+        assert_eq!(body["items"].as_array().expect("items").len(), 0);
+        app.stop().await;
+    }
+
+    async fn boutiques_near_a_point_come_nearest_first(backend) {
+        let app = spawn_app(backend).await;
+        let (status, body) = app.get_json("/api/v1/boutiques?near=43.65,-79.38").await;
+        assert_eq!(status, 200);
+        let items = body["items"].as_array().expect("items");
+        assert!(items.len() >= 15, "the directory spans the continent");
+        assert_eq!(items[0]["address"]["city"], "Toronto");
+        let distances: Vec<f64> = items.iter().map(|b| b["distance_km"].as_f64().expect("distance")).collect();
+        assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+        assert!(distances[0] < 10.0);
+
+        let (_, body) = app.get_json("/api/v1/boutiques?pickup=true").await;
+        assert!(body["items"].as_array().expect("items").iter().all(|b| b["accepts_pickup"] == true));
+
+        for near in ["abc", "43.65", "91,0", "0,181", "NaN,1"] {
+            let body = assert_problem(app.get(&format!("/api/v1/boutiques?near={near}")).await, 422, "invalid_coordinates").await;
+            assert_eq!(body["field"], "near");
+        }
+        assert_problem(app.get("/api/v1/boutiques?pickup=maybe").await, 422, "invalid_pickup").await;
+        app.stop().await;
+    }
+
+    async fn an_operators_stock_change_reaches_the_api(backend) {
+        let app = spawn_app(backend).await;
+        let product = app.product_where(is_online_and("available")).await;
+        let sku = product["sku"].as_str().expect("sku").to_owned();
+        let store = maison_app::Store::connect(&app.database_url).await.expect("a second connection");
+        for variant in product["variants"].as_array().expect("variants") {
+            let variant = maison_domain::Sku::parse(variant["sku"].as_str().expect("sku")).expect("valid");
+            store.set_stock(&variant, 0).await.expect("stock set");
+        }
+        let path = format!("/api/v1/products/{sku}");
+        let body = app.eventually_json(&path, |p| p["availability"] == "temporarily_unavailable").await;
+        assert!(body["variants"].as_array().expect("variants").iter().all(|v| v["availability"] == "temporarily_unavailable"));
+
+        let first = maison_domain::Sku::parse(product["variants"][0]["sku"].as_str().expect("sku")).expect("valid");
+        store.set_stock(&first, 2).await.expect("stock set");
+        let body = app.eventually_json(&path, |p| p["availability"] == "available").await;
+        assert_eq!(body["variants"][0]["availability"], "available");
+        store.close().await;
+        app.stop().await;
+    }
+
+    async fn a_creation_flagged_by_staff_is_temporarily_unavailable(backend) {
+        let app = spawn_app(backend).await;
+        let product = app.product_where(is_online_and("available")).await;
+        let sku = maison_domain::Sku::parse(product["sku"].as_str().expect("sku")).expect("valid");
+        let store = maison_app::Store::connect(&app.database_url).await.expect("a second connection");
+        store.set_flagged_unavailable(&sku, true).await.expect("flag");
+        let path = format!("/api/v1/products/{sku}");
+        app.eventually_json(&path, |p| p["availability"] == "temporarily_unavailable").await;
+        store.set_flagged_unavailable(&sku, false).await.expect("unflag");
+        app.eventually_json(&path, |p| p["availability"] == "available").await;
+        store.close().await;
+        app.stop().await;
+    }
+
+    async fn operations_endpoints_answer(backend) {
+        let app = spawn_app(backend).await;
+        assert_eq!(app.get_text("/healthz").await, (200, "ok".to_owned()));
+        assert_eq!(app.get_text("/readyz").await, (200, "ready".to_owned()));
+        app.get("/api/v1/products").await;
+        let (status, metrics) = app.get_text("/metrics").await;
+        assert_eq!(status, 200);
+        assert!(metrics.contains("http_requests_total"), "{metrics}");
+        assert!(metrics.contains("route=\"/api/v1/products\""), "{metrics}");
+        assert!(metrics.contains("http_request_duration_seconds_bucket"), "{metrics}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    let (status, doc) = app.get_json("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
+    let paths = doc["paths"].as_object().expect("paths");
+    for route in [
+        "/api/v1/products",
+        "/api/v1/products/{sku}",
+        "/api/v1/boutiques",
+        "/api/v1/openapi.json",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(paths.contains_key(route), "{route} is not documented");
+    }
+    // And every documented path answers (none is a route that does not exist).
+    let sku = app.all_products().await[0]["sku"].as_str().expect("sku").to_owned();
+    for path in paths.keys() {
+        let concrete = path.replace("{sku}", &sku);
+        assert_eq!(app.get(&concrete).await.status().as_u16(), 200, "{concrete}");
+    }
+    // The readable reference is served from the binary (works offline).
+    let (status, page) = app.get_text("/api/docs/").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("swagger"), "{page}");
+    let (status, script) = app.get_text("/api/docs/swagger-ui-bundle.js").await;
+    assert_eq!(status, 200);
+    assert!(script.len() > 100_000);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    for path in ["/", "/api/v1/products", "/nothing"] {
+        let response = app.get(path).await;
+        let h = response.headers();
+        let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(h.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+        assert!(h.get("referrer-policy").is_some());
+    }
+    app.stop().await;
+}

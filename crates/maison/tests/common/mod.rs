@@ -1,0 +1,130 @@
+//! Starts the whole maison in-process on a random port with a fresh database.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use maison::config::{RawConfig, resolve};
+use maison::server::{Server, launch};
+use maison_testkit::{Backend, TestDatabase, database};
+use serde_json::Value;
+
+pub struct TestApp {
+    pub url: String,
+    pub database_url: String,
+    pub http: reqwest::Client,
+    server: Option<Server>,
+    _db: TestDatabase,
+}
+
+/// The demo maison on `backend`, listening on a free loopback port.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let db = database(backend);
+    let settings = resolve(RawConfig {
+        database_url: Some(db.url.clone()),
+        listen: Some("127.0.0.1:0".into()),
+        catalogue_refresh_ms: Some(50),
+        ..RawConfig::default()
+    })
+    .expect("test settings are valid");
+    let server = launch(&settings, true).await.expect("the maison starts");
+    TestApp {
+        url: server.url.clone(),
+        database_url: db.url.clone(),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client"),
+        server: Some(server),
+        _db: db,
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        let body = response.json::<Value>().await.expect("a JSON body");
+        (status, body)
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("a text body"))
+    }
+
+    /// Every creation of the catalogue, through the API's pages.
+    pub async fn all_products(&self) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut path = "/api/v1/products?limit=100".to_owned();
+        loop {
+            let (status, body) = self.get_json(&path).await;
+            assert_eq!(status, 200, "{body}");
+            items.extend(body["items"].as_array().expect("items").iter().cloned());
+            match body["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/products?limit=100&cursor={cursor}"),
+                None => return items,
+            }
+        }
+    }
+
+    /// The first creation matching `pred`.
+    pub async fn product_where(&self, pred: impl Fn(&Value) -> bool) -> Value {
+        self.all_products()
+            .await
+            .into_iter()
+            .find(|p| pred(p))
+            .expect("the demo maison has such a creation")
+    }
+
+    /// Polls `path` until `check` holds on its JSON (changes made elsewhere
+    /// reach the catalogue snapshot within the refresh interval).
+    pub async fn eventually_json(&self, path: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (_, body) = self.get_json(path).await;
+            if check(&body) {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "{path} never matched; last: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("clean shutdown");
+        }
+    }
+}
+
+pub fn is_online_and(availability: &'static str) -> impl Fn(&Value) -> bool {
+    move |p| p["sale_mode"] == "online" && p["availability"] == availability
+}
+
+/// Asserts an `application/problem+json` answer with `status` and `code`.
+pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("problem JSON");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert!(!body["title"].as_str().unwrap_or_default().is_empty());
+    assert!(!body["detail"].as_str().unwrap_or_default().is_empty());
+    body
+}

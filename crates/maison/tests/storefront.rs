@@ -1,0 +1,116 @@
+//! The storefront pages over real HTTP, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::{is_online_and, spawn_app};
+use maison_testkit::on_both_databases;
+
+on_both_databases! {
+    async fn each_product_page_shows_the_action_its_sale_mode_and_availability_allow(backend) {
+        let app = spawn_app(backend).await;
+        let phone = "1-800-555-0142";
+
+        let available = app.product_where(is_online_and("available")).await;
+        let (status, page) = app.get_text(&format!("/creations/{}", available["slug"].as_str().expect("slug"))).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Details and Purchase"), "available: purchase action");
+        assert!(!page.contains("Temporarily unavailable"));
+        let amount = available["price"]["amount"].as_str().expect("price");
+        let whole: u64 = amount.split('.').next().and_then(|w| w.parse().ok()).expect("whole dollars");
+        let grouped = format!("${},{:03}", whole / 1000, whole % 1000);
+        assert!(whole < 1000 || page.contains(&grouped), "price {grouped} shown");
+
+        let unavailable = app.product_where(is_online_and("temporarily_unavailable")).await;
+        let (_, page) = app.get_text(&format!("/creations/{}", unavailable["slug"].as_str().expect("slug"))).await;
+        assert!(page.contains("Temporarily unavailable"));
+        assert!(page.contains(phone), "Client Relations named");
+        assert!(!page.contains("Details and Purchase"));
+
+        let on_request = app.product_where(|p| p["sale_mode"] == "price_on_request").await;
+        let (_, page) = app.get_text(&format!("/creations/{}", on_request["slug"].as_str().expect("slug"))).await;
+        assert!(page.contains("Price upon request"));
+        assert!(page.contains("Request information"));
+        assert!(!page.contains("Details and Purchase"));
+        assert!(!page.contains("$"), "no price anywhere on a price-on-request page");
+
+        let by_phone = app.product_where(|p| p["sale_mode"] == "phone_only").await;
+        let (_, page) = app.get_text(&format!("/creations/{}", by_phone["slug"].as_str().expect("slug"))).await;
+        assert!(page.contains("Available by telephone"));
+        assert!(page.contains(phone));
+        assert!(!page.contains("Details and Purchase"));
+        app.stop().await;
+    }
+
+    async fn a_category_page_lists_its_creations_and_an_unknown_one_is_a_friendly_404(backend) {
+        let app = spawn_app(backend).await;
+        let (status, page) = app.get_text("/category/watches").await;
+        assert_eq!(status, 200);
+        let (_, body) = app.get_json("/api/v1/products?category=watches&limit=100").await;
+        for watch in body["items"].as_array().expect("items") {
+            let name = watch["name"].as_str().expect("name").replace('&', "&amp;").replace('\'', "&#39;");
+            assert!(page.contains(&name), "{name} listed");
+        }
+        let (status, page) = app.get_text("/category/spaceships").await;
+        assert_eq!(status, 404);
+        assert!(page.contains("This category does not exist"));
+        assert!(page.contains("Return to the home page"));
+        let (status, page) = app.get_text("/creations/no-such-creation").await;
+        assert_eq!(status, 404);
+        assert!(page.contains("<html"));
+        let (status, _) = app.get_text("/no/such/page").await;
+        assert_eq!(status, 404);
+        app.stop().await;
+    }
+
+    async fn the_boutique_finder_searches_by_city_and_explains_a_bad_location(backend) {
+        let app = spawn_app(backend).await;
+        let (status, page) = app.get_text("/boutiques?q=Vancouver").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Vancouver, BC"));
+        assert!(!page.contains("Toronto, ON"));
+        let (_, page) = app.get_text("/boutiques?q=Atlantis").await;
+        assert!(page.contains("No boutique matches"));
+        let (status, page) = app.get_text("/boutiques?near=999,999").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("We could not read that location"));
+        let (_, page) = app.get_text("/boutiques?near=49.28,-123.12").await;
+        assert!(page.contains("km away"));
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_home_page_images_and_stylesheet_are_served() {
+    let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    let (status, home) = app.get_text("/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("Maison Valoria"));
+    assert!(home.contains("/category/rings"));
+    assert!(home.contains("Find a Boutique"));
+    let product = app.product_where(|_| true).await;
+    let response = app.get(product["image"].as_str().expect("image")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    assert!(response.text().await.expect("svg").starts_with("<svg"));
+    assert_eq!(app.get("/images/nothing.svg").await.status(), 404);
+    let response = app.get("/assets/maison.css").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().expect("type").starts_with("text/css"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn purchase_explains_how_to_buy_by_telephone_until_the_bag_opens() {
+    let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    let response = app
+        .http
+        .post(format!("{}/bag", app.url))
+        .form(&[("sku", "VAL-LTH-001"), ("quantity", "1")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.expect("page");
+    assert!(page.contains("1-800-555-0142"));
+    app.stop().await;
+}

@@ -47,12 +47,16 @@ impl Cursor {
 
     pub fn decode(token: &str) -> Result<Self, CatalogueError> {
         let bad = || CatalogueError::MalformedCursor;
-        if token.len() % 2 != 0 || token.len() > 200 {
+        if !token.len().is_multiple_of(2) || token.len() > 200 {
             return Err(bad());
         }
         let bytes = (0..token.len())
             .step_by(2)
-            .map(|i| token.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .map(|i| {
+                token
+                    .get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
             .collect::<Option<Vec<u8>>>()
             .ok_or_else(bad)?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
@@ -150,7 +154,10 @@ impl Catalogue {
     ) -> impl Iterator<Item = (usize, &'s Creation)> + use<'s, 'f> {
         self.creations.iter().enumerate().filter(move |(_, c)| {
             filter.category.as_ref().is_none_or(|s| &c.category == s)
-                && filter.collection.as_ref().is_none_or(|s| c.collection.as_ref() == Some(s))
+                && filter
+                    .collection
+                    .as_ref()
+                    .is_none_or(|s| c.collection.as_ref() == Some(s))
         })
     }
 
@@ -190,7 +197,11 @@ impl Catalogue {
 
     /// Boutiques matching `query` (all when empty); nearest first, with their
     /// distance in kilometres, when `near` is given.
-    pub fn find_boutiques(&self, query: &str, near: Option<Coordinates>) -> Vec<(&Boutique, Option<f64>)> {
+    pub fn find_boutiques(
+        &self,
+        query: &str,
+        near: Option<Coordinates>,
+    ) -> Vec<(&Boutique, Option<f64>)> {
         let matches = boutique::search(&self.boutiques, query);
         match near {
             None => matches.into_iter().map(|b| (b, None)).collect(),
@@ -302,7 +313,11 @@ mod tests {
     #[test]
     fn malformed_cursors_are_refused() {
         for bad in ["", "zz", "abc", "00ff", &"41".repeat(150), "3a41"] {
-            assert_eq!(Cursor::decode(bad), Err(CatalogueError::MalformedCursor), "{bad:?}");
+            assert_eq!(
+                Cursor::decode(bad),
+                Err(CatalogueError::MalformedCursor),
+                "{bad:?}"
+            );
         }
     }
 
@@ -331,7 +346,9 @@ mod tests {
         let lower = first.sku.as_str().to_ascii_lowercase();
         assert_eq!(catalogue.creation(&lower).map(|c| &c.sku), Some(&first.sku));
         assert_eq!(
-            catalogue.creation_by_slug(first.slug.as_str()).map(|c| &c.sku),
+            catalogue
+                .creation_by_slug(first.slug.as_str())
+                .map(|c| &c.sku),
             Some(&first.sku)
         );
         assert!(catalogue.creation("NOT A SKU").is_none());

@@ -9,8 +9,8 @@ pub use catalogue::{Catalogue, CatalogueCache, CatalogueError, Cursor, Filter, P
 use std::sync::Arc;
 
 use maison_domain::policy::{ClientRelations, Policies};
-pub use maison_store::{Backend, Store, StoreError};
 use maison_store::DemoContent;
+pub use maison_store::{Backend, Store, StoreError};
 
 /// The running maison: its database, its catalogue snapshot, its policies and
 /// how clients reach Client Relations. One per process, shared by all requests.

@@ -52,7 +52,11 @@ fn product(i: usize) -> Value {
     } else {
         json!({ "amount": format!("{}.00", 1_250 + i * 1_375), "currency": "USD" })
     };
-    let availability = if i % 7 == 3 { "temporarily_unavailable" } else { "available" };
+    let availability = if i % 7 == 3 {
+        "temporarily_unavailable"
+    } else {
+        "available"
+    };
     // 1 to 3 variants; only rings come in sizes.
     let variant_count = 1 + i % 3;
     let variants: Vec<Value> = (0..variant_count)
@@ -151,7 +155,10 @@ mod tests {
             }
             assert!(slugs.insert(item["slug"].as_str().expect("slug").to_owned()));
             let description = item["description"].as_str().expect("description");
-            assert!((120..=190).contains(&description.chars().count()), "{description}");
+            assert!(
+                (120..=190).contains(&description.chars().count()),
+                "{description}"
+            );
             let variants = item["variants"].as_array().expect("variants");
             assert!((1..=3).contains(&variants.len()));
             for v in variants {
@@ -161,7 +168,12 @@ mod tests {
             }
             if !item["price"].is_null() {
                 assert_eq!(item["price"]["currency"], "USD");
-                assert!(item["price"]["amount"].as_str().expect("amount").ends_with(".00"));
+                assert!(
+                    item["price"]["amount"]
+                        .as_str()
+                        .expect("amount")
+                        .ends_with(".00")
+                );
             }
         }
     }

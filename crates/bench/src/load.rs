@@ -41,7 +41,6 @@ impl Target {
         let host = HeaderValue::try_from(addr.to_string()).context("invalid Host header")?;
         Ok(Target { addr, host })
     }
-
 }
 
 /// One `GET path` on a target, cheap to clone into each connection task.
@@ -53,8 +52,13 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn new(target: &Target, path: &str) -> Result<Self> {
-        let uri: Uri = path.parse().with_context(|| format!("{path:?} is not a valid request path"))?;
-        Ok(Endpoint { target: target.clone(), uri })
+        let uri: Uri = path
+            .parse()
+            .with_context(|| format!("{path:?} is not a valid request path"))?;
+        Ok(Endpoint {
+            target: target.clone(),
+            uri,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -82,7 +86,9 @@ async fn connect(target: &Target) -> Result<Sender> {
         .map_err(|_| anyhow!("connecting to {} timed out", target.addr))?
         .with_context(|| format!("could not connect to {}", target.addr))?;
     // Requests are tiny: don't let Nagle's algorithm delay them.
-    stream.set_nodelay(true).context("could not set TCP_NODELAY")?;
+    stream
+        .set_nodelay(true)
+        .context("could not set TCP_NODELAY")?;
     let (sender, conn) = handshake(TokioIo::new(stream))
         .await
         .context("HTTP/1.1 handshake failed")?;
@@ -114,23 +120,36 @@ async fn exchange(sender: &mut Sender, endpoint: &Endpoint) -> Result<(StatusCod
 pub async fn fetch(endpoint: &Endpoint) -> Result<(StatusCode, Bytes)> {
     let work = async {
         let mut sender = connect(&endpoint.target).await?;
-        let response = sender.send_request(endpoint.request()?).await.context("request failed")?;
+        let response = sender
+            .send_request(endpoint.request()?)
+            .await
+            .context("request failed")?;
         let status = response.status();
-        let body = response.into_body().collect().await.context("reading the body failed")?;
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .context("reading the body failed")?;
         Ok((status, body.to_bytes()))
     };
-    timeout(REQUEST_TIMEOUT, work)
-        .await
-        .map_err(|_| anyhow!("GET {} got no answer within {REQUEST_TIMEOUT:?}", endpoint.path()))?
+    timeout(REQUEST_TIMEOUT, work).await.map_err(|_| {
+        anyhow!(
+            "GET {} got no answer within {REQUEST_TIMEOUT:?}",
+            endpoint.path()
+        )
+    })?
 }
 
 /// What one connection (then, merged, one run) saw.
 #[derive(Debug, Default)]
 pub struct Tally {
-    /// Per 2xx response, µs: closed loop from send, open loop from the scheduled time.
+    /// Per 2xx response, µs: closed loop from the send; open loop from the
+    /// scheduled time when the send was held back (see `open_worker`).
     pub latencies_us: Vec<u32>,
     /// Open loop only: per 2xx response, µs from the actual send (service time).
     pub service_us: Vec<u32>,
+    /// Open loop only: µs the generator sent late on an idle connection.
+    pub lag_us: Vec<u32>,
     pub ok: u64,
     pub non_2xx: u64,
     pub transport_errors: u64,
@@ -161,6 +180,7 @@ impl Tally {
     fn merge(&mut self, other: Tally) {
         self.latencies_us.extend_from_slice(&other.latencies_us);
         self.service_us.extend_from_slice(&other.service_us);
+        self.lag_us.extend_from_slice(&other.lag_us);
         self.ok += other.ok;
         self.non_2xx += other.non_2xx;
         self.transport_errors += other.transport_errors;
@@ -196,13 +216,18 @@ async fn ready_sender<'a>(
         let fresh = *served == 0;
         *slot = None;
         if fresh {
-            return Err(anyhow!("the server closed a new connection before any request"));
+            return Err(anyhow!(
+                "the server closed a new connection before any request"
+            ));
         }
         tally.reconnects += 1;
     }
     if slot.is_none() {
         let mut sender = connect(&endpoint.target).await?;
-        sender.ready().await.context("a new connection was not ready")?;
+        sender
+            .ready()
+            .await
+            .context("a new connection was not ready")?;
         *slot = Some((sender, 0));
     }
     slot.as_mut().ok_or_else(|| anyhow!("no connection"))
@@ -218,7 +243,8 @@ async fn closed_worker(endpoint: Endpoint, deadline: Instant) -> Tally {
             Ok(conn) => conn,
             Err(err) => {
                 tally.transport_error(&err);
-                sleep(CONNECT_BACKOFF.min(deadline.saturating_duration_since(Instant::now()))).await;
+                sleep(CONNECT_BACKOFF.min(deadline.saturating_duration_since(Instant::now())))
+                    .await;
                 continue;
             }
         };
@@ -248,9 +274,12 @@ async fn closed_worker(endpoint: Endpoint, deadline: Instant) -> Tally {
 }
 
 /// Open loop: this connection sends at `offset + k * interval` from `start`
-/// whatever the previous response took; a late response delays the next send,
-/// and that delay is counted in the next latency (measured from the scheduled
-/// time), which is what avoids coordinated omission.
+/// whatever the previous response took. When a slow response holds a send back
+/// past its scheduled time, latency is measured from the scheduled time, so the
+/// wait is counted: that is what avoids coordinated omission. When the
+/// connection was idle at the scheduled time, latency is measured from the
+/// actual send, so the generator's own wake-up lag (tokio's timer ticks in
+/// whole milliseconds) is not charged to the server; that lag is kept apart.
 async fn open_worker(
     endpoint: Endpoint,
     start: Instant,
@@ -261,6 +290,8 @@ async fn open_worker(
     let mut tally = Tally::default();
     let mut slot: Option<(Sender, u64)> = None;
     let mut k: u32 = 0;
+    // When the previous attempt of this connection ended.
+    let mut prev_done = start;
     loop {
         let scheduled = start + offset + interval.saturating_mul(k);
         if scheduled >= deadline {
@@ -280,17 +311,31 @@ async fn open_worker(
             Err(err) => {
                 // This scheduled request is lost; the schedule paces retries.
                 tally.transport_error(&err);
+                prev_done = Instant::now();
                 continue;
             }
         };
+        let held_back = prev_done > scheduled;
         let sent = Instant::now();
-        match timeout(REQUEST_TIMEOUT, exchange(&mut conn.0, &endpoint)).await {
+        let result = timeout(REQUEST_TIMEOUT, exchange(&mut conn.0, &endpoint)).await;
+        let done = Instant::now();
+        prev_done = done;
+        match result {
             Ok(Ok((status, len))) => {
                 conn.1 += 1;
                 if status.is_success() {
-                    let done = Instant::now();
-                    tally.latencies_us.push(micros(done.saturating_duration_since(scheduled)));
-                    tally.service_us.push(micros(done.saturating_duration_since(sent)));
+                    let from = if held_back { scheduled } else { sent };
+                    tally
+                        .latencies_us
+                        .push(micros(done.saturating_duration_since(from)));
+                    tally
+                        .service_us
+                        .push(micros(done.saturating_duration_since(sent)));
+                    if !held_back {
+                        tally
+                            .lag_us
+                            .push(micros(sent.saturating_duration_since(scheduled)));
+                    }
                     tally.ok += 1;
                     tally.body_bytes += len as u64;
                 } else {
@@ -317,11 +362,18 @@ async fn gather(mut tasks: JoinSet<Tally>, start: Instant) -> Result<Outcome> {
     while let Some(joined) = tasks.join_next().await {
         tally.merge(joined.context("a connection task panicked")?);
     }
-    Ok(Outcome { tally, elapsed: start.elapsed() })
+    Ok(Outcome {
+        tally,
+        elapsed: start.elapsed(),
+    })
 }
 
 /// `connections` closed-loop connections for `duration`.
-pub async fn closed_loop(endpoint: &Endpoint, connections: u64, duration: Duration) -> Result<Outcome> {
+pub async fn closed_loop(
+    endpoint: &Endpoint,
+    connections: u64,
+    duration: Duration,
+) -> Result<Outcome> {
     let start = Instant::now();
     let deadline = start + duration;
     let mut tasks = JoinSet::new();
@@ -333,7 +385,12 @@ pub async fn closed_loop(endpoint: &Endpoint, connections: u64, duration: Durati
 
 /// An open loop at `rate` requests/s in total, spread evenly over
 /// `connections` whose schedules are staggered so sends don't bunch up.
-pub async fn open_loop(endpoint: &Endpoint, connections: u64, rate: f64, duration: Duration) -> Result<Outcome> {
+pub async fn open_loop(
+    endpoint: &Endpoint,
+    connections: u64,
+    rate: f64,
+    duration: Duration,
+) -> Result<Outcome> {
     if !(rate.is_finite() && rate > 0.0) {
         return Err(anyhow!("the open-loop rate must be positive (got {rate})"));
     }
@@ -344,7 +401,116 @@ pub async fn open_loop(endpoint: &Endpoint, connections: u64, rate: f64, duratio
     let mut tasks = JoinSet::new();
     for c in 0..connections {
         let offset = interval.mul_f64(c as f64 / connections as f64);
-        tasks.spawn(open_worker(endpoint.clone(), start, offset, interval, deadline));
+        tasks.spawn(open_worker(
+            endpoint.clone(),
+            start,
+            offset,
+            interval,
+            deadline,
+        ));
     }
     gather(tasks, start).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Starts the bare server in-process on a free loopback port.
+    async fn bare_endpoint(path: &str) -> (Endpoint, tokio::task::JoinHandle<Result<()>>) {
+        let port = crate::procs::free_port().expect("free port");
+        let server = tokio::spawn(crate::bare::serve(port, Some(60)));
+        let target = Target::loopback(port).expect("target");
+        let probe = Endpoint::new(&target, "/products").expect("endpoint");
+        let start = Instant::now();
+        while fetch(&probe).await.is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "bare server did not start"
+            );
+            sleep(Duration::from_millis(20)).await;
+        }
+        (Endpoint::new(&target, path).expect("endpoint"), server)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_closed_loop_reads_whole_bodies_without_errors() {
+        let (endpoint, server) = bare_endpoint("/products").await;
+        let body_len = crate::bare::products_body().expect("body").len() as u64;
+        let out = closed_loop(&endpoint, 4, Duration::from_millis(400))
+            .await
+            .expect("load");
+        let t = &out.tally;
+        assert!(t.ok > 0);
+        assert_eq!(
+            (t.non_2xx, t.transport_errors),
+            (0, 0),
+            "{:?}",
+            t.first_error
+        );
+        assert_eq!(t.latencies_us.len() as u64, t.ok);
+        assert_eq!(t.body_bytes, t.ok * body_len);
+        assert!(out.elapsed >= Duration::from_millis(400));
+        server.abort();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_open_loop_keeps_its_schedule() {
+        let (endpoint, server) = bare_endpoint("/products").await;
+        // 200 req/s over 4 connections for 0.5 s: 25 sends each, 100 in all.
+        let out = open_loop(&endpoint, 4, 200.0, Duration::from_millis(500))
+            .await
+            .expect("load");
+        let t = &out.tally;
+        assert_eq!(
+            t.ok + t.non_2xx + t.transport_errors + t.missed,
+            100,
+            "{t:?}"
+        );
+        assert!(t.ok >= 90, "{t:?}");
+        assert_eq!(t.service_us.len(), t.latencies_us.len());
+        // Latency from the scheduled time is never below the service time.
+        let (mut from_schedule, mut service) = (t.latencies_us.clone(), t.service_us.clone());
+        from_schedule.sort_unstable();
+        service.sort_unstable();
+        assert!(from_schedule.last() >= service.last());
+        assert!(
+            open_loop(&endpoint, 4, 0.0, Duration::from_millis(10))
+                .await
+                .is_err()
+        );
+        server.abort();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn errors_are_counted_not_hidden() {
+        let (missing, server) = bare_endpoint("/nowhere").await;
+        let out = closed_loop(&missing, 2, Duration::from_millis(200))
+            .await
+            .expect("load");
+        assert_eq!(out.tally.ok, 0);
+        assert!(out.tally.non_2xx > 0);
+        assert_eq!(out.tally.first_error.as_deref(), Some("HTTP 404 Not Found"));
+        server.abort();
+
+        // Nothing listens on this port: connection errors, and the loop still ends.
+        let port = crate::procs::free_port().expect("free port");
+        let refused =
+            Endpoint::new(&Target::loopback(port).expect("target"), "/").expect("endpoint");
+        let out = timeout(
+            Duration::from_secs(5),
+            closed_loop(&refused, 2, Duration::from_millis(200)),
+        )
+        .await
+        .expect("bounded")
+        .expect("load");
+        assert_eq!(out.tally.ok, 0);
+        assert!(out.tally.transport_errors > 0);
+        assert!(
+            out.tally
+                .first_error
+                .as_deref()
+                .is_some_and(|e| e.contains("could not connect"))
+        );
+    }
 }

@@ -15,7 +15,11 @@ use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "maison-bench", version, about = "Load tool for the Maison e-boutique server")]
+#[command(
+    name = "maison-bench",
+    version,
+    about = "Load tool for the Maison e-boutique server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

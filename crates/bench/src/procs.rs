@@ -62,7 +62,8 @@ impl TempDir {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or_default();
-        let path = std::env::temp_dir().join(format!("maison-bench-{}-{nanos}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("maison-bench-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&path)
             .with_context(|| format!("could not create the temp dir {}", path.display()))?;
         Ok(TempDir { path })
@@ -84,7 +85,10 @@ impl Drop for TempDir {
 pub fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
         .context("could not bind 127.0.0.1:0 to find a free port")?;
-    Ok(listener.local_addr().context("no local address for the probe socket")?.port())
+    Ok(listener
+        .local_addr()
+        .context("no local address for the probe socket")?
+        .port())
 }
 
 /// A `kB` field (`VmRSS`, `VmHWM`, …) of a /proc/<pid>/status text.

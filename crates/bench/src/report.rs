@@ -33,6 +33,8 @@ pub struct RunFigures {
     pub latency: Option<LatencySummary>,
     /// Open loop: from the actual send, for comparison with `latency`.
     pub service: Option<LatencySummary>,
+    /// Open loop: how late the generator sent on idle connections (its own noise).
+    pub send_lag: Option<LatencySummary>,
     pub rss_peak_kb: Option<u64>,
     pub mean_body_bytes: Option<f64>,
     pub first_error: Option<String>,
@@ -43,7 +45,11 @@ impl RunFigures {
         let t = &mut outcome.tally;
         let elapsed_s = outcome.elapsed.as_secs_f64();
         RunFigures {
-            rps: if elapsed_s > 0.0 { t.ok as f64 / elapsed_s } else { 0.0 },
+            rps: if elapsed_s > 0.0 {
+                t.ok as f64 / elapsed_s
+            } else {
+                0.0
+            },
             ok: t.ok,
             non_2xx: t.non_2xx,
             transport_errors: t.transport_errors,
@@ -52,6 +58,7 @@ impl RunFigures {
             elapsed_s,
             latency: summarize(&mut t.latencies_us),
             service: summarize(&mut t.service_us),
+            send_lag: summarize(&mut t.lag_us),
             rss_peak_kb,
             mean_body_bytes: (t.ok > 0).then(|| t.body_bytes as f64 / t.ok as f64),
             first_error: t.first_error.take(),
@@ -104,7 +111,13 @@ pub struct Medians {
 }
 
 impl Scenario {
-    pub fn new(name: &str, server: &'static str, path: &str, mode: Mode, planned_runs: u32) -> Self {
+    pub fn new(
+        name: &str,
+        server: &'static str,
+        path: &str,
+        mode: Mode,
+        planned_runs: u32,
+    ) -> Self {
         Scenario {
             name: name.to_owned(),
             server,
@@ -156,7 +169,11 @@ impl Scenario {
         if !self.failures.is_empty() {
             parts.push(format!("{} failed runs", self.failures.len()));
         }
-        if parts.is_empty() { "0".to_owned() } else { parts.join(", ") }
+        if parts.is_empty() {
+            "0".to_owned()
+        } else {
+            parts.join(", ")
+        }
     }
 
     fn label(&self) -> String {
@@ -182,6 +199,8 @@ pub struct Report {
     pub bare_idle_rss_kb: Option<u64>,
     pub bare_hwm_kb: Option<u64>,
     pub scenarios: Vec<Scenario>,
+    /// Why the benchmark ended before all its runs (e.g. a server crashed).
+    pub stopped_early: Option<String>,
 }
 
 fn cell(v: Option<f64>, decimals: usize) -> String {
@@ -231,7 +250,12 @@ impl Report {
             out,
             "{} runs × {} s per scenario (after {} s warm-up), {} keep-alive HTTP/1.1 connections, \
              database: {}. Figures are medians over runs; latency in ms; product page: `{}`.\n",
-            self.runs, self.duration_secs, self.warmup_secs, self.connections, self.database, self.product_page
+            self.runs,
+            self.duration_secs,
+            self.warmup_secs,
+            self.connections,
+            self.database,
+            self.product_page
         );
         let _ = writeln!(
             out,
@@ -240,11 +264,17 @@ impl Report {
         let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|");
         for s in &self.scenarios {
             if let Some(why) = &s.skipped {
-                let _ = writeln!(out, "| {} | 0/{} | skipped: {why} | | | | | | | |", s.name, s.planned_runs);
+                let _ = writeln!(
+                    out,
+                    "| {} | 0/{} | skipped: {why} | | | | | | | |",
+                    s.name, s.planned_runs
+                );
                 continue;
             }
             let m = s.medians();
-            let range = m.rps_min_max.map_or_else(|| "n/a".to_owned(), |(lo, hi)| format!("{lo:.0}–{hi:.0}"));
+            let range = m
+                .rps_min_max
+                .map_or_else(|| "n/a".to_owned(), |(lo, hi)| format!("{lo:.0}–{hi:.0}"));
             let _ = writeln!(
                 out,
                 "| {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -286,6 +316,9 @@ impl Report {
                 let _ = writeln!(out, "- api-products / bare-route throughput: n/a");
             }
         }
+        if let Some(why) = &self.stopped_early {
+            let _ = writeln!(out, "- **stopped early**: {why}");
+        }
         // Name what failed, so a table with errors can be acted upon.
         for s in &self.scenarios {
             for (i, r) in s.runs.iter().enumerate() {
@@ -320,6 +353,7 @@ impl Report {
                             "elapsed_s": round3(r.elapsed_s),
                             "latency": latency_json(r.latency),
                             "service_time": latency_json(r.service),
+                            "send_lag": latency_json(r.send_lag),
                             "rss_peak_mb": opt(r.rss_peak_kb.map(kb_to_mb)),
                             "mean_body_bytes": opt(r.mean_body_bytes),
                             "first_error": r.first_error,
@@ -383,6 +417,7 @@ impl Report {
                 "bare_vmhwm": opt(self.bare_hwm_kb.map(kb_to_mb)),
             },
             "api_products_over_bare_route": opt(self.api_over_bare()),
+            "stopped_early": self.stopped_early,
             "scenarios": scenarios,
         })
     }
@@ -390,10 +425,13 @@ impl Report {
     /// Writes the JSON figures, creating the parent directories.
     pub fn write_json(&self, path: &Path) -> Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("could not create {}", dir.display()))?;
         }
-        let text = serde_json::to_string_pretty(&self.json()).context("could not serialise the figures")?;
-        std::fs::write(path, text + "\n").with_context(|| format!("could not write {}", path.display()))
+        let text = serde_json::to_string_pretty(&self.json())
+            .context("could not serialise the figures")?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("could not write {}", path.display()))
     }
 }
 
@@ -410,8 +448,14 @@ mod tests {
             reconnects: 0,
             missed: 0,
             elapsed_s: 5.0,
-            latency: Some(LatencySummary { p50_ms: p50, p90_ms: p50 * 2.0, p99_ms: p50 * 3.0, max_ms: p50 * 4.0 }),
+            latency: Some(LatencySummary {
+                p50_ms: p50,
+                p90_ms: p50 * 2.0,
+                p99_ms: p50 * 3.0,
+                max_ms: p50 * 4.0,
+            }),
             service: None,
+            send_lag: None,
             rss_peak_kb: Some(10_240),
             mean_body_bytes: Some(1000.0),
             first_error: (non_2xx > 0).then(|| "HTTP 500 Internal Server Error".to_owned()),
@@ -419,11 +463,27 @@ mod tests {
     }
 
     fn report() -> Report {
-        let mut api = Scenario::new("api-products", "maison", "/api/v1/products", Mode::Closed, 3);
-        api.runs = vec![figures(900.0, 1.0, 0), figures(1000.0, 3.0, 2), figures(1100.0, 2.0, 0)];
+        let mut api = Scenario::new(
+            "api-products",
+            "maison",
+            "/api/v1/products",
+            Mode::Closed,
+            3,
+        );
+        api.runs = vec![
+            figures(900.0, 1.0, 0),
+            figures(1000.0, 3.0, 2),
+            figures(1100.0, 2.0, 0),
+        ];
         let mut bare = Scenario::new("bare-route", "bare-server", "/products", Mode::Closed, 3);
         bare.runs = vec![figures(4000.0, 0.5, 0)];
-        let mut half = Scenario::new("api-products @ half rate", "maison", "/api/v1/products", Mode::Open { target_rps: 500.0 }, 3);
+        let mut half = Scenario::new(
+            "api-products @ half rate",
+            "maison",
+            "/api/v1/products",
+            Mode::Open { target_rps: 500.0 },
+            3,
+        );
         half.skipped = Some("no throughput".into());
         Report {
             maison_path: "target/release/maison".into(),
@@ -438,6 +498,7 @@ mod tests {
             bare_idle_rss_kb: None,
             bare_hwm_kb: None,
             scenarios: vec![api, half, bare],
+            stopped_early: None,
         }
     }
 
@@ -456,7 +517,10 @@ mod tests {
     #[test]
     fn the_table_shows_errors_and_skips() {
         let text = report().markdown();
-        assert!(text.contains("| api-products | 3/3 | 1000 | 900–1100 | 2.00 |"), "{text}");
+        assert!(
+            text.contains("| api-products | 3/3 | 1000 | 900–1100 | 2.00 |"),
+            "{text}"
+        );
         assert!(text.contains("2 non-2xx"), "{text}");
         assert!(text.contains("skipped: no throughput"), "{text}");
         assert!(text.contains("Maison idle RSS: 20.0 MB"), "{text}");

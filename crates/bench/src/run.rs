@@ -75,7 +75,11 @@ async fn check_once(endpoint: &Endpoint) -> Result<()> {
         .await
         .with_context(|| format!("GET {} failed", endpoint.path()))?;
     if !status.is_success() {
-        bail!("GET {} answered {status}: {}", endpoint.path(), snippet(&body));
+        bail!(
+            "GET {} answered {status}: {}",
+            endpoint.path(),
+            snippet(&body)
+        );
     }
     Ok(())
 }
@@ -87,14 +91,21 @@ async fn first_product_slug(target: &Target) -> Result<String> {
         .await
         .context("GET /api/v1/products?limit=1 failed")?;
     if !status.is_success() {
-        bail!("GET /api/v1/products?limit=1 answered {status}: {}", snippet(&body));
+        bail!(
+            "GET /api/v1/products?limit=1 answered {status}: {}",
+            snippet(&body)
+        );
     }
     slug_of_first_item(&body)
 }
 
 fn slug_of_first_item(body: &[u8]) -> Result<String> {
-    let value: Value = serde_json::from_slice(body)
-        .with_context(|| format!("GET /api/v1/products?limit=1 did not return JSON: {}", snippet(body)))?;
+    let value: Value = serde_json::from_slice(body).with_context(|| {
+        format!(
+            "GET /api/v1/products?limit=1 did not return JSON: {}",
+            snippet(body)
+        )
+    })?;
     let slug = value
         .get("items")
         .and_then(|items| items.get(0))
@@ -107,7 +118,11 @@ fn slug_of_first_item(body: &[u8]) -> Result<String> {
             )
         })?;
     // The slug goes into a path: refuse anything that would need escaping.
-    if slug.is_empty() || !slug.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if slug.is_empty()
+        || !slug
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         bail!("unexpected product slug {slug:?} from /api/v1/products");
     }
     Ok(slug.to_owned())
@@ -120,13 +135,22 @@ struct Plan {
 }
 
 /// One measured run of `scenario` against `endpoint`, sampling `server`'s RSS.
-async fn measure(plan: &Plan, scenario: &mut Scenario, endpoint: &Endpoint, server: &mut ChildGuard, run: u32, hint: &str) -> Result<()> {
+async fn measure(
+    plan: &Plan,
+    scenario: &mut Scenario,
+    endpoint: &Endpoint,
+    server: &mut ChildGuard,
+    run: u32,
+    hint: &str,
+) -> Result<()> {
     let sampler = RssSampler::start(server.pid());
     let mode = scenario.mode;
     let load = async {
         match mode {
             Mode::Closed => closed_loop(endpoint, plan.connections, plan.duration).await,
-            Mode::Open { target_rps } => open_loop(endpoint, plan.connections, target_rps, plan.duration).await,
+            Mode::Open { target_rps } => {
+                open_loop(endpoint, plan.connections, target_rps, plan.duration).await
+            }
         }
     };
     let bound = plan.duration + HARD_MARGIN;
@@ -143,14 +167,21 @@ async fn measure(plan: &Plan, scenario: &mut Scenario, endpoint: &Endpoint, serv
             scenario.failures.push(format!("run {run}: {err:#}"));
         }
         Err(_) => {
-            let msg = format!("run {run}: exceeded the hard timeout of {} s", bound.as_secs());
+            let msg = format!(
+                "run {run}: exceeded the hard timeout of {} s",
+                bound.as_secs()
+            );
             eprintln!("  {}: {msg}", scenario.name);
             scenario.failures.push(msg);
         }
     }
     // A crashed server would make every later figure meaningless.
     if let Some(status) = server.exited() {
-        bail!("{} exited during {} run {run} ({status}); {hint}", server.name(), scenario.name);
+        bail!(
+            "{} exited during {} run {run} ({status}); {hint}",
+            server.name(),
+            scenario.name
+        );
     }
     sleep(SETTLE).await;
     Ok(())
@@ -162,7 +193,11 @@ async fn warm_up(args: &RunArgs, endpoint: &Endpoint) {
         return;
     }
     let duration = Duration::from_secs(args.warmup_secs);
-    let _ = timeout(duration + HARD_MARGIN, closed_loop(endpoint, args.connections, duration)).await;
+    let _ = timeout(
+        duration + HARD_MARGIN,
+        closed_loop(endpoint, args.connections, duration),
+    )
+    .await;
     sleep(SETTLE).await;
 }
 
@@ -200,14 +235,24 @@ pub async fn run(args: RunArgs) -> Result<()> {
     let mut maison = ChildGuard::spawn("maison", command)?;
     let maison_target = Target::loopback(port)?;
     eprintln!("starting maison on {addr} (database: {database_label})");
-    wait_ready(&mut maison, &Endpoint::new(&maison_target, "/healthz")?, &maison_hint).await?;
+    wait_ready(
+        &mut maison,
+        &Endpoint::new(&maison_target, "/healthz")?,
+        &maison_hint,
+    )
+    .await?;
 
     // The bare route, a second copy of this very program.
     let bare_port = free_port()?;
-    let exe = std::env::current_exe().context("could not find this program's path to start bare-server")?;
+    let exe = std::env::current_exe()
+        .context("could not find this program's path to start bare-server")?;
     let per_run = args.duration_secs + HARD_MARGIN.as_secs() + 1;
-    let lifetime = u64::from(args.runs) * 4 * per_run + 4 * (args.warmup_secs + HARD_MARGIN.as_secs()) + 300;
-    let bare_hint = format!("run it by hand to see its output: {} bare-server --port {bare_port}", exe.display());
+    let lifetime =
+        u64::from(args.runs) * 4 * per_run + 4 * (args.warmup_secs + HARD_MARGIN.as_secs()) + 300;
+    let bare_hint = format!(
+        "run it by hand to see its output: {} bare-server --port {bare_port}",
+        exe.display()
+    );
     let mut command = Command::new(&exe);
     command
         .args(["bare-server", "--port", &bare_port.to_string()])
@@ -215,7 +260,12 @@ pub async fn run(args: RunArgs) -> Result<()> {
     let mut bare = ChildGuard::spawn("bare-server", command)?;
     let bare_target = Target::loopback(bare_port)?;
     eprintln!("starting bare-server on 127.0.0.1:{bare_port}");
-    wait_ready(&mut bare, &Endpoint::new(&bare_target, "/products")?, &bare_hint).await?;
+    wait_ready(
+        &mut bare,
+        &Endpoint::new(&bare_target, "/products")?,
+        &bare_hint,
+    )
+    .await?;
 
     // Idle memory, once start-up allocations have settled.
     sleep(Duration::from_secs(1)).await;
@@ -231,46 +281,67 @@ pub async fn run(args: RunArgs) -> Result<()> {
         check_once(endpoint).await?;
     }
 
-    let plan = Plan { duration: Duration::from_secs(args.duration_secs), connections: args.connections };
+    let plan = Plan {
+        duration: Duration::from_secs(args.duration_secs),
+        connections: args.connections,
+    };
     let runs = args.runs;
     let mut api_s = Scenario::new("api-products", "maison", api.path(), Mode::Closed, runs);
     let mut page_s = Scenario::new("product-page", "maison", page.path(), Mode::Closed, runs);
-    let mut bare_s = Scenario::new("bare-route", "bare-server", bare_route.path(), Mode::Closed, runs);
+    let mut bare_s = Scenario::new(
+        "bare-route",
+        "bare-server",
+        bare_route.path(),
+        Mode::Closed,
+        runs,
+    );
 
-    eprintln!("warming up ({} s per scenario)", args.warmup_secs);
-    for endpoint in [&api, &page, &bare_route] {
-        warm_up(&args, endpoint).await;
-    }
-
-    // Closed loops, interleaved run by run so slow drift of the shared machine
-    // affects Maison and the bare route alike.
-    for run in 1..=runs {
-        eprintln!("run {run}/{runs}");
-        measure(&plan, &mut api_s, &api, &mut maison, run, &maison_hint).await?;
-        measure(&plan, &mut page_s, &page, &mut maison, run, &maison_hint).await?;
-        measure(&plan, &mut bare_s, &bare_route, &mut bare, run, &bare_hint).await?;
-    }
-
-    // Open loop at half the closed-loop throughput: latency under a load the
-    // server can sustain, which a closed loop cannot show.
-    let api_median = median(&api_s.runs.iter().map(|r| r.rps).collect::<Vec<_>>());
     let half_name = "api-products @ half rate";
-    let half_s = match api_median.filter(|rps| *rps >= 2.0) {
-        Some(rps) => {
-            let target_rps = rps / 2.0;
-            let mut s = Scenario::new(half_name, "maison", api.path(), Mode::Open { target_rps }, runs);
-            eprintln!("open loop at {target_rps:.0} req/s");
-            for run in 1..=runs {
-                measure(&plan, &mut s, &api, &mut maison, run, &maison_hint).await?;
+    let mut half_s = Scenario::new(half_name, "maison", api.path(), Mode::Closed, runs);
+    half_s.skipped = Some("not run: the benchmark stopped early".to_owned());
+
+    // Measured in a block so that, if a server crashes, what was measured
+    // before is still reported.
+    let measured: Result<()> = async {
+        eprintln!("warming up ({} s per scenario)", args.warmup_secs);
+        for endpoint in [&api, &page, &bare_route] {
+            warm_up(&args, endpoint).await;
+        }
+
+        // Closed loops, interleaved run by run so slow drift of the shared
+        // machine affects Maison and the bare route alike.
+        for run in 1..=runs {
+            eprintln!("run {run}/{runs}");
+            measure(&plan, &mut api_s, &api, &mut maison, run, &maison_hint).await?;
+            measure(&plan, &mut page_s, &page, &mut maison, run, &maison_hint).await?;
+            measure(&plan, &mut bare_s, &bare_route, &mut bare, run, &bare_hint).await?;
+        }
+
+        // Open loop at half the closed-loop throughput: latency under a load
+        // the server can sustain, which a closed loop cannot show.
+        let api_median = median(&api_s.runs.iter().map(|r| r.rps).collect::<Vec<_>>());
+        let Some(rps) = api_median.filter(|rps| *rps >= 2.0) else {
+            half_s.skipped = Some("api-products had no throughput to halve".to_owned());
+            return Ok(());
+        };
+        let target_rps = rps / 2.0;
+        half_s.mode = Mode::Open { target_rps };
+        half_s.skipped = None;
+        eprintln!("open loop at {target_rps:.0} req/s");
+        for run in 1..=runs {
+            measure(&plan, &mut half_s, &api, &mut maison, run, &maison_hint).await?;
+        }
+        Ok(())
+    }
+    .await;
+
+    if measured.is_err() {
+        for s in [&mut api_s, &mut page_s, &mut bare_s] {
+            if s.runs.is_empty() && s.failures.is_empty() {
+                s.skipped = Some("not run: the benchmark stopped early".to_owned());
             }
-            s
         }
-        None => {
-            let mut s = Scenario::new(half_name, "maison", api.path(), Mode::Closed, runs);
-            s.skipped = Some("api-products had no throughput to halve".to_owned());
-            s
-        }
-    };
+    }
 
     let maison_hwm_kb = read_status_kb(maison.pid(), "VmHWM");
     let bare_hwm_kb = read_status_kb(bare.pid(), "VmHWM");
@@ -291,11 +362,12 @@ pub async fn run(args: RunArgs) -> Result<()> {
         bare_idle_rss_kb,
         bare_hwm_kb,
         scenarios: vec![api_s, page_s, half_s, bare_s],
+        stopped_early: measured.as_ref().err().map(|err| format!("{err:#}")),
     };
     println!("{}", report.markdown());
     report.write_json(&args.out)?;
     eprintln!("figures written to {}", args.out.display());
-    Ok(())
+    measured
 }
 
 #[cfg(test)]
@@ -308,8 +380,14 @@ mod tests {
             redact_url("postgres://maison:s3cret@127.0.0.1:5432/maison"),
             "postgres://maison:***@127.0.0.1:5432/maison"
         );
-        assert_eq!(redact_url("postgres://maison@localhost/db"), "postgres://maison@localhost/db");
-        assert_eq!(redact_url("sqlite:///tmp/x/bench.db"), "sqlite:///tmp/x/bench.db");
+        assert_eq!(
+            redact_url("postgres://maison@localhost/db"),
+            "postgres://maison@localhost/db"
+        );
+        assert_eq!(
+            redact_url("sqlite:///tmp/x/bench.db"),
+            "sqlite:///tmp/x/bench.db"
+        );
         assert_eq!(redact_url("not a url"), "not a url");
     }
 

@@ -21,7 +21,10 @@ pub fn percentile(sorted: &[u32], p: f64) -> Option<u32> {
     // point is not exactly 99 and would shift the rank by one.
     let hundredths = (p.clamp(0.0, 100.0) * 100.0).round() as u64;
     let rank = (hundredths * n).div_ceil(10_000).clamp(1, n);
-    usize::try_from(rank - 1).ok().and_then(|i| sorted.get(i)).copied()
+    usize::try_from(rank - 1)
+        .ok()
+        .and_then(|i| sorted.get(i))
+        .copied()
 }
 
 /// Summarises microsecond samples (sorted in place). `None` when there are none.
@@ -53,10 +56,14 @@ pub fn median(values: &[f64]) -> Option<f64> {
 
 /// Smallest and largest of the runs' figures.
 pub fn min_max(values: &[f64]) -> Option<(f64, f64)> {
-    values.iter().copied().filter(|x| x.is_finite()).fold(None, |acc, x| match acc {
-        None => Some((x, x)),
-        Some((lo, hi)) => Some((lo.min(x), hi.max(x))),
-    })
+    values
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .fold(None, |acc, x| match acc {
+            None => Some((x, x)),
+            Some((lo, hi)) => Some((lo.min(x), hi.max(x))),
+        })
 }
 
 /// Saturating microseconds of a duration, for compact `u32` samples (~71 min max).

@@ -69,10 +69,10 @@ impl Country {
 }
 
 const US_REGIONS: &[&str] = &[
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
-    "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
-    "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
-    "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP", "AA", "AE", "AP",
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP", "AA", "AE", "AP",
 ];
 
 const CA_REGIONS: &[&str] = &[
@@ -119,7 +119,9 @@ mod tests {
         let ca = Country::Canada;
         assert!(ca.accepts_postal_code("M5R 2E8"));
         assert!(ca.accepts_postal_code("m5r2e8"));
-        for bad in ["M5R  2E8", "D5R 2E8", "W5R 2E8", "M5R 2E", "55R 2E8", "M5R-2E8"] {
+        for bad in [
+            "M5R  2E8", "D5R 2E8", "W5R 2E8", "M5R 2E", "55R 2E8", "M5R-2E8",
+        ] {
             assert!(!ca.accepts_postal_code(bad), "{bad:?}");
         }
     }

@@ -183,9 +183,15 @@ mod tests {
     #[test]
     fn search_finds_a_city_without_its_accents_or_case() {
         let d = directory();
-        let found: Vec<_> = search(&d, "montreal").iter().map(|b| b.id.as_str()).collect();
+        let found: Vec<_> = search(&d, "montreal")
+            .iter()
+            .map(|b| b.id.as_str())
+            .collect();
         assert_eq!(found, ["mtl"]);
-        let found: Vec<_> = search(&d, "  TORONTO ").iter().map(|b| b.id.as_str()).collect();
+        let found: Vec<_> = search(&d, "  TORONTO ")
+            .iter()
+            .map(|b| b.id.as_str())
+            .collect();
         assert_eq!(found, ["tor"]);
     }
 
@@ -214,7 +220,10 @@ mod tests {
     fn nearest_orders_by_distance() {
         let d = directory();
         let toronto = Coordinates::parse("43.65,-79.38").expect("valid");
-        let ordered: Vec<_> = nearest(&d, toronto).iter().map(|(b, _)| b.id.as_str()).collect();
+        let ordered: Vec<_> = nearest(&d, toronto)
+            .iter()
+            .map(|(b, _)| b.id.as_str())
+            .collect();
         assert_eq!(ordered, ["tor", "mtl", "nyc", "la"]);
     }
 
@@ -229,11 +238,26 @@ mod tests {
 
     #[test]
     fn malformed_or_impossible_points_are_refused() {
-        assert_eq!(Coordinates::parse("43.65"), Err(InvalidCoordinates::Malformed));
-        assert_eq!(Coordinates::parse("north,west"), Err(InvalidCoordinates::Malformed));
-        assert_eq!(Coordinates::parse("NaN,1"), Err(InvalidCoordinates::Malformed));
-        assert_eq!(Coordinates::parse("91,0"), Err(InvalidCoordinates::OutOfRange));
-        assert_eq!(Coordinates::parse("0,-181"), Err(InvalidCoordinates::OutOfRange));
+        assert_eq!(
+            Coordinates::parse("43.65"),
+            Err(InvalidCoordinates::Malformed)
+        );
+        assert_eq!(
+            Coordinates::parse("north,west"),
+            Err(InvalidCoordinates::Malformed)
+        );
+        assert_eq!(
+            Coordinates::parse("NaN,1"),
+            Err(InvalidCoordinates::Malformed)
+        );
+        assert_eq!(
+            Coordinates::parse("91,0"),
+            Err(InvalidCoordinates::OutOfRange)
+        );
+        assert_eq!(
+            Coordinates::parse("0,-181"),
+            Err(InvalidCoordinates::OutOfRange)
+        );
         assert!(Coordinates::parse(" 43.65 , -79.38 ").is_ok());
     }
 }

@@ -126,7 +126,11 @@ impl Creation {
     /// Rule R13/R14: available when sold online, not flagged by staff, and some
     /// size is in stock.
     pub fn availability(&self) -> Availability {
-        if self.variants.iter().any(|v| self.variant_availability(v) == Availability::Available) {
+        if self
+            .variants
+            .iter()
+            .any(|v| self.variant_availability(v) == Availability::Available)
+        {
             Availability::Available
         } else {
             Availability::TemporarilyUnavailable
@@ -198,8 +202,14 @@ mod tests {
     fn an_online_creation_with_a_size_in_stock_is_available() {
         let c = creation(SaleMode::Online, false, &[0, 2, 0]);
         assert_eq!(c.availability(), Availability::Available);
-        assert_eq!(c.variant_availability(&c.variants[0]), Availability::TemporarilyUnavailable);
-        assert_eq!(c.variant_availability(&c.variants[1]), Availability::Available);
+        assert_eq!(
+            c.variant_availability(&c.variants[0]),
+            Availability::TemporarilyUnavailable
+        );
+        assert_eq!(
+            c.variant_availability(&c.variants[1]),
+            Availability::Available
+        );
     }
 
     #[test]
@@ -212,20 +222,31 @@ mod tests {
     fn a_creation_flagged_by_staff_is_temporarily_unavailable_whatever_the_stock() {
         let c = creation(SaleMode::Online, true, &[5]);
         assert_eq!(c.availability(), Availability::TemporarilyUnavailable);
-        assert_eq!(c.variant_availability(&c.variants[0]), Availability::TemporarilyUnavailable);
+        assert_eq!(
+            c.variant_availability(&c.variants[0]),
+            Availability::TemporarilyUnavailable
+        );
     }
 
     #[test]
     fn creations_not_sold_online_are_never_available_online() {
         for mode in [SaleMode::PhoneOnly, SaleMode::PriceOnRequest] {
             let c = creation(mode, false, &[5]);
-            assert_eq!(c.availability(), Availability::TemporarilyUnavailable, "{mode:?}");
+            assert_eq!(
+                c.availability(),
+                Availability::TemporarilyUnavailable,
+                "{mode:?}"
+            );
         }
     }
 
     #[test]
     fn sale_modes_round_trip_through_their_names() {
-        for mode in [SaleMode::Online, SaleMode::PhoneOnly, SaleMode::PriceOnRequest] {
+        for mode in [
+            SaleMode::Online,
+            SaleMode::PhoneOnly,
+            SaleMode::PriceOnRequest,
+        ] {
             assert_eq!(SaleMode::parse(mode.as_str()), Some(mode));
         }
         assert_eq!(SaleMode::parse("auction"), None);
@@ -237,7 +258,10 @@ mod tests {
             max_lines: 2,
             max_characters_per_line: 20,
         };
-        assert_eq!(engraving.describe(), "Engraving: up to 2 lines of 20 characters");
+        assert_eq!(
+            engraving.describe(),
+            "Engraving: up to 2 lines of 20 characters"
+        );
         let initials = PersonalisationOption::Embossing { max_initials: 3 };
         assert_eq!(initials.describe(), "Embossing: up to 3 initials");
     }

@@ -106,7 +106,7 @@ impl Money {
         let digits = (abs / 100).to_string();
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);
@@ -168,7 +168,10 @@ mod tests {
     #[test]
     fn parse_accepts_the_forms_an_operator_writes() {
         let usd = Currency::Usd;
-        assert_eq!(Money::parse("30000.00", usd), Ok(Money::usd_dollars(30_000)));
+        assert_eq!(
+            Money::parse("30000.00", usd),
+            Ok(Money::usd_dollars(30_000))
+        );
         assert_eq!(Money::parse("30,000", usd), Ok(Money::usd_dollars(30_000)));
         assert_eq!(Money::parse("$12.5", usd), Ok(Money::usd_cents(1250)));
         assert!(Money::parse("12.345", usd).is_err());
@@ -193,7 +196,10 @@ mod tests {
             Money::usd_cents(1).checked_add(Money::usd_cents(2)),
             Some(Money::usd_cents(3))
         );
-        assert_eq!(Money::usd_cents(i64::MAX).checked_add(Money::usd_cents(1)), None);
+        assert_eq!(
+            Money::usd_cents(i64::MAX).checked_add(Money::usd_cents(1)),
+            None
+        );
         assert_eq!(Money::usd_cents(i64::MAX).checked_mul(2), None);
     }
 }

@@ -1,8 +1,8 @@
 //! The maison's policies (PRODUCT.md §3), with the defaults of the "Orders &
 //! Payment" page, and who the client talks to: Client Relations.
 
-use crate::card::CardBrand;
 use crate::Money;
+use crate::card::CardBrand;
 
 /// Who the maison is and how clients reach Client Relations. Every refusal that
 /// the seed answers with "contact Client Relations" names these.
@@ -169,7 +169,9 @@ impl Policies {
         }
         for area in &self.out_of_delivery_areas {
             let valid = (2..=5).contains(&area.len())
-                && area.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+                && area
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
             if !valid {
                 return fail(
                     "policies.out_of_delivery_areas",

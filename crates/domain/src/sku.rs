@@ -47,12 +47,24 @@ mod tests {
 
     #[test]
     fn skus_are_trimmed_and_upper_cased() {
-        assert_eq!(Sku::parse(" val-ring-001 ").map(|s| s.0), Ok("VAL-RING-001".into()));
+        assert_eq!(
+            Sku::parse(" val-ring-001 ").map(|s| s.0),
+            Ok("VAL-RING-001".into())
+        );
     }
 
     #[test]
     fn malformed_skus_are_refused() {
-        for bad in ["", "A", "VAL RING", "VAL_RING", "-VAL", "VAL-", "ÉCRIN", &"A".repeat(49)] {
+        for bad in [
+            "",
+            "A",
+            "VAL RING",
+            "VAL_RING",
+            "-VAL",
+            "VAL-",
+            "ÉCRIN",
+            &"A".repeat(49),
+        ] {
             assert!(Sku::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -13,7 +13,11 @@ use crate::config::{self, LogFormat, Settings, Tls};
 use crate::server;
 
 #[derive(Debug, Parser)]
-#[command(name = "maison", version, about = "The maison's order and payment platform")]
+#[command(
+    name = "maison",
+    version,
+    about = "The maison's order and payment platform"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -96,7 +100,8 @@ pub enum OnOff {
 fn settings(global: &GlobalArgs) -> anyhow::Result<Settings> {
     let mut settings = config::load(global.config.as_deref())?;
     if let Some(url) = &global.database_url {
-        maison_store::Backend::from_url(url).map_err(|err| anyhow::anyhow!("--database-url: {err}"))?;
+        maison_store::Backend::from_url(url)
+            .map_err(|err| anyhow::anyhow!("--database-url: {err}"))?;
         settings.database_url = url.clone();
     }
     Ok(settings)
@@ -142,12 +147,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             server::open_store(&settings.database_url).await?;
-            println!("migrations applied to {}", maison_store::redact_url(&settings.database_url));
+            println!(
+                "migrations applied to {}",
+                maison_store::redact_url(&settings.database_url)
+            );
             Ok(())
         }
         Command::SeedDemo => {
             let store = server::open_store(&settings.database_url).await?;
-            if maison_app::seed_demo(&store).await.context("cannot seed the demo maison")? {
+            if maison_app::seed_demo(&store)
+                .await
+                .context("cannot seed the demo maison")?
+            {
                 println!("the demo maison is seeded");
             } else {
                 println!("the catalogue already has creations: nothing seeded");
@@ -157,7 +168,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stock(StockCommand::Set { sku, quantity }) => {
             let sku = parse_sku(&sku)?;
             let store = server::open_store(&settings.database_url).await?;
-            store.set_stock(&sku, quantity).await.map_err(|err| anyhow::anyhow!("{err}"))?;
+            store
+                .set_stock(&sku, quantity)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
             println!("{sku}: {quantity} on hand");
             Ok(())
         }
@@ -171,7 +185,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
             println!(
                 "{sku}: {}",
-                if flagged { "temporarily unavailable" } else { "shown as its stock allows" }
+                if flagged {
+                    "temporarily unavailable"
+                } else {
+                    "shown as its stock allows"
+                }
             );
             Ok(())
         }

@@ -116,8 +116,9 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
     let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
     match file {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read the configuration file {}", path.display())
+            })?;
             figment = figment.merge(Toml::string(&text));
         }
         None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
@@ -127,8 +128,17 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
     }
     let figment = figment.merge(Env::prefixed("MAISON_").split("__"));
     let raw: RawConfig = figment.extract().map_err(|err| {
-        let source = file.map_or_else(|| DEFAULT_CONFIG_FILE.to_owned(), |p| p.display().to_string());
-        anyhow::anyhow!("invalid configuration ({source} or MAISON_* variables): {err}")
+        let source = file.map_or_else(
+            || DEFAULT_CONFIG_FILE.to_owned(),
+            |p| p.display().to_string(),
+        );
+        // One line, whatever the parser printed (TOML errors come with a snippet).
+        let cause = err
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        anyhow::anyhow!("invalid configuration ({source} or MAISON_* variables): {cause}")
     })?;
     resolve(raw)
 }
@@ -144,10 +154,16 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
 
     let listen_text = raw.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
     let listen: SocketAddr = listen_text.parse().map_err(|_| {
-        invalid("listen", &listen_text, "an address and port, such as 127.0.0.1:8080 or [::1]:8443")
+        invalid(
+            "listen",
+            &listen_text,
+            "an address and port, such as 127.0.0.1:8080 or [::1]:8443",
+        )
     })?;
 
-    let database_url = raw.database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    let database_url = raw
+        .database_url
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
     maison_store::Backend::from_url(&database_url).map_err(|_| {
         invalid(
             "database_url",
@@ -156,14 +172,20 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         )
     })?;
 
-    let tls = match (raw.tls.cert, raw.tls.key, raw.tls.self_signed.unwrap_or(false)) {
+    let tls = match (
+        raw.tls.cert,
+        raw.tls.key,
+        raw.tls.self_signed.unwrap_or(false),
+    ) {
         (Some(cert), Some(key), false) => Tls::Files { cert, key },
         (None, None, true) => Tls::SelfSigned,
         (None, None, false) => Tls::Off,
         (Some(_), Some(_), true) => bail!(
             "invalid configuration: tls.self_signed = true: use either tls.cert and tls.key, or a self-signed certificate, not both"
         ),
-        _ => bail!("invalid configuration: tls.cert and tls.key go together: give both files, or neither"),
+        _ => bail!(
+            "invalid configuration: tls.cert and tls.key go together: give both files, or neither"
+        ),
     };
 
     let high_value_threshold = match p.high_value_threshold {
@@ -172,9 +194,19 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
             .ok()
             .and_then(|d| d.checked_mul(100))
             .map(Money::usd_cents)
-            .ok_or_else(|| invalid("policies.high_value_threshold", dollars, "an amount in USD, such as \"30000.00\""))?,
+            .ok_or_else(|| {
+                invalid(
+                    "policies.high_value_threshold",
+                    dollars,
+                    "an amount in USD, such as \"30000.00\"",
+                )
+            })?,
         Some(AmountText::Text(text)) => Money::parse(&text, Currency::Usd).map_err(|err| {
-            invalid("policies.high_value_threshold", format!("{text:?}"), &err.to_string())
+            invalid(
+                "policies.high_value_threshold",
+                format!("{text:?}"),
+                &err.to_string(),
+            )
         })?,
     };
 
@@ -200,7 +232,11 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
             .iter()
             .map(|name| {
                 AssistedPaymentMethod::parse(name).ok_or_else(|| {
-                    invalid("policies.assisted_payment_methods", format!("{name:?}"), "each one of card, cash, wire")
+                    invalid(
+                        "policies.assisted_payment_methods",
+                        format!("{name:?}"),
+                        "each one of card, cash, wire",
+                    )
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?,
@@ -214,19 +250,30 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
     };
 
     let policies = Policies {
-        max_items_per_order: p.max_items_per_order.unwrap_or(defaults.max_items_per_order),
+        max_items_per_order: p
+            .max_items_per_order
+            .unwrap_or(defaults.max_items_per_order),
         high_value_threshold,
         accepted_card_brands,
         assisted_payment_methods,
         return_window_days: p.return_window_days.unwrap_or(defaults.return_window_days),
         out_of_delivery_areas: p
             .out_of_delivery_areas
-            .map(|areas| areas.iter().map(|a| a.trim().to_ascii_uppercase()).collect())
+            .map(|areas| {
+                areas
+                    .iter()
+                    .map(|a| a.trim().to_ascii_uppercase())
+                    .collect()
+            })
             .unwrap_or_else(|| defaults.out_of_delivery_areas.clone()),
         standard_estimate: estimate(p.standard_estimate, defaults.standard_estimate),
         extended_estimate: estimate(p.extended_estimate, defaults.extended_estimate),
-        standard_carrier: p.standard_carrier.unwrap_or_else(|| defaults.standard_carrier.clone()),
-        high_value_carrier: p.high_value_carrier.unwrap_or_else(|| defaults.high_value_carrier.clone()),
+        standard_carrier: p
+            .standard_carrier
+            .unwrap_or_else(|| defaults.standard_carrier.clone()),
+        high_value_carrier: p
+            .high_value_carrier
+            .unwrap_or_else(|| defaults.high_value_carrier.clone()),
     };
     policies
         .validate()
@@ -235,10 +282,16 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
     let cr_defaults = ClientRelations::default();
     let client_relations = ClientRelations {
         maison_name: non_empty("maison.name", raw.maison.name)?.unwrap_or(cr_defaults.maison_name),
-        phone: non_empty("maison.client_relations_phone", raw.maison.client_relations_phone)?
-            .unwrap_or(cr_defaults.phone),
-        email: non_empty("maison.client_relations_email", raw.maison.client_relations_email)?
-            .unwrap_or(cr_defaults.email),
+        phone: non_empty(
+            "maison.client_relations_phone",
+            raw.maison.client_relations_phone,
+        )?
+        .unwrap_or(cr_defaults.phone),
+        email: non_empty(
+            "maison.client_relations_email",
+            raw.maison.client_relations_email,
+        )?
+        .unwrap_or(cr_defaults.email),
     };
     if !client_relations.email.contains('@') {
         return Err(invalid(
@@ -247,7 +300,13 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
             "an e-mail address",
         ));
     }
-    if client_relations.phone.chars().filter(char::is_ascii_digit).count() < 10 {
+    if client_relations
+        .phone
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count()
+        < 10
+    {
         return Err(invalid(
             "maison.client_relations_phone",
             &client_relations.phone,
@@ -325,7 +384,10 @@ mod tests {
         .expect("valid");
         assert_eq!(s.policies.max_items_per_order, 3);
         assert_eq!(s.policies.high_value_threshold, Money::usd_cents(2_500_050));
-        assert_eq!(s.policies.accepted_card_brands, vec![CardBrand::Visa, CardBrand::Amex]);
+        assert_eq!(
+            s.policies.accepted_card_brands,
+            vec![CardBrand::Visa, CardBrand::Amex]
+        );
         assert_eq!(s.policies.standard_estimate.max_business_days, 3);
         assert_eq!(s.client_relations.phone, "1-800-555-0199");
     }
@@ -335,28 +397,48 @@ mod tests {
         let err = from_toml("[policies]\naccepted_card_brands = [\"visa\", \"unionpay\"]")
             .expect_err("unionpay is not accepted");
         let message = err.to_string();
-        assert!(message.contains("policies.accepted_card_brands"), "{message}");
+        assert!(
+            message.contains("policies.accepted_card_brands"),
+            "{message}"
+        );
         assert!(message.contains("unionpay"), "{message}");
         assert!(message.contains("amex, mastercard"), "{message}");
 
         let message = from_toml("[policies]\nhigh_value_threshold = \"thirty thousand\"")
             .expect_err("not an amount")
             .to_string();
-        assert!(message.contains("policies.high_value_threshold"), "{message}");
+        assert!(
+            message.contains("policies.high_value_threshold"),
+            "{message}"
+        );
 
-        let message = from_toml("listen = \"localhost\"").expect_err("no port").to_string();
-        assert!(message.contains("listen") && message.contains("127.0.0.1:8080"), "{message}");
+        let message = from_toml("listen = \"localhost\"")
+            .expect_err("no port")
+            .to_string();
+        assert!(
+            message.contains("listen") && message.contains("127.0.0.1:8080"),
+            "{message}"
+        );
 
-        let message = from_toml("[policies]\nmax_items_per_order = 0").expect_err("zero").to_string();
-        assert!(message.contains("max_items_per_order") && message.contains("1 to 100"), "{message}");
+        let message = from_toml("[policies]\nmax_items_per_order = 0")
+            .expect_err("zero")
+            .to_string();
+        assert!(
+            message.contains("max_items_per_order") && message.contains("1 to 100"),
+            "{message}"
+        );
 
-        let message = from_toml("database_url = \"mysql://x\"").expect_err("mysql").to_string();
+        let message = from_toml("database_url = \"mysql://x\"")
+            .expect_err("mysql")
+            .to_string();
         assert!(message.contains("database_url"), "{message}");
     }
 
     #[test]
     fn unknown_keys_and_wrong_types_are_refused() {
-        let message = from_toml("[policies]\nmax_items = 5").expect_err("typo").to_string();
+        let message = from_toml("[policies]\nmax_items = 5")
+            .expect_err("typo")
+            .to_string();
         assert!(message.contains("max_items"), "{message}");
         let message = from_toml("[policies]\nmax_items_per_order = \"five\"")
             .expect_err("not a number")
@@ -367,9 +449,14 @@ mod tests {
     #[test]
     fn tls_needs_both_files_or_a_self_signed_certificate() {
         assert!(from_toml("[tls]\ncert = \"c.pem\"").is_err());
-        assert_eq!(from_toml("[tls]\nself_signed = true").expect("valid").tls, Tls::SelfSigned);
+        assert_eq!(
+            from_toml("[tls]\nself_signed = true").expect("valid").tls,
+            Tls::SelfSigned
+        );
         assert!(matches!(
-            from_toml("[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"").expect("valid").tls,
+            from_toml("[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"")
+                .expect("valid")
+                .tls,
             Tls::Files { .. }
         ));
     }

@@ -14,10 +14,16 @@ use crate::config::{Settings, Tls};
 
 /// Opens the database at `url`, applying migrations.
 pub async fn open_store(url: &str) -> anyhow::Result<Store> {
-    let store = Store::connect(url)
+    let store = Store::connect(url).await.with_context(|| {
+        format!(
+            "cannot open the database at {}",
+            maison_store::redact_url(url)
+        )
+    })?;
+    store
+        .migrate()
         .await
-        .with_context(|| format!("cannot open the database at {}", maison_store::redact_url(url)))?;
-    store.migrate().await.context("cannot apply the database migrations")?;
+        .context("cannot apply the database migrations")?;
     Ok(store)
 }
 
@@ -52,13 +58,21 @@ impl Server {
 /// catalogue when `seed_demo` is set.
 pub async fn launch(settings: &Settings, seed_demo: bool) -> anyhow::Result<Server> {
     let store = open_store(&settings.database_url).await?;
-    if seed_demo && maison_app::seed_demo(&store).await.context("cannot seed the demo maison")? {
+    if seed_demo
+        && maison_app::seed_demo(&store)
+            .await
+            .context("cannot seed the demo maison")?
+    {
         tracing::info!("seeded the demo maison into an empty catalogue");
     }
     let maison = Arc::new(
-        Maison::open(store, settings.client_relations.clone(), settings.policies.clone())
-            .await
-            .context("cannot load the catalogue")?,
+        Maison::open(
+            store,
+            settings.client_relations.clone(),
+            settings.policies.clone(),
+        )
+        .await
+        .context("cannot load the catalogue")?,
     );
     let (stop, stopped) = watch::channel(false);
 
@@ -120,7 +134,11 @@ pub async fn launch(settings: &Settings, seed_demo: bool) -> anyhow::Result<Serv
 }
 
 /// Keeps this instance's catalogue snapshot in step with the database.
-async fn refresh_catalogue(maison: Arc<Maison>, every: Duration, mut stopped: watch::Receiver<bool>) {
+async fn refresh_catalogue(
+    maison: Arc<Maison>,
+    every: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

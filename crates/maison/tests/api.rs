@@ -238,10 +238,17 @@ async fn the_openapi_document_describes_every_route() {
         assert!(paths.contains_key(route), "{route} is not documented");
     }
     // And every documented path answers (none is a route that does not exist).
-    let sku = app.all_products().await[0]["sku"].as_str().expect("sku").to_owned();
+    let sku = app.all_products().await[0]["sku"]
+        .as_str()
+        .expect("sku")
+        .to_owned();
     for path in paths.keys() {
         let concrete = path.replace("{sku}", &sku);
-        assert_eq!(app.get(&concrete).await.status().as_u16(), 200, "{concrete}");
+        assert_eq!(
+            app.get(&concrete).await.status().as_u16(),
+            200,
+            "{concrete}"
+        );
     }
     // The readable reference is served from the binary (works offline).
     let (status, page) = app.get_text("/api/docs/").await;
@@ -259,9 +266,19 @@ async fn every_response_carries_the_security_headers() {
     for path in ["/", "/api/v1/products", "/nothing"] {
         let response = app.get(path).await;
         let h = response.headers();
-        let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
-        assert_eq!(h.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert_eq!(
+            h.get("x-content-type-options")
+                .and_then(|v| v.to_str().ok()),
+            Some("nosniff")
+        );
         assert!(h.get("referrer-policy").is_some());
     }
     app.stop().await;

@@ -95,7 +95,12 @@ async fn the_home_page_images_and_stylesheet_are_served() {
     assert_eq!(app.get("/images/nothing.svg").await.status(), 404);
     let response = app.get("/assets/maison.css").await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().expect("type").starts_with("text/css"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/css")
+    );
     app.stop().await;
 }
 

@@ -56,9 +56,10 @@ fn small(value: i64, what: &str) -> Result<u8> {
 impl Store {
     /// The revision of the catalogue: it changes whenever what it shows changes.
     pub async fn catalog_revision(&self) -> Result<i64> {
-        let revision: i64 = sqlx::query_scalar("SELECT revision FROM catalog_revision WHERE id = 1")
-            .fetch_one(self.pool())
-            .await?;
+        let revision: i64 =
+            sqlx::query_scalar("SELECT revision FROM catalog_revision WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?;
         Ok(revision)
     }
 
@@ -74,9 +75,10 @@ impl Store {
     /// belong to one revision.
     pub async fn load_catalogue(&self) -> Result<CatalogueData> {
         let mut tx = self.pool().begin().await?;
-        let revision: i64 = sqlx::query_scalar("SELECT revision FROM catalog_revision WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
+        let revision: i64 =
+            sqlx::query_scalar("SELECT revision FROM catalog_revision WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?;
         let categories = groupings(
             sqlx::query("SELECT slug, name, description FROM categories ORDER BY position, slug")
                 .fetch_all(&mut *tx)
@@ -126,7 +128,9 @@ impl Store {
             .collect();
         for row in variant_rows {
             let product: String = row.try_get("product_sku")?;
-            let Some(&i) = index.get(&product) else { continue };
+            let Some(&i) = index.get(&product) else {
+                continue;
+            };
             creations[i].variants.push(Variant {
                 sku: sku(row.try_get("sku")?)?,
                 size: row.try_get("size")?,
@@ -135,7 +139,9 @@ impl Store {
         }
         for row in option_rows {
             let product: String = row.try_get("product_sku")?;
-            let Some(&i) = index.get(&product) else { continue };
+            let Some(&i) = index.get(&product) else {
+                continue;
+            };
             let kind: String = row.try_get("kind")?;
             let max_lines = small(row.try_get("max_lines")?, "max_lines")?;
             let max_characters = small(row.try_get("max_characters")?, "max_characters")?;
@@ -166,14 +172,12 @@ impl Store {
     /// Sets the quantity on hand of one size (an operator's count).
     pub async fn set_stock(&self, variant: &Sku, on_hand: u32) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE stock_levels SET on_hand = $1 WHERE sku = $2",
-        )
-        .bind(i64::from(on_hand))
-        .bind(variant.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let updated = sqlx::query("UPDATE stock_levels SET on_hand = $1 WHERE sku = $2")
+            .bind(i64::from(on_hand))
+            .bind(variant.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if updated == 0 {
             let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variants WHERE sku = $1")
                 .bind(variant.as_str())
@@ -269,7 +273,11 @@ async fn bump_revision(tx: &mut Transaction<'static, Any>) -> Result<()> {
     Ok(())
 }
 
-async fn insert_creation(tx: &mut Transaction<'static, Any>, c: &Creation, position: i64) -> Result<()> {
+async fn insert_creation(
+    tx: &mut Transaction<'static, Any>,
+    c: &Creation,
+    position: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO products (sku, slug, name, category, collection, description, materials, \
          sale_mode, price_minor, currency, flagged_unavailable, position) \
@@ -290,13 +298,15 @@ async fn insert_creation(tx: &mut Transaction<'static, Any>, c: &Creation, posit
     .execute(&mut **tx)
     .await?;
     for (position, v) in c.variants.iter().enumerate() {
-        sqlx::query("INSERT INTO variants (sku, product_sku, size, position) VALUES ($1, $2, $3, $4)")
-            .bind(v.sku.as_str())
-            .bind(c.sku.as_str())
-            .bind(v.size.clone())
-            .bind(position as i64)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO variants (sku, product_sku, size, position) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(v.sku.as_str())
+        .bind(c.sku.as_str())
+        .bind(v.size.clone())
+        .bind(position as i64)
+        .execute(&mut **tx)
+        .await?;
         sqlx::query("INSERT INTO stock_levels (sku, on_hand) VALUES ($1, $2)")
             .bind(v.sku.as_str())
             .bind(i64::from(v.on_hand))
@@ -325,7 +335,11 @@ async fn insert_creation(tx: &mut Transaction<'static, Any>, c: &Creation, posit
     Ok(())
 }
 
-async fn insert_boutique(tx: &mut Transaction<'static, Any>, b: &Boutique, position: i64) -> Result<()> {
+async fn insert_boutique(
+    tx: &mut Transaction<'static, Any>,
+    b: &Boutique,
+    position: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO boutiques (id, name, line1, line2, city, region, postal_code, country, phone, \
          hours, latitude, longitude, accepts_pickup, position) \
@@ -364,7 +378,8 @@ fn groupings(rows: Vec<AnyRow>) -> Result<Vec<Grouping>> {
 
 fn creation_from_row(row: &AnyRow) -> Result<Creation> {
     let sale_mode: String = row.try_get("sale_mode")?;
-    let sale_mode = SaleMode::parse(&sale_mode).ok_or_else(|| corrupt(format!("sale_mode {sale_mode:?}")))?;
+    let sale_mode =
+        SaleMode::parse(&sale_mode).ok_or_else(|| corrupt(format!("sale_mode {sale_mode:?}")))?;
     let currency = Currency::parse(&row.try_get::<String, _>("currency")?).map_err(corrupt)?;
     let price: Option<i64> = row.try_get("price_minor")?;
     let materials: String = row.try_get("materials")?;
@@ -376,7 +391,11 @@ fn creation_from_row(row: &AnyRow) -> Result<Creation> {
         category: slug(row.try_get("category")?)?,
         collection: collection.map(slug).transpose()?,
         description: row.try_get("description")?,
-        materials: materials.lines().map(str::to_owned).filter(|m| !m.is_empty()).collect(),
+        materials: materials
+            .lines()
+            .map(str::to_owned)
+            .filter(|m| !m.is_empty())
+            .collect(),
         sale_mode,
         price: price.map(|minor| Money::new(minor, currency)),
         flagged_unavailable: row.try_get::<i64, _>("flagged_unavailable")? != 0,
@@ -397,12 +416,14 @@ fn boutique_from_row(row: &AnyRow) -> Result<Boutique> {
             city: row.try_get("city")?,
             region: row.try_get("region")?,
             postal_code: row.try_get("postal_code")?,
-            country: Country::parse(&country).ok_or_else(|| corrupt(format!("country {country:?}")))?,
+            country: Country::parse(&country)
+                .ok_or_else(|| corrupt(format!("country {country:?}")))?,
             company: None,
         },
         phone: row.try_get("phone")?,
         hours: hours.lines().map(str::to_owned).collect(),
-        location: Coordinates::new(row.try_get("latitude")?, row.try_get("longitude")?).map_err(corrupt)?,
+        location: Coordinates::new(row.try_get("latitude")?, row.try_get("longitude")?)
+            .map_err(corrupt)?,
         accepts_pickup: row.try_get::<i64, _>("accepts_pickup")? != 0,
     })
 }

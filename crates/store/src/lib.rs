@@ -73,7 +73,9 @@ impl Store {
             }
             _ => url.to_owned(),
         };
-        let options: AnyConnectOptions = url.parse::<AnyConnectOptions>()?.disable_statement_logging();
+        let options: AnyConnectOptions = url
+            .parse::<AnyConnectOptions>()?
+            .disable_statement_logging();
         let max_connections = match backend {
             Backend::Sqlite => 8,
             Backend::Postgres => 16,
@@ -105,7 +107,9 @@ impl Store {
     /// Applies the pending migrations of this backend. Safe to run from several
     /// processes at once.
     pub async fn migrate(&self) -> Result<()> {
-        migrations::for_backend(self.backend).run(&self.pool).await?;
+        migrations::for_backend(self.backend)
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -151,9 +155,18 @@ mod tests {
 
     #[test]
     fn the_backend_is_chosen_by_the_url() {
-        assert_eq!(Backend::from_url("sqlite://maison.db").ok(), Some(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgres://u@h/db").ok(), Some(Backend::Postgres));
-        assert_eq!(Backend::from_url("postgresql://u@h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::from_url("sqlite://maison.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
         assert!(Backend::from_url("mysql://u@h/db").is_err());
     }
 

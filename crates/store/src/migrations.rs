@@ -45,12 +45,21 @@ mod tests {
     /// The files on disk, each folder's versions: they must be listed above and
     /// be the same for both backends.
     fn versions_in(folder: &str) -> BTreeSet<i64> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(folder);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(folder);
         std::fs::read_dir(&dir)
             .expect("migrations folder")
             .map(|entry| {
-                let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
-                name.split('_').next().and_then(|v| v.parse().ok()).expect("NNNN_name.sql")
+                let name = entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned();
+                name.split('_')
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("NNNN_name.sql")
             })
             .collect()
     }

@@ -28,8 +28,16 @@ fn content() -> DemoContent {
         price: Some(Money::usd_dollars(4_250)),
         flagged_unavailable: false,
         variants: vec![
-            Variant { sku: sku("VAL-RNG-001-50"), size: Some("50".into()), on_hand: 2 },
-            Variant { sku: sku("VAL-RNG-001-52"), size: Some("52".into()), on_hand: 0 },
+            Variant {
+                sku: sku("VAL-RNG-001-50"),
+                size: Some("50".into()),
+                on_hand: 2,
+            },
+            Variant {
+                sku: sku("VAL-RNG-001-52"),
+                size: Some("52".into()),
+                on_hand: 0,
+            },
         ],
         personalisation: vec![PersonalisationOption::Engraving {
             max_lines: 1,
@@ -47,12 +55,24 @@ fn content() -> DemoContent {
         sale_mode: SaleMode::PriceOnRequest,
         price: None,
         flagged_unavailable: false,
-        variants: vec![Variant { sku: sku("VAL-RNG-100"), size: None, on_hand: 1 }],
+        variants: vec![Variant {
+            sku: sku("VAL-RNG-100"),
+            size: None,
+            on_hand: 1,
+        }],
         personalisation: vec![],
     };
     DemoContent {
-        categories: vec![Grouping { slug: slug("rings"), name: "Rings".into(), description: "Rings.".into() }],
-        collections: vec![Grouping { slug: slug("etoile"), name: "Étoile".into(), description: "Stars.".into() }],
+        categories: vec![Grouping {
+            slug: slug("rings"),
+            name: "Rings".into(),
+            description: "Rings.".into(),
+        }],
+        collections: vec![Grouping {
+            slug: slug("etoile"),
+            name: "Étoile".into(),
+            description: "Stars.".into(),
+        }],
         creations: vec![ring, solitaire],
         boutiques: vec![Boutique {
             id: "montreal".into(),
@@ -151,6 +171,8 @@ on_both_databases! {
 async fn an_unreachable_database_fails_fast_with_the_cause() {
     let port = maison_testkit::free_port();
     let url = format!("postgres://maison:secret@127.0.0.1:{port}/maison");
-    let err = Store::connect(&url).await.expect_err("nothing listens there");
+    let err = Store::connect(&url)
+        .await
+        .expect_err("nothing listens there");
     assert!(matches!(err, StoreError::Database(_)), "{err}");
 }

@@ -87,7 +87,10 @@ pub async fn browser(viewport: Viewport) -> Browser {
             },
         }),
     );
-    if let Some(options) = caps.get_mut("goog:chromeOptions").and_then(|o| o.as_object_mut()) {
+    if let Some(options) = caps
+        .get_mut("goog:chromeOptions")
+        .and_then(|o| o.as_object_mut())
+    {
         options.retain(|_, v| !v.is_null());
     }
     let client = ClientBuilder::new(HttpConnector::new())
@@ -99,10 +102,14 @@ pub async fn browser(viewport: Viewport) -> Browser {
 }
 
 fn chromium_binary() -> &'static str {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .unwrap_or("/usr/bin/chromium")
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .find(|p| std::path::Path::new(p).exists())
+    .unwrap_or("/usr/bin/chromium")
 }
 
 impl Browser {

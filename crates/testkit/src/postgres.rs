@@ -26,7 +26,11 @@ pub(crate) fn cluster() -> &'static Cluster {
 /// The folder with `initdb` and `postgres`: from `PATH`, or Debian's
 /// `/usr/lib/postgresql/<version>/bin`.
 fn postgres_bin() -> PathBuf {
-    if let Ok(output) = Command::new("sh").arg("-c").arg("command -v initdb").output() {
+    if let Ok(output) = Command::new("sh")
+        .arg("-c")
+        .arg("command -v initdb")
+        .output()
+    {
         let found = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         if !found.is_empty() {
             let real = std::fs::canonicalize(&found).unwrap_or_else(|_| PathBuf::from(&found));
@@ -36,7 +40,12 @@ fn postgres_bin() -> PathBuf {
         }
     }
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
         .unwrap_or_default();
     versions.sort();
     versions
@@ -58,12 +67,20 @@ impl Cluster {
         let data = root.join("data");
         if as_root {
             // initdb refuses to run as root: the cluster belongs to `postgres`.
-            run(Command::new("chown").arg("postgres").arg(&root), "chown the cluster folder");
+            run(
+                Command::new("chown").arg("postgres").arg(&root),
+                "chown the cluster folder",
+            );
         }
         let initdb = bin.join("initdb");
         run(
             as_user(as_root, &initdb)
-                .args(["--auth=trust", "--username=postgres", "--encoding=UTF8", "--no-sync"])
+                .args([
+                    "--auth=trust",
+                    "--username=postgres",
+                    "--encoding=UTF8",
+                    "--no-sync",
+                ])
                 .arg("--pgdata")
                 .arg(&data),
             "initdb",
@@ -101,7 +118,14 @@ impl Cluster {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let ready = Command::new(self.bin.join("pg_isready"))
-                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres"])
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &self.port.to_string(),
+                    "-U",
+                    "postgres",
+                ])
                 .output()
                 .is_ok_and(|o| o.status.success());
             if ready {
@@ -122,7 +146,14 @@ impl Cluster {
         let name = format!("maison_test_{}_{n}", std::process::id());
         run(
             Command::new(self.bin.join("createdb"))
-                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres"])
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &self.port.to_string(),
+                    "-U",
+                    "postgres",
+                ])
                 .arg(&name),
             "createdb",
         );

@@ -3,12 +3,12 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::{AppState, Problem};
@@ -46,7 +46,11 @@ async fn metrics(State(state): State<AppState>) -> Response {
             )
                 .into_response()
         }
-        None => (StatusCode::NOT_FOUND, "metrics are not recorded in this process").into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "metrics are not recorded in this process",
+        )
+            .into_response(),
     }
 }
 

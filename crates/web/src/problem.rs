@@ -20,7 +20,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &'static str, title: &str, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &str,
+        detail: impl Into<String>,
+    ) -> Self {
         Problem {
             kind: format!("/api/v1/problems/{code}"),
             title: title.to_owned(),
@@ -41,7 +46,13 @@ impl Problem {
     }
 
     pub fn invalid(code: &'static str, field: &'static str, detail: impl Into<String>) -> Self {
-        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Invalid value", detail).field(field)
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            "Invalid value",
+            detail,
+        )
+        .field(field)
     }
 
     pub fn malformed(code: &'static str, detail: impl Into<String>) -> Self {
@@ -93,7 +104,9 @@ impl From<CatalogueError> for Problem {
             CatalogueError::UnknownCollection(_) => {
                 Problem::not_found("collection_not_found", detail).field("collection")
             }
-            CatalogueError::MalformedCursor => Problem::malformed("invalid_cursor", detail).field("cursor"),
+            CatalogueError::MalformedCursor => {
+                Problem::malformed("invalid_cursor", detail).field("cursor")
+            }
         }
     }
 }

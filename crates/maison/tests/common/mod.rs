@@ -95,7 +95,10 @@ impl TestApp {
             if check(&body) {
                 return body;
             }
-            assert!(Instant::now() < deadline, "{path} never matched; last: {body}");
+            assert!(
+                Instant::now() < deadline,
+                "{path} never matched; last: {body}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -30,9 +30,12 @@ struct ProductList<'a> {
 }
 
 fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
-    query
-        .map(|Query(q)| q)
-        .map_err(|err| Problem::malformed("malformed_query", format!("The query string could not be read: {err}")))
+    query.map(|Query(q)| q).map_err(|err| {
+        Problem::malformed(
+            "malformed_query",
+            format!("The query string could not be read: {err}"),
+        )
+    })
 }
 
 /// Parses `limit`: 1 to 100, 24 when absent.
@@ -130,19 +133,30 @@ pub async fn list_boutiques(
     let pickup_only = match params.pickup.as_deref().map(str::trim) {
         None | Some("") | Some("false") => false,
         Some("true") => true,
-        Some(_) => return Err(Problem::invalid("invalid_pickup", "pickup", "pickup is true or false.")),
+        Some(_) => {
+            return Err(Problem::invalid(
+                "invalid_pickup",
+                "pickup",
+                "pickup is true or false.",
+            ));
+        }
     };
     let near = params
         .near
         .as_deref()
         .filter(|s| !s.trim().is_empty())
         .map(|s| {
-            Coordinates::parse(s).map_err(|err| Problem::invalid("invalid_coordinates", "near", err.to_string()))
+            Coordinates::parse(s)
+                .map_err(|err| Problem::invalid("invalid_coordinates", "near", err.to_string()))
         })
         .transpose()?;
     let query_text = params.q.as_deref().map(str::trim).unwrap_or("");
     if query_text.chars().count() > 100 {
-        return Err(Problem::invalid("invalid_query", "q", "Search with at most 100 characters."));
+        return Err(Problem::invalid(
+            "invalid_query",
+            "q",
+            "Search with at most 100 characters.",
+        ));
     }
     let catalogue = state.maison.catalogue();
     let mut items: Vec<BoutiqueView> = catalogue
@@ -158,5 +172,8 @@ pub async fn list_boutiques(
 
 /// Any other path under `/api/`: a problem, not an HTML page.
 pub async fn unknown_route() -> Problem {
-    Problem::not_found("route_not_found", "There is no such API route: see /api/v1/openapi.json.")
+    Problem::not_found(
+        "route_not_found",
+        "There is no such API route: see /api/v1/openapi.json.",
+    )
 }

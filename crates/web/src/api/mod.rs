@@ -30,5 +30,7 @@ pub fn reference() -> Router {
         tracing::error!(error = %err, "the embedded OpenAPI document is not JSON");
         serde_json::Value::Null
     });
-    Router::from(SwaggerUi::new("/api/docs").external_url_unchecked("/api/v1/openapi.json", document))
+    Router::from(
+        SwaggerUi::new("/api/docs").external_url_unchecked("/api/v1/openapi.json", document),
+    )
 }

@@ -43,9 +43,11 @@ fn metal(c: &Creation) -> &'static str {
 
 fn has_stones(c: &Creation) -> bool {
     let text = c.materials.join(" ").to_ascii_lowercase();
-    ["diamond", "sapphire", "emerald", "ruby", "pearl", "onyx", "stone"]
-        .iter()
-        .any(|s| text.contains(s))
+    [
+        "diamond", "sapphire", "emerald", "ruby", "pearl", "onyx", "stone",
+    ]
+    .iter()
+    .any(|s| text.contains(s))
 }
 
 /// A drawing on a 400 × 400 canvas.
@@ -65,7 +67,11 @@ pub fn drawing(c: &Creation) -> String {
         ),
         "necklaces" => format!(
             r##"<path d="M80 90 Q200 330 320 90" fill="none" stroke="{metal}" stroke-width="5"/><circle cx="200" cy="262" r="24" fill="{metal}"/>{}"##,
-            if stone.is_empty() { "" } else { r##"<circle cx="200" cy="262" r="12" fill="#ffffff" stroke="#b9c2cc"/>"## }
+            if stone.is_empty() {
+                ""
+            } else {
+                r##"<circle cx="200" cy="262" r="12" fill="#ffffff" stroke="#b9c2cc"/>"##
+            }
         ),
         "earrings" => format!(
             r##"<g fill="none" stroke="{metal}" stroke-width="6"><path d="M145 110 v70"/><path d="M255 110 v70"/></g><g fill="{metal}"><circle cx="145" cy="215" r="34"/><circle cx="255" cy="215" r="34"/></g><g fill="#ffffff" opacity=".7"><circle cx="135" cy="205" r="9"/><circle cx="245" cy="205" r="9"/></g>"##
@@ -84,5 +90,7 @@ pub fn drawing(c: &Creation) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -42,7 +42,10 @@ async fn stylesheet() -> Response {
 }
 
 /// Every unknown path: a problem for the API, a friendly page elsewhere.
-pub async fn not_found(axum::extract::State(state): axum::extract::State<AppState>, OriginalUri(uri): OriginalUri) -> Response {
+pub async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
     if uri.path().starts_with("/api/") {
         return crate::api::unknown_route().await.into_response();
     }

@@ -87,7 +87,12 @@ struct ListingPage {
     cards: Vec<Card>,
 }
 
-fn listing(state: &AppState, title: String, description: String, creations: Vec<&Creation>) -> Response {
+fn listing(
+    state: &AppState,
+    title: String,
+    description: String,
+    creations: Vec<&Creation>,
+) -> Response {
     render(&ListingPage {
         site: site(state),
         title,
@@ -243,7 +248,9 @@ pub fn not_found_page(state: &AppState, title: &str) -> Response {
     render(&MessagePage {
         site: site(state),
         title: title.to_owned(),
-        message: "The page you asked for is not here. It may have moved, or the address may be mistyped.".into(),
+        message:
+            "The page you asked for is not here. It may have moved, or the address may be mistyped."
+                .into(),
         links: vec![
             Link {
                 href: "/".into(),

@@ -42,7 +42,11 @@ impl Site {
 /// `tel:+18005550142` from `1-800-555-0142`.
 pub fn tel_href(phone: &str) -> String {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    let digits = if digits.len() == 10 { format!("1{digits}") } else { digits };
+    let digits = if digits.len() == 10 {
+        format!("1{digits}")
+    } else {
+        digits
+    };
     format!("tel:+{digits}")
 }
 
@@ -154,7 +158,9 @@ impl CreationView {
             category: group(
                 &c.category,
                 "category",
-                catalogue.category(c.category.as_str()).map(|g| g.name.as_str()),
+                catalogue
+                    .category(c.category.as_str())
+                    .map(|g| g.name.as_str()),
             ),
             collection: c.collection.as_ref().map(|s| {
                 group(

@@ -1,0 +1,240 @@
+//! The `maison` command line, run as a process: operators' tools on a running
+//! server's database, start-up errors, TLS, and graceful shutdown.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{is_online_and, spawn_app};
+use maison_testkit::on_both_databases;
+
+fn maison(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_maison"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("maison runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+on_both_databases! {
+    async fn stock_and_availability_commands_change_a_running_boutique(backend) {
+        let app = spawn_app(backend).await;
+        let product = app.product_where(is_online_and("available")).await;
+        let sku = product["sku"].as_str().expect("sku").to_owned();
+        let path = format!("/api/v1/products/{sku}");
+
+        let out = maison(&["product", "unavailable", &sku, "on", "--database-url", &app.database_url]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        app.eventually_json(&path, |p| p["availability"] == "temporarily_unavailable").await;
+        let out = maison(&["product", "unavailable", &sku, "off", "--database-url", &app.database_url]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        app.eventually_json(&path, |p| p["availability"] == "available").await;
+
+        for variant in product["variants"].as_array().expect("variants") {
+            let variant = variant["sku"].as_str().expect("sku");
+            let out = maison(&["stock", "set", variant, "0", "--database-url", &app.database_url]);
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+        app.eventually_json(&path, |p| p["availability"] == "temporarily_unavailable").await;
+
+        let out = maison(&["stock", "set", "VAL-NOPE-404", "3", "--database-url", &app.database_url]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("VAL-NOPE-404"), "{}", stderr(&out));
+        let out = maison(&["stock", "set", &sku, "-2", "--database-url", &app.database_url]);
+        assert!(!out.status.success());
+        app.stop().await;
+    }
+}
+
+#[test]
+fn migrate_and_seed_demo_work_on_a_new_database_and_seed_only_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("m.db").display());
+    let out = maison(&["migrate", "--database-url", &url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = maison(&["seed-demo", "--database-url", &url]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("seeded"));
+    let out = maison(&["seed-demo", "--database-url", &url]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing seeded"));
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["seed-demo", "--help"],
+        vec!["stock", "set", "--help"],
+        vec!["product", "unavailable", "--help"],
+    ] {
+        let out = maison(&args);
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("--database-url") && text.contains("--config"),
+            "{args:?}: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_configuration_is_refused_in_one_line_naming_the_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("maison.toml");
+    std::fs::write(&file, "[policies]\nmax_items_per_order = 0\n").expect("write");
+    let out = maison(&["migrate", "--config", file.to_str().expect("path")]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("policies.max_items_per_order") && err.contains("1 to 100"),
+        "{err}"
+    );
+
+    std::fs::write(&file, "this is [not toml").expect("write");
+    let out = maison(&["migrate", "--config", file.to_str().expect("path")]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("invalid configuration") && err.contains("line 1"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    let out = maison(&["migrate", "--config", "/nonexistent/maison.toml"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("cannot read the configuration file /nonexistent/maison.toml"));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_maison"))
+        .args(["migrate", "--database-url", "sqlite://unused.db"])
+        .env("MAISON_POLICIES__RETURN_WINDOW_DAYS", "400")
+        .current_dir(tempfile::tempdir().expect("an empty folder").path())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("policies.return_window_days"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_a_one_line_error_with_its_cause() {
+    let port = maison_testkit::free_port();
+    let url = format!("postgres://maison:hunter2@127.0.0.1:{port}/maison");
+    let out = maison(&["serve", "--database-url", &url, "--addr", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .expect("an error line");
+    assert!(line.contains("cannot open the database"), "{line}");
+    assert!(!err.contains("hunter2"), "the password is never printed");
+    let out = maison(&["migrate", "--database-url", "mysql://x@y/z"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("sqlite://"));
+}
+
+/// Starts `maison serve` on a free port; returns the process and its URL.
+fn serve(dir: &std::path::Path, extra: &[&str]) -> (Child, String) {
+    let port = maison_testkit::free_port();
+    let url = format!("sqlite://{}", dir.join("m.db").display());
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maison"))
+        .args(["serve", "--database-url", &url, "--addr", &addr])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("maison serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("the storefront URL is printed");
+    assert!(first.contains(&format!("127.0.0.1:{port}/")), "{first}");
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http"))
+        .expect("a URL")
+        .trim_end_matches('/')
+        .to_owned();
+    (child, base)
+}
+
+fn wait_for_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+#[test]
+fn serve_prints_its_url_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut child, url) = serve(dir.path(), &[]);
+    assert!(url.starts_with("http://"));
+    let body = Command::new("curl")
+        .args(["-sf", &format!("{url}/healthz")])
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&body.stdout), "ok");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let status = wait_for_exit(&mut child, Duration::from_secs(15)).expect("stops within 15 s");
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn a_self_signed_certificate_serves_https() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut child, url) = serve(dir.path(), &["--tls-self-signed"]);
+    assert!(url.starts_with("https://"), "{url}");
+    let out = Command::new("curl")
+        .args([
+            "-sk",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{ssl_verify_result}",
+            &format!("{url}/api/v1/products"),
+        ])
+        .output()
+        .expect("curl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.starts_with("200"), "{text}");
+    // Plain HTTP on the TLS port gets no page.
+    let plain = url.replace("https://", "http://");
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "5",
+            &format!("{plain}/healthz"),
+        ])
+        .output()
+        .expect("curl");
+    assert_ne!(String::from_utf8_lossy(&out.stdout), "200");
+    let _ = child.kill();
+    let _ = child.wait();
+}

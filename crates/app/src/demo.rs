@@ -1402,7 +1402,9 @@ mod tests {
                     assert_eq!(v.sku.as_str(), format!("{}-{size}", c.sku), "{}", c.sku);
                     let n: u32 = size.parse().expect("sizes are numbers");
                     match c.category.as_str() {
-                        RINGS => assert!((48..=60).contains(&n) && n.is_multiple_of(2), "{}", v.sku),
+                        RINGS => {
+                            assert!((48..=60).contains(&n) && n.is_multiple_of(2), "{}", v.sku)
+                        }
                         BRACELETS => assert!((15..=18).contains(&n), "{}", v.sku),
                         other => panic!("{other} creations have no sizes"),
                     }

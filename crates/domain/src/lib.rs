@@ -5,10 +5,16 @@
 //! so that it can be tested exhaustively.
 
 pub mod address;
+pub mod bag;
 pub mod boutique;
 pub mod card;
+pub mod cardholder;
 pub mod catalog;
+pub mod contact;
+pub mod delivery;
 pub mod money;
+pub mod order;
+pub mod personalisation;
 pub mod policy;
 pub mod sku;
 pub mod slug;

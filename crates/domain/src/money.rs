@@ -114,6 +114,15 @@ impl Money {
         format!("{sign}${grouped}.{:02}", abs % 100)
     }
 
+    /// Whole amounts without cents, as in "orders over $30,000".
+    pub fn display_whole(self) -> String {
+        let full = self.display();
+        match full.strip_suffix(".00") {
+            Some(whole) => whole.to_owned(),
+            None => full,
+        }
+    }
+
     pub fn checked_add(self, other: Money) -> Option<Money> {
         if self.currency != other.currency {
             return None;

@@ -2,8 +2,14 @@
 //! sqlx code path: the backend is chosen by the URL, the SQL is portable, and
 //! migrations live in `migrations/{sqlite,postgres}` with identical versions.
 
+pub mod bags;
 mod catalog;
+pub mod idempotency;
 mod migrations;
+pub mod orders;
+pub mod outbox;
+pub mod payments;
+pub mod stock;
 
 use std::time::Duration;
 
@@ -27,6 +33,9 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A write transaction (see [`Store::begin_write`]).
+pub type Tx = Transaction<'static, Any>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -9,12 +9,20 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use crate::Backend;
 
 /// (version, description, SQLite, PostgreSQL)
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "catalogue",
-    include_str!("../migrations/sqlite/0001_catalogue.sql"),
-    include_str!("../migrations/postgres/0001_catalogue.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "catalogue",
+        include_str!("../migrations/sqlite/0001_catalogue.sql"),
+        include_str!("../migrations/postgres/0001_catalogue.sql"),
+    ),
+    (
+        2,
+        "orders",
+        include_str!("../migrations/sqlite/0002_orders.sql"),
+        include_str!("../migrations/postgres/0002_orders.sql"),
+    ),
+];
 
 pub(crate) fn for_backend(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

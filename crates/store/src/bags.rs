@@ -1,0 +1,161 @@
+//! Bags: guest bags keyed by an unguessable id. Changes go through a write
+//! transaction that first touches the bag row, so two requests on one bag are
+//! serialised on both databases and the rule engine sees every line.
+
+use sqlx::Row;
+
+use maison_domain::Money;
+use maison_domain::personalisation::Personalisation;
+
+use crate::{Result, Store, Tx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BagLineRow {
+    pub id: String,
+    pub sku: String,
+    pub product_sku: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub personalisation: Option<Personalisation>,
+    pub added_at: i64,
+}
+
+pub(crate) fn personalisation_from(
+    kind: Option<String>,
+    text: Option<String>,
+) -> Option<Personalisation> {
+    match (kind.as_deref(), text) {
+        (Some("engraving"), Some(text)) => Some(Personalisation::Engraving { text }),
+        (Some("embossing"), Some(text)) => Some(Personalisation::Embossing { text }),
+        _ => None,
+    }
+}
+
+impl Store {
+    pub async fn create_bag(&self, id: &str, now: i64) -> Result<()> {
+        sqlx::query("INSERT INTO bags (id, created_at, updated_at) VALUES ($1, $2, $2)")
+            .bind(id)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The bag's lines, or `None` when there is no such bag.
+    pub async fn bag_lines(&self, bag_id: &str) -> Result<Option<Vec<BagLineRow>>> {
+        let mut conn = self.pool().acquire().await?;
+        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bags WHERE id = $1")
+            .bind(bag_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        if exists == 0 {
+            return Ok(None);
+        }
+        Ok(Some(read_lines(&mut *conn, bag_id).await?))
+    }
+}
+
+/// Locks the bag for this transaction; `false` when it does not exist.
+pub async fn lock_bag(tx: &mut Tx, bag_id: &str, now: i64) -> Result<bool> {
+    let touched = sqlx::query("UPDATE bags SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(bag_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(touched == 1)
+}
+
+pub async fn lines_in(tx: &mut Tx, bag_id: &str) -> Result<Vec<BagLineRow>> {
+    read_lines(&mut **tx, bag_id).await
+}
+
+async fn read_lines(conn: &mut sqlx::AnyConnection, bag_id: &str) -> Result<Vec<BagLineRow>> {
+    let rows = sqlx::query(
+        "SELECT id, sku, product_sku, quantity, unit_price_minor, personalisation_kind, \
+         personalisation_text, added_at FROM bag_lines WHERE bag_id = $1 ORDER BY added_at, id",
+    )
+    .bind(bag_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(BagLineRow {
+                id: row.try_get("id")?,
+                sku: row.try_get("sku")?,
+                product_sku: row.try_get("product_sku")?,
+                quantity: u32::try_from(row.try_get::<i64, _>("quantity")?).unwrap_or(0),
+                unit_price: Money::usd_cents(row.try_get("unit_price_minor")?),
+                personalisation: personalisation_from(
+                    row.try_get("personalisation_kind")?,
+                    row.try_get("personalisation_text")?,
+                ),
+                added_at: row.try_get("added_at")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn insert_line(tx: &mut Tx, bag_id: &str, line: &BagLineRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO bag_lines (id, bag_id, sku, product_sku, quantity, unit_price_minor, \
+         personalisation_kind, personalisation_text, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(line.id.as_str())
+    .bind(bag_id)
+    .bind(line.sku.as_str())
+    .bind(line.product_sku.as_str())
+    .bind(i64::from(line.quantity))
+    .bind(line.unit_price.minor())
+    .bind(line.personalisation.as_ref().map(|p| p.kind().to_owned()))
+    .bind(line.personalisation.as_ref().map(|p| p.text().to_owned()))
+    .bind(line.added_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_line_quantity(
+    tx: &mut Tx,
+    bag_id: &str,
+    line_id: &str,
+    quantity: u32,
+) -> Result<bool> {
+    let updated = sqlx::query("UPDATE bag_lines SET quantity = $1 WHERE id = $2 AND bag_id = $3")
+        .bind(i64::from(quantity))
+        .bind(line_id)
+        .bind(bag_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(updated == 1)
+}
+
+pub async fn set_line_price(tx: &mut Tx, bag_id: &str, line_id: &str, price: Money) -> Result<()> {
+    sqlx::query("UPDATE bag_lines SET unit_price_minor = $1 WHERE id = $2 AND bag_id = $3")
+        .bind(price.minor())
+        .bind(line_id)
+        .bind(bag_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_line(tx: &mut Tx, bag_id: &str, line_id: &str) -> Result<bool> {
+    let deleted = sqlx::query("DELETE FROM bag_lines WHERE id = $1 AND bag_id = $2")
+        .bind(line_id)
+        .bind(bag_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(deleted == 1)
+}
+
+/// Empties a bag once its order is placed.
+pub async fn empty_bag(tx: &mut Tx, bag_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM bag_lines WHERE bag_id = $1")
+        .bind(bag_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

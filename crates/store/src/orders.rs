@@ -1,0 +1,363 @@
+//! Orders, their lines and their timeline.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use maison_domain::Money;
+use maison_domain::order::OrderStatus;
+use maison_domain::personalisation::Personalisation;
+
+use crate::bags::personalisation_from;
+use crate::{Result, Store, StoreError, Tx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLineRow {
+    pub sku: String,
+    pub product_sku: String,
+    pub name: String,
+    pub size: Option<String>,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub personalisation: Option<Personalisation>,
+    pub final_sale: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEventRow {
+    pub at: i64,
+    pub status: String,
+    pub note: String,
+    pub actor: String,
+}
+
+/// Where the order goes (the columns of the address, or a boutique).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeliveryRow {
+    pub method: String,
+    pub line1: Option<String>,
+    pub line2: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub company: Option<String>,
+    pub boutique_id: Option<String>,
+    pub carrier: String,
+    pub estimate: Option<(u8, u8)>,
+}
+
+/// The card, as the order keeps it: never the number nor the CVC.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CardRow {
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: u32,
+    pub exp_year: u32,
+    pub holder_name: String,
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRow {
+    pub id: String,
+    pub number: String,
+    pub status: OrderStatus,
+    pub channel: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: String,
+    pub delivery: DeliveryRow,
+    pub subtotal: Money,
+    pub total: Money,
+    pub payment_method: String,
+    pub card: Option<CardRow>,
+    pub final_sale_accepted: bool,
+    pub bag_id: Option<String>,
+    pub created_at: i64,
+    pub lines: Vec<OrderLineRow>,
+    pub timeline: Vec<OrderEventRow>,
+}
+
+const ORDER_COLUMNS: &str = "id, number, status, channel, email, first_name, last_name, phone, \
+    delivery_method, line1, line2, city, region, postal_code, country, company, boutique_id, carrier, \
+    estimate_min_days, estimate_max_days, subtotal_minor, total_minor, payment_method, card_brand, \
+    card_last4, card_exp_month, card_exp_year, cardholder_name, card_token, final_sale_accepted, bag_id, created_at";
+
+/// Writes a new order with its lines and its first timeline entry.
+pub async fn insert(tx: &mut Tx, order: &OrderRow) -> Result<()> {
+    let d = &order.delivery;
+    let card = order.card.clone().unwrap_or_default();
+    let has_card = order.card.is_some();
+    sqlx::query(
+        "INSERT INTO orders (id, number, status, channel, email, first_name, last_name, phone, \
+         delivery_method, line1, line2, city, region, postal_code, country, company, boutique_id, carrier, \
+         estimate_min_days, estimate_max_days, subtotal_minor, total_minor, currency, payment_method, \
+         card_brand, card_last4, card_exp_month, card_exp_year, cardholder_name, card_token, \
+         final_sale_accepted, bag_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+         $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $33)",
+    )
+    .bind(order.id.as_str())
+    .bind(order.number.as_str())
+    .bind(order.status.as_str())
+    .bind(order.channel.as_str())
+    .bind(order.email.as_str())
+    .bind(order.first_name.as_str())
+    .bind(order.last_name.as_str())
+    .bind(order.phone.as_str())
+    .bind(d.method.as_str())
+    .bind(d.line1.clone())
+    .bind(d.line2.clone())
+    .bind(d.city.clone())
+    .bind(d.region.clone())
+    .bind(d.postal_code.clone())
+    .bind(d.country.clone())
+    .bind(d.company.clone())
+    .bind(d.boutique_id.clone())
+    .bind(d.carrier.as_str())
+    .bind(d.estimate.map(|e| i64::from(e.0)))
+    .bind(d.estimate.map(|e| i64::from(e.1)))
+    .bind(order.subtotal.minor())
+    .bind(order.total.minor())
+    .bind(order.total.currency().code())
+    .bind(order.payment_method.as_str())
+    .bind(has_card.then(|| card.brand.clone()))
+    .bind(has_card.then(|| card.last4.clone()))
+    .bind(has_card.then_some(i64::from(card.exp_month)))
+    .bind(has_card.then_some(i64::from(card.exp_year)))
+    .bind(has_card.then(|| card.holder_name.clone()))
+    .bind(card.token.clone())
+    .bind(i64::from(order.final_sale_accepted))
+    .bind(order.bag_id.clone())
+    .bind(order.created_at)
+    .execute(&mut **tx)
+    .await?;
+    for (line_no, line) in order.lines.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO order_lines (order_id, line_no, sku, product_sku, name, size, quantity, \
+             unit_price_minor, personalisation_kind, personalisation_text, final_sale) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(order.id.as_str())
+        .bind(line_no as i64 + 1)
+        .bind(line.sku.as_str())
+        .bind(line.product_sku.as_str())
+        .bind(line.name.as_str())
+        .bind(line.size.clone())
+        .bind(i64::from(line.quantity))
+        .bind(line.unit_price.minor())
+        .bind(line.personalisation.as_ref().map(|p| p.kind().to_owned()))
+        .bind(line.personalisation.as_ref().map(|p| p.text().to_owned()))
+        .bind(i64::from(line.final_sale))
+        .execute(&mut **tx)
+        .await?;
+    }
+    for event in &order.timeline {
+        add_event(tx, &order.id, event).await?;
+    }
+    Ok(())
+}
+
+/// Appends to the order's timeline.
+pub async fn add_event(tx: &mut Tx, order_id: &str, event: &OrderEventRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO order_events (order_id, seq, at, status, note, actor) \
+         VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM order_events WHERE order_id = $1), $2, $3, $4, $5)",
+    )
+    .bind(order_id)
+    .bind(event.at)
+    .bind(event.status.as_str())
+    .bind(event.note.as_str())
+    .bind(event.actor.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves the order from `from` to `to` only if it is still `from` (another
+/// instance may have moved it); records the event. Returns whether it moved.
+pub async fn move_status(
+    tx: &mut Tx,
+    order_id: &str,
+    from: OrderStatus,
+    to: OrderStatus,
+    event: &OrderEventRow,
+) -> Result<bool> {
+    let moved =
+        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+            .bind(to.as_str())
+            .bind(event.at)
+            .bind(order_id)
+            .bind(from.as_str())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    if moved == 1 {
+        add_event(tx, order_id, event).await?;
+    }
+    Ok(moved == 1)
+}
+
+/// Keeps the processor's token of the card (never the number).
+pub async fn set_card_token(tx: &mut Tx, order_id: &str, token: &str) -> Result<()> {
+    sqlx::query("UPDATE orders SET card_token = $1 WHERE id = $2")
+        .bind(token)
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn order_from_row(row: &AnyRow) -> Result<OrderRow> {
+    let status: String = row.try_get("status")?;
+    let status = OrderStatus::parse(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?;
+    let small = |v: Option<i64>| v.and_then(|n| u8::try_from(n).ok());
+    let estimate = match (
+        small(row.try_get("estimate_min_days")?),
+        small(row.try_get("estimate_max_days")?),
+    ) {
+        (Some(a), Some(b)) => Some((a, b)),
+        _ => None,
+    };
+    let brand: Option<String> = row.try_get("card_brand")?;
+    let card = match brand {
+        Some(brand) => Some(CardRow {
+            brand,
+            last4: row
+                .try_get::<Option<String>, _>("card_last4")?
+                .unwrap_or_default(),
+            exp_month: row
+                .try_get::<Option<i64>, _>("card_exp_month")?
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
+            exp_year: row
+                .try_get::<Option<i64>, _>("card_exp_year")?
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
+            holder_name: row
+                .try_get::<Option<String>, _>("cardholder_name")?
+                .unwrap_or_default(),
+            token: row.try_get("card_token")?,
+        }),
+        None => None,
+    };
+    Ok(OrderRow {
+        id: row.try_get("id")?,
+        number: row.try_get("number")?,
+        status,
+        channel: row.try_get("channel")?,
+        email: row.try_get("email")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        phone: row.try_get("phone")?,
+        delivery: DeliveryRow {
+            method: row.try_get("delivery_method")?,
+            line1: row.try_get("line1")?,
+            line2: row.try_get("line2")?,
+            city: row.try_get("city")?,
+            region: row.try_get("region")?,
+            postal_code: row.try_get("postal_code")?,
+            country: row.try_get("country")?,
+            company: row.try_get("company")?,
+            boutique_id: row.try_get("boutique_id")?,
+            carrier: row.try_get("carrier")?,
+            estimate,
+        },
+        subtotal: Money::usd_cents(row.try_get("subtotal_minor")?),
+        total: Money::usd_cents(row.try_get("total_minor")?),
+        payment_method: row.try_get("payment_method")?,
+        card,
+        final_sale_accepted: row.try_get::<i64, _>("final_sale_accepted")? != 0,
+        bag_id: row.try_get("bag_id")?,
+        created_at: row.try_get("created_at")?,
+        lines: Vec::new(),
+        timeline: Vec::new(),
+    })
+}
+
+impl Store {
+    /// An order with its lines and timeline, by id.
+    pub async fn order(&self, id: &str) -> Result<Option<OrderRow>> {
+        self.order_where("id", id).await
+    }
+
+    /// An order by its number (exact, as stored).
+    pub async fn order_by_number(&self, number: &str) -> Result<Option<OrderRow>> {
+        self.order_where("number", number).await
+    }
+
+    async fn order_where(&self, column: &'static str, value: &str) -> Result<Option<OrderRow>> {
+        let sql = match column {
+            "id" => format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"),
+            _ => format!("SELECT {ORDER_COLUMNS} FROM orders WHERE number = $1"),
+        };
+        let mut conn = self.pool().acquire().await?;
+        // The column list is a constant and the column name one of two literals.
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(value)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut order = order_from_row(&row)?;
+        let lines = sqlx::query(
+            "SELECT sku, product_sku, name, size, quantity, unit_price_minor, personalisation_kind, \
+             personalisation_text, final_sale FROM order_lines WHERE order_id = $1 ORDER BY line_no",
+        )
+        .bind(order.id.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in lines {
+            order.lines.push(OrderLineRow {
+                sku: row.try_get("sku")?,
+                product_sku: row.try_get("product_sku")?,
+                name: row.try_get("name")?,
+                size: row.try_get("size")?,
+                quantity: u32::try_from(row.try_get::<i64, _>("quantity")?).unwrap_or(0),
+                unit_price: Money::usd_cents(row.try_get("unit_price_minor")?),
+                personalisation: personalisation_from(
+                    row.try_get("personalisation_kind")?,
+                    row.try_get("personalisation_text")?,
+                ),
+                final_sale: row.try_get::<i64, _>("final_sale")? != 0,
+            });
+        }
+        let events = sqlx::query(
+            "SELECT at, status, note, actor FROM order_events WHERE order_id = $1 ORDER BY seq",
+        )
+        .bind(order.id.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in events {
+            order.timeline.push(OrderEventRow {
+                at: row.try_get("at")?,
+                status: row.try_get("status")?,
+                note: row.try_get("note")?,
+                actor: row.try_get("actor")?,
+            });
+        }
+        Ok(Some(order))
+    }
+
+    /// Orders in `status` last changed before `before` (for recovery).
+    pub async fn orders_stuck_in(&self, status: OrderStatus, before: i64) -> Result<Vec<String>> {
+        let ids = sqlx::query_scalar("SELECT id FROM orders WHERE status = $1 AND updated_at < $2 ORDER BY updated_at LIMIT 100")
+            .bind(status.as_str())
+            .bind(before)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(ids)
+    }
+
+    /// How many orders exist in `status` (for tests and metrics).
+    pub async fn count_orders(&self, status: OrderStatus) -> Result<i64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE status = $1")
+            .bind(status.as_str())
+            .fetch_one(self.pool())
+            .await?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,136 @@
+//! The outbox: messages written in the same transaction as the change they
+//! announce, delivered later by a worker that retries with back-off. A message
+//! that keeps failing is kept as failed, never dropped.
+
+use sqlx::Row;
+
+use crate::{Result, Store, Tx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub kind: String,
+    pub order_id: Option<String>,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub status: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+pub async fn enqueue(tx: &mut Tx, m: &OutboxMessage, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (id, kind, order_id, recipient, subject, text_body, html_body, status, \
+         attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
+    )
+    .bind(m.id.as_str())
+    .bind(m.kind.as_str())
+    .bind(m.order_id.clone())
+    .bind(m.recipient.as_str())
+    .bind(m.subject.as_str())
+    .bind(m.text_body.as_str())
+    .bind(m.html_body.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn message_from(row: &sqlx::any::AnyRow) -> Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        order_id: row.try_get("order_id")?,
+        recipient: row.try_get("recipient")?,
+        subject: row.try_get("subject")?,
+        text_body: row.try_get("text_body")?,
+        html_body: row.try_get("html_body")?,
+        status: row.try_get("status")?,
+        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
+        last_error: row.try_get("last_error")?,
+    })
+}
+
+impl Store {
+    /// Due messages no other worker holds, each claimed until `claim_until`.
+    pub async fn claim_due_messages(
+        &self,
+        now: i64,
+        claim_until: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, order_id, recipient, subject, text_body, html_body, status, attempts, last_error \
+             FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND claimed_until < $1 \
+             ORDER BY next_attempt_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut claimed = Vec::new();
+        for row in rows {
+            let message = message_from(&row)?;
+            let won = sqlx::query(
+                "UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND status = 'pending' AND claimed_until < $3",
+            )
+            .bind(claim_until)
+            .bind(message.id.as_str())
+            .bind(now)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+            if won == 1 {
+                claimed.push(message);
+            }
+        }
+        Ok(claimed)
+    }
+
+    pub async fn mark_sent(&self, id: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claimed_until = 0 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed delivery: retried at `next_attempt_at`, or kept as
+    /// failed when `give_up`.
+    pub async fn mark_delivery_failed(
+        &self,
+        id: &str,
+        error: &str,
+        next_attempt_at: i64,
+        give_up: bool,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, claimed_until = 0, \
+             status = $3 WHERE id = $4",
+        )
+        .bind(error)
+        .bind(next_attempt_at)
+        .bind(if give_up { "failed" } else { "pending" })
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The messages of an order, oldest first.
+    pub async fn messages_of_order(&self, order_id: &str) -> Result<Vec<OutboxMessage>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, order_id, recipient, subject, text_body, html_body, status, attempts, last_error \
+             FROM outbox WHERE order_id = $1 ORDER BY created_at, kind",
+        )
+        .bind(order_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(message_from).collect()
+    }
+}

@@ -1,10 +1,19 @@
 //! Use cases: the only place where the domain, the store and (later) payments
 //! and notifications meet. Handlers in `web` and commands in `maison` call these.
 
+pub mod bag;
 pub mod catalogue;
+pub mod checkout;
+pub mod clock;
 pub mod demo;
+pub mod documents;
+pub mod error;
+pub mod outbox;
 
 pub use catalogue::{Catalogue, CatalogueCache, CatalogueError, Cursor, Filter, Page};
+pub use error::ShopError;
+pub use maison_payments::{PaymentGateway, Simulator};
+pub use maison_store::orders::OrderRow;
 
 use std::sync::Arc;
 
@@ -17,6 +26,7 @@ pub use maison_store::{Backend, Store, StoreError};
 pub struct Maison {
     store: Store,
     catalogue: CatalogueCache,
+    gateway: Arc<dyn PaymentGateway>,
     pub client_relations: ClientRelations,
     pub policies: Policies,
 }
@@ -25,6 +35,7 @@ impl Maison {
     /// Opens the maison on a migrated database, loading the catalogue.
     pub async fn open(
         store: Store,
+        gateway: Arc<dyn PaymentGateway>,
         client_relations: ClientRelations,
         policies: Policies,
     ) -> Result<Self, StoreError> {
@@ -32,6 +43,7 @@ impl Maison {
         Ok(Maison {
             store,
             catalogue,
+            gateway,
             client_relations,
             policies,
         })

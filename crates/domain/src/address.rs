@@ -243,7 +243,8 @@ mod tests {
 
     #[test]
     fn each_wrong_field_is_named() {
-        let cases: [(fn(&mut AddressInput), &str); 7] = [
+        type Change = fn(&mut AddressInput);
+        let cases: [(Change, &str); 7] = [
             (|a| a.country = "FR".into(), "country"),
             (|a| a.line1 = " ".into(), "line1"),
             (|a| a.city = String::new(), "city"),

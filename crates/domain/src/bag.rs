@@ -173,7 +173,7 @@ pub fn check_order_contents(
 }
 
 /// The sum of `unit price × quantity` over priced lines; `None` on overflow.
-pub fn subtotal<'a>(lines: impl IntoIterator<Item = (Money, u32)>) -> Option<Money> {
+pub fn subtotal(lines: impl IntoIterator<Item = (Money, u32)>) -> Option<Money> {
     lines
         .into_iter()
         .try_fold(Money::usd_cents(0), |acc, (unit, quantity)| {

@@ -32,6 +32,23 @@ pub struct RawConfig {
     pub policies: RawPolicies,
     #[serde(default)]
     pub log: RawLog,
+    #[serde(default)]
+    pub mail: RawMail,
+}
+
+/// Outgoing mail: SMTP when `smtp_host` is set, otherwise `.eml` files in
+/// `spool_dir` (the demo default).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMail {
+    pub from: Option<String>,
+    pub spool_dir: Option<PathBuf>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    /// `none`, `starttls` (default) or `tls`.
+    pub smtp_security: Option<String>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -103,6 +120,13 @@ pub struct Settings {
     pub client_relations: ClientRelations,
     pub policies: Policies,
     pub log_format: LogFormat,
+    pub mail: MailSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub from: String,
+    pub transport: maison_notify::MailTransport,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://maison.db";
@@ -329,7 +353,47 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         ));
     }
 
+    let m = raw.mail;
+    let from = m.from.unwrap_or_else(|| {
+        format!(
+            "{} <{}>",
+            client_relations.maison_name, client_relations.email
+        )
+    });
+    let transport = match m.smtp_host {
+        Some(host) => {
+            let security = match m.smtp_security.as_deref() {
+                None | Some("starttls") => maison_notify::SmtpSecurity::StartTls,
+                Some("tls") => maison_notify::SmtpSecurity::Tls,
+                Some("none") => maison_notify::SmtpSecurity::None,
+                Some(other) => {
+                    return Err(invalid(
+                        "mail.smtp_security",
+                        other,
+                        "none, starttls or tls",
+                    ));
+                }
+            };
+            let port = m.smtp_port.unwrap_or(match security {
+                maison_notify::SmtpSecurity::Tls => 465,
+                maison_notify::SmtpSecurity::StartTls => 587,
+                maison_notify::SmtpSecurity::None => 25,
+            });
+            maison_notify::MailTransport::Smtp {
+                host,
+                port,
+                security,
+                username: m.smtp_username,
+                password: m.smtp_password,
+            }
+        }
+        None => maison_notify::MailTransport::Spool {
+            dir: m.spool_dir.unwrap_or_else(|| PathBuf::from("spool")),
+        },
+    };
+
     Ok(Settings {
+        mail: MailSettings { from, transport },
         database_url,
         listen,
         tls,

@@ -65,16 +65,34 @@ pub async fn launch(settings: &Settings, seed_demo: bool) -> anyhow::Result<Serv
     {
         tracing::info!("seeded the demo maison into an empty catalogue");
     }
+    let gateway: Arc<dyn maison_app::PaymentGateway> = Arc::new(maison_app::Simulator::new());
+    launch_with(settings, store, gateway).await
+}
+
+/// Starts the maison on an open `store` with a payment `gateway` (tests pass
+/// the simulator they drive).
+pub async fn launch_with(
+    settings: &Settings,
+    store: Store,
+    gateway: Arc<dyn maison_app::PaymentGateway>,
+) -> anyhow::Result<Server> {
     let maison = Arc::new(
         Maison::open(
             store,
+            gateway,
             settings.client_relations.clone(),
             settings.policies.clone(),
         )
         .await
         .context("cannot load the catalogue")?,
     );
+    let mailer =
+        maison_notify::Mailer::new(settings.mail.transport.clone(), settings.mail.from.clone())
+            .context("invalid mail settings")?;
     let (stop, stopped) = watch::channel(false);
+
+    tokio::spawn(deliver_mail(Arc::clone(&maison), mailer, stopped.clone()));
+    tokio::spawn(recover_payments(Arc::clone(&maison), stopped.clone()));
 
     tokio::spawn(refresh_catalogue(
         Arc::clone(&maison),
@@ -131,6 +149,44 @@ pub async fn launch(settings: &Settings, seed_demo: bool) -> anyhow::Result<Serv
         stop,
         task,
     })
+}
+
+/// Delivers the outbox every second (each instance claims its own messages).
+async fn deliver_mail(
+    maison: Arc<Maison>,
+    mailer: maison_notify::Mailer,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(err) = maison.deliver_outbox(&mailer).await {
+                    tracing::warn!(error = %err, "outbox delivery failed");
+                }
+            }
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+/// Resolves payments left in doubt for more than 30 s, every 10 s.
+async fn recover_payments(maison: Arc<Maison>, mut stopped: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                match maison.resolve_stuck_payments(30_000_000).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(resolved = n, "payments in doubt resolved"),
+                    Err(err) => tracing::warn!(error = %err, "payment recovery failed"),
+                }
+            }
+            _ = stopped.changed() => return,
+        }
+    }
 }
 
 /// Keeps this instance's catalogue snapshot in step with the database.

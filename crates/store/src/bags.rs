@@ -51,7 +51,7 @@ impl Store {
         if exists == 0 {
             return Ok(None);
         }
-        Ok(Some(read_lines(&mut *conn, bag_id).await?))
+        Ok(Some(read_lines(&mut conn, bag_id).await?))
     }
 }
 
@@ -67,7 +67,7 @@ pub async fn lock_bag(tx: &mut Tx, bag_id: &str, now: i64) -> Result<bool> {
 }
 
 pub async fn lines_in(tx: &mut Tx, bag_id: &str) -> Result<Vec<BagLineRow>> {
-    read_lines(&mut **tx, bag_id).await
+    read_lines(tx, bag_id).await
 }
 
 async fn read_lines(conn: &mut sqlx::AnyConnection, bag_id: &str) -> Result<Vec<BagLineRow>> {

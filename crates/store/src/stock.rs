@@ -59,3 +59,13 @@ impl Store {
         Ok(on_hand.and_then(|n| u32::try_from(n).ok()).unwrap_or(0))
     }
 }
+
+/// The quantity on hand of `sku` inside a transaction.
+pub async fn on_hand_in(tx: &mut Tx, sku: &str) -> Result<u32> {
+    let on_hand: Option<i64> =
+        sqlx::query_scalar("SELECT on_hand FROM stock_levels WHERE sku = $1")
+            .bind(sku)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(on_hand.and_then(|n| u32::try_from(n).ok()).unwrap_or(0))
+}

@@ -5,6 +5,7 @@
 //!   with the machine's `initdb`/`postgres` (no shared server, no Docker).
 //! - [`on_both_databases!`]: one test body, run once on each backend.
 //! - [`browser`]: a headless Chromium session through chromedriver.
+//! - [`SmtpSink`]: a minimal SMTP server that keeps the mail it receives.
 //!
 //! Processes started here stop when the test process exits: each runs under a
 //! small shell that waits on a pipe from this process and shuts its child down
@@ -12,9 +13,11 @@
 
 mod browser;
 mod postgres;
+pub mod smtp;
 mod watchdog;
 
 pub use browser::{Browser, Viewport, browser};
+pub use smtp::{ReceivedMail, SmtpSink};
 
 /// The two databases every storage and HTTP test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,7 @@ pub struct Problem {
     pub detail: String,
     pub code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<&'static str>,
+    pub field: Option<String>,
 }
 
 impl Problem {
@@ -36,8 +36,8 @@ impl Problem {
         }
     }
 
-    pub fn field(mut self, field: &'static str) -> Self {
-        self.field = Some(field);
+    pub fn field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
         self
     }
 
@@ -106,6 +106,117 @@ impl From<CatalogueError> for Problem {
             }
             CatalogueError::MalformedCursor => {
                 Problem::malformed("invalid_cursor", detail).field("cursor")
+            }
+        }
+    }
+}
+
+impl crate::AppState {
+    /// The one mapping from a use case's refusal to a problem+json.
+    pub fn problem(&self, err: maison_app::ShopError) -> Problem {
+        use maison_app::ShopError as E;
+        let cr = &self.maison.client_relations;
+        match err {
+            E::BagNotFound => Problem::not_found("bag_not_found", "There is no such bag: create one with POST /api/v1/bags."),
+            E::LineNotFound => Problem::not_found("line_not_found", "This bag has no such line."),
+            E::BagEmpty => Problem::new(StatusCode::CONFLICT, "bag_empty", "Refused", "The bag is empty: add a creation first."),
+            E::UnknownSku(sku) => Problem::not_found(
+                "product_not_found",
+                format!("There is no creation or size with the SKU {:?}.", sku.chars().take(64).collect::<String>()),
+            )
+            .field("sku"),
+            E::OrderNotFound => Problem::not_found("order_not_found", "No order matches."),
+            E::Refused(refusal) => {
+                let status = if refusal.is_invalid_value() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::CONFLICT };
+                Problem::new(status, refusal.code(), "Refused", refusal.message(cr)).field(refusal.field())
+            }
+            E::Invalid { code, field, message } => {
+                let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Invalid value", message);
+                p.field = Some(field);
+                p
+            }
+            E::Card(card) => {
+                let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, card.code(), "Card refused", card.to_string());
+                p.field = card.field().map(str::to_owned);
+                p
+            }
+            E::CardholderMismatch => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "cardholder_mismatch",
+                "Card refused",
+                format!(
+                    "The order must be placed by the cardholder: the name on the card must be yours, as printed on it. Nothing was charged. {} can help.",
+                    cr.contact_sentence()
+                ),
+            )
+            .field("holder_name"),
+            E::FinalSaleNotAcknowledged => Problem::new(
+                StatusCode::CONFLICT,
+                "final_sale_not_acknowledged",
+                "Refused",
+                "Personalised creations cannot be returned or exchanged: please acknowledge that they are final sale.",
+            )
+            .field("accept_final_sale"),
+            E::PriceChanged(what) => Problem::new(
+                StatusCode::CONFLICT,
+                "price_changed",
+                "Refused",
+                format!("Prices have changed since the creations were added to your bag ({what}). Please review your bag; nothing was charged."),
+            ),
+            E::Declined { message, field } => {
+                let mut p = Problem::new(StatusCode::PAYMENT_REQUIRED, "payment_declined", "Payment declined", message);
+                p.field = field.map(str::to_owned);
+                p
+            }
+            E::PaymentUnavailable => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "payment_unavailable",
+                "Payment unavailable",
+                "The payment could not be processed and nothing was charged. Please try again.",
+            ),
+            E::PaymentInDoubt => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "payment_in_doubt",
+                "Payment being confirmed",
+                format!(
+                    "We are confirming your payment with the bank; you will never be charged twice. Retry with the same Idempotency-Key in a minute, or contact {}.",
+                    cr.contact_sentence()
+                ),
+            ),
+            E::KeyReused => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency key reused",
+                "This Idempotency-Key was already used for a different request: use a new key for a new checkout.",
+            )
+            .field("Idempotency-Key"),
+            E::KeyInUse => Problem::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_in_use",
+                "Request in progress",
+                "A request with this Idempotency-Key is still being processed: retry in a moment.",
+            ),
+            E::Replayed { status, body } => match serde_json::from_str::<maison_app::error::StoredProblem>(&body) {
+                Ok(stored) => {
+                    let code: &'static str = match stored.code.as_str() {
+                        "payment_declined" => "payment_declined",
+                        _ => "payment_unavailable",
+                    };
+                    let mut p = Problem::new(
+                        StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+                        code,
+                        "Refused",
+                        stored.detail,
+                    );
+                    p.field = stored.field;
+                    p
+                }
+                Err(_) => Problem::internal(),
+            },
+            E::Recorded(inner) => self.problem(*inner),
+            E::Store(err) => {
+                tracing::error!(error = %err, "storage failed");
+                Problem::internal()
             }
         }
     }

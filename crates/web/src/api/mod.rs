@@ -1,11 +1,12 @@
 //! The JSON API under `/api/v1` (PRODUCT.md §7), and its reference.
 
 mod catalogue;
+pub(crate) mod shop;
 pub use catalogue::unknown_route;
 mod views;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, patch, post};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
@@ -19,6 +20,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/products", get(catalogue::list_products))
         .route("/api/v1/products/{sku}", get(catalogue::get_product))
         .route("/api/v1/boutiques", get(catalogue::list_boutiques))
+        .route("/api/v1/bags", post(shop::create_bag))
+        .route("/api/v1/bags/{id}", get(shop::get_bag))
+        .route("/api/v1/bags/{id}/lines", post(shop::add_line))
+        .route(
+            "/api/v1/bags/{id}/lines/{line_id}",
+            patch(shop::change_line).delete(shop::remove_line),
+        )
+        .route("/api/v1/checkout/preview", post(shop::preview))
+        .route("/api/v1/checkout", post(shop::checkout))
 }
 
 /// `/api/v1/openapi.json` and the readable reference at `/api/docs` (Swagger UI,

@@ -92,3 +92,177 @@ impl<'a> BoutiqueView<'a> {
         }
     }
 }
+
+#[derive(Serialize)]
+pub struct BagLineJson<'a> {
+    pub id: &'a str,
+    pub sku: &'a str,
+    pub product_sku: &'a str,
+    pub name: &'a str,
+    pub size: Option<&'a str>,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub line_total: Money,
+    pub personalisation: Option<&'a maison_domain::personalisation::Personalisation>,
+}
+
+#[derive(Serialize)]
+pub struct BagJson<'a> {
+    pub id: &'a str,
+    pub lines: Vec<BagLineJson<'a>>,
+    pub item_count: u32,
+    pub subtotal: Money,
+}
+
+impl<'a> BagJson<'a> {
+    pub fn new(bag: &'a maison_app::bag::BagView) -> Self {
+        BagJson {
+            id: &bag.id,
+            lines: bag
+                .lines
+                .iter()
+                .map(|l| BagLineJson {
+                    id: &l.id,
+                    sku: &l.sku,
+                    product_sku: &l.product_sku,
+                    name: &l.name,
+                    size: l.size.as_deref(),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                    line_total: l.line_total,
+                    personalisation: l.personalisation.as_ref(),
+                })
+                .collect(),
+            item_count: bag.item_count,
+            subtotal: bag.subtotal,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct OrderLineJson<'a> {
+    pub sku: &'a str,
+    pub product_sku: &'a str,
+    pub name: &'a str,
+    pub size: Option<&'a str>,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub line_total: Money,
+    pub personalisation: Option<&'a maison_domain::personalisation::Personalisation>,
+    pub final_sale: bool,
+}
+
+#[derive(Serialize)]
+pub struct EstimateJson {
+    pub min_business_days: u8,
+    pub max_business_days: u8,
+}
+
+#[derive(Serialize)]
+pub struct OrderAddressJson<'a> {
+    pub line1: Option<&'a str>,
+    pub line2: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub postal_code: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub company: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct DeliveryJson<'a> {
+    pub method: &'a str,
+    pub address: OrderAddressJson<'a>,
+    pub boutique_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct PaymentJson<'a> {
+    pub method: &'a str,
+    pub brand: Option<&'a str>,
+    pub last4: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct EventJson<'a> {
+    pub at: String,
+    pub status: &'a str,
+    pub note: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct OrderJson<'a> {
+    pub number: &'a str,
+    pub status: &'a str,
+    pub email: &'a str,
+    pub lines: Vec<OrderLineJson<'a>>,
+    pub subtotal: Money,
+    pub total: Money,
+    pub carrier: &'a str,
+    pub estimate: Option<EstimateJson>,
+    pub delivery: DeliveryJson<'a>,
+    pub payment: PaymentJson<'a>,
+    pub timeline: Vec<EventJson<'a>>,
+    pub messages: Vec<String>,
+}
+
+impl<'a> OrderJson<'a> {
+    pub fn new(maison: &maison_app::Maison, o: &'a maison_app::OrderRow) -> Self {
+        let d = &o.delivery;
+        OrderJson {
+            number: &o.number,
+            status: o.status.as_str(),
+            email: &o.email,
+            lines: o
+                .lines
+                .iter()
+                .map(|l| OrderLineJson {
+                    sku: &l.sku,
+                    product_sku: &l.product_sku,
+                    name: &l.name,
+                    size: l.size.as_deref(),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                    line_total: l.unit_price.checked_mul(l.quantity).unwrap_or(l.unit_price),
+                    personalisation: l.personalisation.as_ref(),
+                    final_sale: l.final_sale,
+                })
+                .collect(),
+            subtotal: o.subtotal,
+            total: o.total,
+            carrier: &d.carrier,
+            estimate: d.estimate.map(|(min, max)| EstimateJson {
+                min_business_days: min,
+                max_business_days: max,
+            }),
+            delivery: DeliveryJson {
+                method: &d.method,
+                address: OrderAddressJson {
+                    line1: d.line1.as_deref(),
+                    line2: d.line2.as_deref(),
+                    city: d.city.as_deref(),
+                    region: d.region.as_deref(),
+                    postal_code: d.postal_code.as_deref(),
+                    country: d.country.as_deref(),
+                    company: d.company.as_deref(),
+                },
+                boutique_id: d.boutique_id.as_deref(),
+            },
+            payment: PaymentJson {
+                method: &o.payment_method,
+                brand: o.card.as_ref().map(|c| c.brand.as_str()),
+                last4: o.card.as_ref().map(|c| c.last4.as_str()),
+            },
+            timeline: o
+                .timeline
+                .iter()
+                .map(|e| EventJson {
+                    at: maison_app::clock::rfc3339(e.at),
+                    status: &e.status,
+                    note: &e.note,
+                })
+                .collect(),
+            messages: maison_app::checkout::delivery_messages(maison, o),
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The bag: add, change a quantity, remove. Each change runs in a write
+//! transaction that locks the bag, re-reads its lines and live stock, and asks
+//! the one rule engine before writing.
+
+use maison_domain::Money;
+use maison_domain::bag::{self, BagRefusal, Channel, ProposedLine};
+use maison_domain::catalog::{Creation, Variant};
+use maison_domain::personalisation::{self, Personalisation};
+use maison_store::bags::{self, BagLineRow};
+use maison_store::{StoreError, Tx, stock};
+
+use crate::catalogue::Catalogue;
+use crate::clock::{new_id, now_micros};
+use crate::{Maison, ShopError};
+
+/// A bag as clients and the API see it.
+#[derive(Debug, Clone)]
+pub struct BagView {
+    pub id: String,
+    pub lines: Vec<BagLineView>,
+    pub item_count: u32,
+    pub subtotal: Money,
+}
+
+#[derive(Debug, Clone)]
+pub struct BagLineView {
+    pub id: String,
+    pub sku: String,
+    pub product_sku: String,
+    pub name: String,
+    pub slug: String,
+    pub size: Option<String>,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub line_total: Money,
+    pub personalisation: Option<Personalisation>,
+}
+
+/// What the client asked to personalise, before it is checked.
+#[derive(Debug, Clone)]
+pub struct PersonalisationRequest {
+    pub kind: String,
+    pub text: String,
+}
+
+/// The creation and size a SKU names (a size's SKU, or a creation's without sizes).
+pub fn find_variant<'a>(
+    catalogue: &'a Catalogue,
+    sku: &str,
+) -> Option<(&'a Creation, &'a Variant)> {
+    let sku = maison_domain::Sku::parse(sku).ok()?;
+    catalogue
+        .creations
+        .iter()
+        .find_map(|c| c.variant(&sku).map(|v| (c, v)))
+}
+
+pub(crate) fn view(id: &str, rows: &[BagLineRow], catalogue: &Catalogue) -> BagView {
+    let lines: Vec<BagLineView> = rows
+        .iter()
+        .map(|r| {
+            let found = find_variant(catalogue, &r.sku);
+            BagLineView {
+                id: r.id.clone(),
+                sku: r.sku.clone(),
+                product_sku: r.product_sku.clone(),
+                name: found.map_or_else(|| r.sku.clone(), |(c, _)| c.name.clone()),
+                slug: found.map_or_else(String::new, |(c, _)| c.slug.to_string()),
+                size: found.and_then(|(_, v)| v.size.clone()),
+                quantity: r.quantity,
+                unit_price: r.unit_price,
+                line_total: r.unit_price.checked_mul(r.quantity).unwrap_or(r.unit_price),
+                personalisation: r.personalisation.clone(),
+            }
+        })
+        .collect();
+    BagView {
+        id: id.to_owned(),
+        item_count: lines.iter().map(|l| l.quantity).sum(),
+        subtotal: bag::subtotal(lines.iter().map(|l| (l.unit_price, l.quantity)))
+            .unwrap_or(Money::usd_cents(0)),
+        lines,
+    }
+}
+
+/// Runs the rule engine over `rows`, with live stock read in `tx`.
+pub(crate) async fn check_rows(
+    tx: &mut Tx,
+    rows: &[BagLineRow],
+    catalogue: &Catalogue,
+    maison: &Maison,
+) -> Result<(), ShopError> {
+    let mut resolved = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (creation, variant) = find_variant(catalogue, &row.sku)
+            .ok_or_else(|| ShopError::UnknownSku(row.sku.clone()))?;
+        let on_hand = stock::on_hand_in(tx, &row.sku).await?;
+        resolved.push((creation, variant, on_hand, row));
+    }
+    // Several lines of one size share its stock.
+    let proposed: Vec<ProposedLine<'_>> = resolved
+        .iter()
+        .map(|(creation, variant, on_hand, row)| {
+            let same_size_elsewhere: u32 = rows
+                .iter()
+                .filter(|other| other.sku == row.sku && other.id != row.id)
+                .map(|other| other.quantity)
+                .sum();
+            ProposedLine {
+                creation,
+                variant,
+                quantity: row.quantity,
+                on_hand: on_hand.saturating_sub(same_size_elsewhere),
+                personalisation: row.personalisation.as_ref(),
+            }
+        })
+        .collect();
+    bag::check_order_contents(&proposed, &maison.policies, Channel::Online)
+        .map_err(ShopError::Refused)
+}
+
+impl Maison {
+    pub async fn create_bag(&self) -> Result<BagView, ShopError> {
+        let id = new_id();
+        self.store().create_bag(&id, now_micros()).await?;
+        Ok(view(&id, &[], &self.catalogue()))
+    }
+
+    pub async fn bag(&self, id: &str) -> Result<BagView, ShopError> {
+        let rows = self
+            .store()
+            .bag_lines(id)
+            .await?
+            .ok_or(ShopError::BagNotFound)?;
+        Ok(view(id, &rows, &self.catalogue()))
+    }
+
+    fn check_quantity(&self, quantity: i64) -> Result<u32, ShopError> {
+        let max = self.policies.max_items_per_order;
+        u32::try_from(quantity)
+            .ok()
+            .filter(|q| *q >= 1)
+            .ok_or(ShopError::Refused(BagRefusal::InvalidQuantity { max }))
+    }
+
+    /// Adds `quantity` of `sku` (a size's SKU, or a creation's without sizes),
+    /// merging with a line of the same size and personalisation.
+    pub async fn add_to_bag(
+        &self,
+        bag_id: &str,
+        sku: &str,
+        quantity: i64,
+        personalisation: Option<PersonalisationRequest>,
+    ) -> Result<BagView, ShopError> {
+        let quantity = self.check_quantity(quantity)?;
+        let catalogue = self.catalogue();
+        let (creation, variant) =
+            find_variant(&catalogue, sku).ok_or_else(|| ShopError::UnknownSku(sku.to_owned()))?;
+        let personalisation = personalisation
+            .map(|p| personalisation::personalise(creation, &p.kind, &p.text))
+            .transpose()
+            .map_err(|e| ShopError::Refused(BagRefusal::InvalidPersonalisation(e.0)))?;
+        let price = creation.price;
+        let now = now_micros();
+        let mut tx = self.store().begin_write().await?;
+        if !bags::lock_bag(&mut tx, bag_id, now).await? {
+            return Err(ShopError::BagNotFound);
+        }
+        let mut rows = bags::lines_in(&mut tx, bag_id).await?;
+        let existing = rows
+            .iter()
+            .position(|r| r.sku == variant.sku.as_str() && r.personalisation == personalisation);
+        let changed = match existing {
+            Some(i) => {
+                rows[i].quantity = rows[i].quantity.saturating_add(quantity);
+                i
+            }
+            None => {
+                rows.push(BagLineRow {
+                    id: new_id(),
+                    sku: variant.sku.to_string(),
+                    product_sku: creation.sku.to_string(),
+                    quantity,
+                    // Price on request has no price: the rule engine refuses it below.
+                    unit_price: price.unwrap_or(Money::usd_cents(1)),
+                    personalisation,
+                    added_at: now,
+                });
+                rows.len() - 1
+            }
+        };
+        check_rows(&mut tx, &rows, &catalogue, self).await?;
+        let row = &rows[changed];
+        if existing.is_some() {
+            bags::set_line_quantity(&mut tx, bag_id, &row.id, row.quantity).await?;
+        } else {
+            bags::insert_line(&mut tx, bag_id, row).await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(view(bag_id, &rows, &catalogue))
+    }
+
+    pub async fn change_quantity(
+        &self,
+        bag_id: &str,
+        line_id: &str,
+        quantity: i64,
+    ) -> Result<BagView, ShopError> {
+        let quantity = self.check_quantity(quantity)?;
+        let catalogue = self.catalogue();
+        let mut tx = self.store().begin_write().await?;
+        if !bags::lock_bag(&mut tx, bag_id, now_micros()).await? {
+            return Err(ShopError::BagNotFound);
+        }
+        let mut rows = bags::lines_in(&mut tx, bag_id).await?;
+        let line = rows
+            .iter_mut()
+            .find(|r| r.id == line_id)
+            .ok_or(ShopError::LineNotFound)?;
+        line.quantity = quantity;
+        check_rows(&mut tx, &rows, &catalogue, self).await?;
+        bags::set_line_quantity(&mut tx, bag_id, line_id, quantity).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(view(bag_id, &rows, &catalogue))
+    }
+
+    pub async fn remove_line(&self, bag_id: &str, line_id: &str) -> Result<BagView, ShopError> {
+        let catalogue = self.catalogue();
+        let mut tx = self.store().begin_write().await?;
+        if !bags::lock_bag(&mut tx, bag_id, now_micros()).await? {
+            return Err(ShopError::BagNotFound);
+        }
+        if !bags::delete_line(&mut tx, bag_id, line_id).await? {
+            return Err(ShopError::LineNotFound);
+        }
+        let rows = bags::lines_in(&mut tx, bag_id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(view(bag_id, &rows, &catalogue))
+    }
+}

@@ -1,0 +1,733 @@
+//! Placing an order: validate everything first; reserve stock atomically with
+//! the order and its payment attempt; authorise outside any transaction; then
+//! record the outcome, the order's confirmation and its messages in one
+//! transaction. An attempt left in doubt is resolved by asking the processor,
+//! never by charging again.
+
+use sha2::{Digest, Sha256};
+
+use maison_domain::Money;
+use maison_domain::address::{Address, AddressInput, validate_address};
+use maison_domain::bag::{self, BagRefusal, Channel, ProposedLine};
+use maison_domain::card::{CardInput, YearMonth, check_card};
+use maison_domain::cardholder::names_match;
+use maison_domain::contact::{ContactError, Email, name_part, phone};
+use maison_domain::delivery::{DeliveryMethod, DeliveryPlan, plan_delivery};
+use maison_domain::order::{OrderNumber, OrderStatus};
+use maison_payments::{
+    AuthoriseOutcome, AuthoriseRequest, CardDetails, CardSecret, CvcSecret, SyncedOperation,
+};
+use maison_store::idempotency::{self, KeyState};
+use maison_store::orders::{self, CardRow, DeliveryRow, OrderEventRow, OrderLineRow, OrderRow};
+use maison_store::payments::{self as attempts, AttemptRow};
+use maison_store::{StoreError, bags, outbox, stock};
+
+use crate::bag::find_variant;
+use crate::clock::{new_id, now_micros, random_bytes, year_month};
+use crate::documents::order_messages;
+use crate::{Maison, ShopError};
+
+const SCOPE: &str = "checkout";
+
+pub struct ContactInput {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+pub struct DeliveryInput {
+    pub method: String,
+    pub address: Option<AddressInput>,
+    pub boutique_id: Option<String>,
+}
+
+/// The card as typed. The number and CVC move into zeroised secrets as soon as
+/// they are checked.
+pub struct CardRequest {
+    pub number: String,
+    pub exp_month: u32,
+    pub exp_year: u32,
+    pub cvc: String,
+    pub holder_name: String,
+}
+
+impl std::fmt::Debug for CardRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CardRequest { .. }")
+    }
+}
+
+pub struct CheckoutRequest {
+    pub bag_id: String,
+    pub contact: ContactInput,
+    pub delivery: DeliveryInput,
+    pub accept_final_sale: bool,
+}
+
+/// Checked contact and delivery, ready for a preview or an order.
+pub struct Prepared {
+    pub email: Email,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: String,
+    pub method: DeliveryMethod,
+    pub destination: Address,
+    pub boutique_id: Option<String>,
+    pub lines: Vec<OrderLineRow>,
+    pub subtotal: Money,
+    pub total: Money,
+    pub plan: DeliveryPlan,
+}
+
+fn contact_error(e: ContactError) -> ShopError {
+    ShopError::Invalid {
+        code: "invalid_contact",
+        field: format!("contact.{}", e.field),
+        message: e.message,
+    }
+}
+
+impl Maison {
+    /// Checks the bag, the contact and the delivery; computes totals and the
+    /// delivery plan. Used by the preview and by checkout.
+    pub async fn prepare_checkout(&self, request: &CheckoutRequest) -> Result<Prepared, ShopError> {
+        let catalogue = self.catalogue();
+        let rows = self
+            .store()
+            .bag_lines(&request.bag_id)
+            .await?
+            .ok_or(ShopError::BagNotFound)?;
+        if rows.is_empty() {
+            return Err(ShopError::BagEmpty);
+        }
+        let c = &request.contact;
+        let first_name =
+            name_part("first_name", "first name", &c.first_name).map_err(contact_error)?;
+        let last_name = name_part("last_name", "last name", &c.last_name).map_err(contact_error)?;
+        let email = Email::parse(&c.email).map_err(contact_error)?;
+        let phone = phone(&c.phone).map_err(contact_error)?;
+
+        let method =
+            DeliveryMethod::parse(&request.delivery.method).ok_or_else(|| ShopError::Invalid {
+                code: "invalid_delivery",
+                field: "delivery.method".into(),
+                message: "Choose home, workplace or boutique delivery.".into(),
+            })?;
+        let (destination, boutique_id) = match method {
+            DeliveryMethod::Home | DeliveryMethod::Workplace => {
+                let input =
+                    request
+                        .delivery
+                        .address
+                        .as_ref()
+                        .ok_or_else(|| ShopError::Invalid {
+                            code: "invalid_address",
+                            field: "delivery.address".into(),
+                            message: "Enter the delivery address.".into(),
+                        })?;
+                let address = validate_address(input).map_err(|e| ShopError::Invalid {
+                    code: "invalid_address",
+                    field: format!("delivery.address.{}", e.field),
+                    message: e.message,
+                })?;
+                if method == DeliveryMethod::Workplace && address.company.is_none() {
+                    return Err(ShopError::Invalid {
+                        code: "company_required",
+                        field: "delivery.address.company".into(),
+                        message: "For a delivery to your workplace, enter the company name.".into(),
+                    });
+                }
+                let address = if method == DeliveryMethod::Home {
+                    Address {
+                        company: None,
+                        ..address
+                    }
+                } else {
+                    address
+                };
+                (address, None)
+            }
+            DeliveryMethod::Boutique => {
+                let id = request.delivery.boutique_id.as_deref().unwrap_or("").trim();
+                let boutique = catalogue
+                    .boutique(id)
+                    .filter(|b| b.accepts_pickup)
+                    .ok_or_else(|| ShopError::Invalid {
+                        code: "invalid_boutique",
+                        field: "delivery.boutique_id".into(),
+                        message: "Choose a boutique that accepts pickups (see Find a Boutique)."
+                            .into(),
+                    })?;
+                (boutique.address.clone(), Some(boutique.id.clone()))
+            }
+        };
+
+        // The rule engine, with the stock on hand now.
+        let mut resolved = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let (creation, variant) = find_variant(&catalogue, &row.sku)
+                .ok_or_else(|| ShopError::UnknownSku(row.sku.clone()))?;
+            let on_hand = self.store().on_hand(&row.sku).await?;
+            resolved.push((creation, variant, on_hand, row));
+        }
+        let proposed: Vec<ProposedLine<'_>> = resolved
+            .iter()
+            .map(|(creation, variant, on_hand, row)| ProposedLine {
+                creation,
+                variant,
+                quantity: row.quantity,
+                on_hand: *on_hand,
+                personalisation: row.personalisation.as_ref(),
+            })
+            .collect();
+        bag::check_order_contents(&proposed, &self.policies, Channel::Online)
+            .map_err(ShopError::Refused)?;
+
+        // Lines keep the price they were added at; a changed price is shown
+        // to the client before anything is charged.
+        let mut changed = Vec::new();
+        for (creation, _, _, row) in &resolved {
+            if let Some(price) = creation.price
+                && price != row.unit_price
+            {
+                changed.push((row.id.clone(), creation.name.clone(), price));
+            }
+        }
+        if !changed.is_empty() {
+            let mut tx = self.store().begin_write().await?;
+            for (line_id, _, price) in &changed {
+                bags::set_line_price(&mut tx, &request.bag_id, line_id, *price).await?;
+            }
+            tx.commit().await.map_err(StoreError::from)?;
+            let names: Vec<String> = changed
+                .iter()
+                .map(|(_, n, p)| format!("{n} is now {p}"))
+                .collect();
+            return Err(ShopError::PriceChanged(names.join("; ")));
+        }
+
+        let lines: Vec<OrderLineRow> = resolved
+            .iter()
+            .map(|(creation, variant, _, row)| OrderLineRow {
+                sku: row.sku.clone(),
+                product_sku: creation.sku.to_string(),
+                name: creation.name.clone(),
+                size: variant.size.clone(),
+                quantity: row.quantity,
+                unit_price: row.unit_price,
+                personalisation: row.personalisation.clone(),
+                final_sale: row.personalisation.is_some(),
+            })
+            .collect();
+        let subtotal = bag::subtotal(lines.iter().map(|l| (l.unit_price, l.quantity))).ok_or(
+            ShopError::Refused(BagRefusal::ItemLimit {
+                max: self.policies.max_items_per_order,
+            }),
+        )?;
+        // Delivery is complimentary; taxes are outside this version.
+        let total = subtotal;
+        let plan = plan_delivery(
+            total,
+            method,
+            &destination,
+            &self.policies,
+            &self.client_relations,
+        );
+        Ok(Prepared {
+            email,
+            first_name,
+            last_name,
+            phone,
+            method,
+            destination,
+            boutique_id,
+            lines,
+            subtotal,
+            total,
+            plan,
+        })
+    }
+
+    /// Places the order and authorises the card, exactly once per key.
+    pub async fn checkout(
+        &self,
+        idempotency_key: &str,
+        request: CheckoutRequest,
+        card: CardRequest,
+    ) -> Result<OrderRow, ShopError> {
+        let key = idempotency_key.trim();
+        if key.is_empty() || key.len() > 255 || key.chars().any(|c| c.is_control()) {
+            return Err(ShopError::Invalid {
+                code: "idempotency_key_required",
+                field: "Idempotency-Key".into(),
+                message: "Send an Idempotency-Key header of 1 to 255 characters (a UUID is ideal)."
+                    .into(),
+            });
+        }
+        let fingerprint = fingerprint(&request, &card);
+        match self
+            .store()
+            .claim_idempotency_key(SCOPE, key, &fingerprint, now_micros())
+            .await?
+        {
+            KeyState::New => {}
+            state => return self.replay(key, &fingerprint, state).await,
+        }
+        let result = self.checkout_owned(key, request, card).await;
+        if let Err(err) = &result
+            && !err.was_recorded()
+        {
+            // Refused before anything happened: the key may be used again.
+            self.store().release_idempotency_key(SCOPE, key).await?;
+        }
+        result
+    }
+
+    /// Answers a retry: the same order, or the same refusal.
+    async fn replay(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        mut state: KeyState,
+    ) -> Result<OrderRow, ShopError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            match state {
+                KeyState::New => return Err(ShopError::KeyInUse),
+                KeyState::InProgress { fingerprint: ref f }
+                | KeyState::Completed {
+                    fingerprint: ref f, ..
+                } if f != fingerprint => {
+                    return Err(ShopError::KeyReused);
+                }
+                KeyState::Completed { status, body, .. } => {
+                    return self.stored_outcome(status, &body).await;
+                }
+                KeyState::InProgress { .. } => {
+                    if std::time::Instant::now() > deadline {
+                        return Err(ShopError::KeyInUse);
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+                    state = self.store().idempotency_state(SCOPE, key).await?;
+                }
+            }
+        }
+    }
+
+    async fn stored_outcome(&self, status: u16, body: &str) -> Result<OrderRow, ShopError> {
+        if status == 201 {
+            return self
+                .store()
+                .order(body)
+                .await?
+                .ok_or(ShopError::OrderNotFound);
+        }
+        Err(ShopError::Replayed {
+            status,
+            body: body.to_owned(),
+        })
+    }
+
+    async fn checkout_owned(
+        &self,
+        key: &str,
+        request: CheckoutRequest,
+        card: CardRequest,
+    ) -> Result<OrderRow, ShopError> {
+        let prepared = self.prepare_checkout(&request).await?;
+        if prepared.lines.iter().any(|l| l.final_sale) && !request.accept_final_sale {
+            return Err(ShopError::FinalSaleNotAcknowledged);
+        }
+        let (year, month) = year_month(now_micros());
+        let checked = check_card(
+            &CardInput {
+                number: &card.number,
+                exp_month: card.exp_month,
+                exp_year: card.exp_year,
+                cvc: &card.cvc,
+                holder_name: &card.holder_name,
+            },
+            YearMonth { year, month },
+            &self.policies.accepted_card_brands,
+        )
+        .map_err(ShopError::Card)?;
+        if !names_match(
+            &checked.holder_name,
+            &prepared.first_name,
+            &prepared.last_name,
+        ) {
+            return Err(ShopError::CardholderMismatch);
+        }
+        let digits: String = card.number.chars().filter(char::is_ascii_digit).collect();
+        let details = CardDetails {
+            number: CardSecret::new(digits),
+            cvc: CvcSecret::new(card.cvc.trim().to_owned()),
+            exp_month: checked.exp_month,
+            exp_year: checked.exp_year,
+            holder_name: checked.holder_name.clone(),
+            brand: checked.brand,
+        };
+        drop(card);
+
+        // Phase 1: the order, its stock and its payment attempt, atomically.
+        let now = now_micros();
+        let order_id = new_id();
+        let attempt_id = new_id();
+        let number = OrderNumber::from_random(random_bytes());
+        let d = &prepared.destination;
+        let order = OrderRow {
+            id: order_id.clone(),
+            number: number.to_string(),
+            status: OrderStatus::PendingPayment,
+            channel: "online".into(),
+            email: prepared.email.as_str().to_owned(),
+            first_name: prepared.first_name.clone(),
+            last_name: prepared.last_name.clone(),
+            phone: prepared.phone.clone(),
+            delivery: DeliveryRow {
+                method: prepared.method.as_str().into(),
+                line1: Some(d.line1.clone()),
+                line2: d.line2.clone(),
+                city: Some(d.city.clone()),
+                region: Some(d.region.clone()),
+                postal_code: Some(d.postal_code.clone()),
+                country: Some(d.country.code().into()),
+                company: d.company.clone(),
+                boutique_id: prepared.boutique_id.clone(),
+                carrier: prepared.plan.carrier.as_str().into(),
+                estimate: prepared
+                    .plan
+                    .estimate
+                    .map(|e| (e.min_business_days, e.max_business_days)),
+            },
+            subtotal: prepared.subtotal,
+            total: prepared.total,
+            payment_method: "card".into(),
+            card: Some(CardRow {
+                brand: checked.brand.as_str().into(),
+                last4: checked.last4.clone(),
+                exp_month: checked.exp_month,
+                exp_year: checked.exp_year,
+                holder_name: checked.holder_name.clone(),
+                token: None,
+            }),
+            final_sale_accepted: request.accept_final_sale,
+            bag_id: Some(request.bag_id.clone()),
+            created_at: now,
+            lines: prepared.lines.clone(),
+            timeline: Vec::new(),
+        };
+        let mut tx = self.store().begin_write().await?;
+        let mut sold_out = false;
+        for line in &order.lines {
+            match stock::reserve(&mut tx, &line.sku, line.quantity).await? {
+                Some(left) => sold_out |= left == 0,
+                None => {
+                    tx.rollback().await.map_err(StoreError::from)?;
+                    return Err(ShopError::Refused(BagRefusal::TemporarilyUnavailable {
+                        name: line.name.clone(),
+                        sku: line.sku.clone(),
+                    }));
+                }
+            }
+        }
+        if sold_out {
+            stock::availability_changed(&mut tx).await?;
+        }
+        orders::insert(&mut tx, &order).await?;
+        attempts::insert_attempt(
+            &mut tx,
+            &AttemptRow {
+                id: attempt_id.clone(),
+                order_id: order_id.clone(),
+                operation: "authorise".into(),
+                amount: order.total,
+                status: "pending".into(),
+                processor: self.gateway.name().into(),
+                processor_ref: None,
+                decline_code: None,
+                created_at: now,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.store()
+            .attach_order_to_key(SCOPE, key, &order_id)
+            .await?;
+        if sold_out {
+            self.refresh_catalogue().await?;
+        }
+
+        // Phase 2: the processor, outside any transaction.
+        let outcome = self
+            .gateway
+            .authorise(AuthoriseRequest {
+                idempotency_key: &attempt_id,
+                amount: order.total,
+                card: &details,
+                reference: &order.number,
+            })
+            .await;
+        drop(details);
+        let outcome = match outcome {
+            Ok(outcome) => Some(outcome),
+            Err(err) if err.in_doubt() => {
+                tracing::warn!(order = %order.number, error = %err, "authorisation in doubt: asking the processor");
+                self.store()
+                    .mark_attempt_in_doubt(&attempt_id, now_micros())
+                    .await?;
+                match self.gateway.sync(&attempt_id).await {
+                    Ok(Some(SyncedOperation::Authorise(outcome))) => Some(outcome),
+                    Ok(_) => None,
+                    Err(err) => {
+                        tracing::warn!(order = %order.number, error = %err, "processor unreachable: recovery will resolve");
+                        return Err(ShopError::PaymentInDoubt);
+                    }
+                }
+            }
+            Err(err) => {
+                tracing::error!(order = %order.number, error = %err, "the processor refused the request");
+                None
+            }
+        };
+
+        // Phase 3: the outcome, in one transaction.
+        self.finish_authorisation(&order_id, &attempt_id, outcome)
+            .await
+    }
+
+    /// Records what the processor answered for an order's authorisation:
+    /// confirmed with its messages, or failed with its stock released. Safe to
+    /// call from several instances: only the first resolution counts.
+    pub async fn finish_authorisation(
+        &self,
+        order_id: &str,
+        attempt_id: &str,
+        outcome: Option<AuthoriseOutcome>,
+    ) -> Result<OrderRow, ShopError> {
+        let order = self
+            .store()
+            .order(order_id)
+            .await?
+            .ok_or(ShopError::OrderNotFound)?;
+        let now = now_micros();
+        let mut tx = self.store().begin_write().await?;
+        match outcome {
+            Some(AuthoriseOutcome::Authorised(auth)) => {
+                if !attempts::resolve_attempt(
+                    &mut tx,
+                    attempt_id,
+                    "succeeded",
+                    Some(&auth.processor_ref),
+                    None,
+                    now,
+                )
+                .await?
+                {
+                    tx.rollback().await.map_err(StoreError::from)?;
+                    return self.already_resolved(order_id).await;
+                }
+                orders::set_card_token(&mut tx, order_id, &auth.card_token).await?;
+                let placed = event(now, OrderStatus::Placed, "We have received your order.");
+                orders::move_status(
+                    &mut tx,
+                    order_id,
+                    OrderStatus::PendingPayment,
+                    OrderStatus::Placed,
+                    &placed,
+                )
+                .await?;
+                let confirmed = event(
+                    now,
+                    OrderStatus::Confirmed,
+                    "Payment secured and creations reserved.",
+                );
+                orders::move_status(
+                    &mut tx,
+                    order_id,
+                    OrderStatus::Placed,
+                    OrderStatus::Confirmed,
+                    &confirmed,
+                )
+                .await?;
+                let mut confirmed_order = order.clone();
+                confirmed_order.status = OrderStatus::Confirmed;
+                for message in order_messages(self, &confirmed_order) {
+                    outbox::enqueue(&mut tx, &message, now).await?;
+                }
+                if let Some(bag_id) = &order.bag_id {
+                    bags::empty_bag(&mut tx, bag_id).await?;
+                }
+                idempotency::complete_key_of_order(&mut tx, order_id, 201, order_id).await?;
+                tx.commit().await.map_err(StoreError::from)?;
+                tracing::info!(order = %order.number, total = %order.total, "order confirmed");
+                self.store()
+                    .order(order_id)
+                    .await?
+                    .ok_or(ShopError::OrderNotFound)
+            }
+            declined_or_none => {
+                let (code, problem) = match &declined_or_none {
+                    Some(AuthoriseOutcome::Declined(decline)) => (
+                        decline.reason.code().to_owned(),
+                        ShopError::Declined {
+                            message: decline.message.clone(),
+                            field: decline.field,
+                        },
+                    ),
+                    _ => ("not_processed".to_owned(), ShopError::PaymentUnavailable),
+                };
+                let status = if matches!(declined_or_none, Some(AuthoriseOutcome::Declined(_))) {
+                    "declined"
+                } else {
+                    "failed"
+                };
+                if !attempts::resolve_attempt(&mut tx, attempt_id, status, None, Some(&code), now)
+                    .await?
+                {
+                    tx.rollback().await.map_err(StoreError::from)?;
+                    return self.already_resolved(order_id).await;
+                }
+                let failed = event(
+                    now,
+                    OrderStatus::PaymentFailed,
+                    "The payment was not taken; nothing was charged.",
+                );
+                orders::move_status(
+                    &mut tx,
+                    order_id,
+                    OrderStatus::PendingPayment,
+                    OrderStatus::PaymentFailed,
+                    &failed,
+                )
+                .await?;
+                let mut came_back = false;
+                for line in &order.lines {
+                    came_back |=
+                        stock::release(&mut tx, &line.sku, line.quantity).await? == line.quantity;
+                }
+                if came_back {
+                    stock::availability_changed(&mut tx).await?;
+                }
+                let (status_code, body) = problem.stored();
+                idempotency::complete_key_of_order(&mut tx, order_id, status_code, &body).await?;
+                tx.commit().await.map_err(StoreError::from)?;
+                if came_back {
+                    self.refresh_catalogue().await?;
+                }
+                tracing::info!(order = %order.number, reason = %code, "payment not taken; stock released");
+                Err(problem.recorded())
+            }
+        }
+    }
+
+    async fn already_resolved(&self, order_id: &str) -> Result<OrderRow, ShopError> {
+        let order = self
+            .store()
+            .order(order_id)
+            .await?
+            .ok_or(ShopError::OrderNotFound)?;
+        match order.status {
+            OrderStatus::PaymentFailed => Err(ShopError::PaymentUnavailable.recorded()),
+            _ => Ok(order),
+        }
+    }
+
+    /// Resolves authorisations left in doubt (a timeout, a crash) by asking the
+    /// processor what it recorded under the attempt's key. Safe on every
+    /// instance at once: each attempt is claimed before it is resolved.
+    pub async fn resolve_stuck_payments(&self, older_than_micros: i64) -> Result<usize, ShopError> {
+        let now = now_micros();
+        let claimed = self
+            .store()
+            .claim_unresolved_attempts(now - older_than_micros, now, now + 60_000_000)
+            .await?;
+        let mut resolved = 0;
+        for attempt in claimed {
+            let outcome = match self.gateway.sync(&attempt.id).await {
+                Ok(Some(SyncedOperation::Authorise(outcome))) => Some(outcome),
+                Ok(_) => None,
+                Err(err) => {
+                    tracing::warn!(attempt = %attempt.id, error = %err, "processor unreachable; will retry");
+                    continue;
+                }
+            };
+            match self
+                .finish_authorisation(&attempt.order_id, &attempt.id, outcome)
+                .await
+            {
+                Ok(_) | Err(ShopError::Recorded(_)) => resolved += 1,
+                Err(err) => {
+                    tracing::warn!(attempt = %attempt.id, error = %err, "could not resolve")
+                }
+            }
+        }
+        Ok(resolved)
+    }
+}
+
+fn event(at: i64, status: OrderStatus, note: &str) -> OrderEventRow {
+    OrderEventRow {
+        at,
+        status: status.as_str().into(),
+        note: note.into(),
+        actor: "system".into(),
+    }
+}
+
+/// What makes two checkout requests the same, without the card number or CVC.
+fn fingerprint(request: &CheckoutRequest, card: &CardRequest) -> String {
+    let digits: String = card.number.chars().filter(char::is_ascii_digit).collect();
+    let last4 = &digits[digits.len().saturating_sub(4)..];
+    let a = request.delivery.address.as_ref();
+    let parts = [
+        request.bag_id.as_str(),
+        request.contact.first_name.trim(),
+        request.contact.last_name.trim(),
+        request.contact.email.trim(),
+        request.contact.phone.trim(),
+        request.delivery.method.trim(),
+        a.map_or("", |a| a.line1.as_str()),
+        a.and_then(|a| a.line2.as_deref()).unwrap_or(""),
+        a.map_or("", |a| a.city.as_str()),
+        a.map_or("", |a| a.region.as_str()),
+        a.map_or("", |a| a.postal_code.as_str()),
+        a.map_or("", |a| a.country.as_str()),
+        a.and_then(|a| a.company.as_deref()).unwrap_or(""),
+        request.delivery.boutique_id.as_deref().unwrap_or(""),
+        if request.accept_final_sale { "1" } else { "0" },
+        last4,
+        &card.exp_month.to_string(),
+        &card.exp_year.to_string(),
+        card.holder_name.trim(),
+    ];
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What the client is told about the delivery of a stored order.
+pub fn delivery_messages(maison: &Maison, order: &OrderRow) -> Vec<String> {
+    match (order.delivery.carrier.as_str(), order.delivery.estimate) {
+        ("secure_courier", _) | (_, None) => vec![format!(
+            "Orders over {} are delivered by our secure courier. For accurate delivery information, please contact {}.",
+            maison.policies.high_value_threshold.display_whole(),
+            maison.client_relations.contact_sentence()
+        )],
+        ("boutique", Some((min, max))) => vec![format!(
+            "Your order will be ready for pickup at the boutique in {min}–{max} business days; the boutique will let you know when it has arrived."
+        )],
+        (_, Some((min, max))) => vec![format!(
+            "After confirmation of your order, {} will contact you to confirm the delivery date and keep you informed at each step. Expected in {min}–{max} business days.",
+            maison.policies.standard_carrier
+        )],
+    }
+}

@@ -1,0 +1,106 @@
+//! Why a use case refused or failed. `web` maps each to a problem+json with a
+//! stable code (and to a readable message on pages).
+
+use maison_domain::bag::BagRefusal;
+use maison_domain::card::CardError;
+use maison_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShopError {
+    #[error("there is no such bag")]
+    BagNotFound,
+    #[error("there is no such line in the bag")]
+    LineNotFound,
+    #[error("the bag is empty")]
+    BagEmpty,
+    #[error("there is no creation or size with the SKU {0:?}")]
+    UnknownSku(String),
+    #[error("there is no such order")]
+    OrderNotFound,
+    #[error("{0}")]
+    Refused(BagRefusal),
+    #[error("{message}")]
+    Invalid {
+        code: &'static str,
+        field: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Card(CardError),
+    #[error("the name on the card is not the client's")]
+    CardholderMismatch,
+    #[error("personalised creations are final sale and must be acknowledged")]
+    FinalSaleNotAcknowledged,
+    #[error("prices changed: {0}")]
+    PriceChanged(String),
+    #[error("{message}")]
+    Declined {
+        message: String,
+        field: Option<&'static str>,
+    },
+    #[error("the payment could not be processed; nothing was charged")]
+    PaymentUnavailable,
+    #[error("the payment's outcome is not known yet")]
+    PaymentInDoubt,
+    #[error("this Idempotency-Key was used for a different request")]
+    KeyReused,
+    #[error("a request with this Idempotency-Key is still being processed")]
+    KeyInUse,
+    /// A refusal stored under an idempotency key, replayed as it was.
+    #[error("replayed refusal ({status})")]
+    Replayed { status: u16, body: String },
+    /// A refusal that was recorded against its order (the key is completed).
+    #[error("{0}")]
+    Recorded(Box<ShopError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A refusal as stored under an idempotency key and replayed: status, code,
+/// detail, field.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredProblem {
+    pub status: u16,
+    pub code: String,
+    pub detail: String,
+    pub field: Option<String>,
+}
+
+impl ShopError {
+    /// Whether the refusal was recorded (an order exists in its final state):
+    /// the idempotency key then keeps it.
+    pub fn was_recorded(&self) -> bool {
+        matches!(
+            self,
+            ShopError::Recorded(_) | ShopError::PaymentInDoubt | ShopError::Replayed { .. }
+        )
+    }
+
+    pub fn recorded(self) -> ShopError {
+        ShopError::Recorded(Box::new(self))
+    }
+
+    /// The status, code, message and field of a payment refusal, for storage.
+    pub fn stored(&self) -> (u16, String) {
+        let problem = match self {
+            ShopError::Declined { message, field } => StoredProblem {
+                status: 402,
+                code: "payment_declined".into(),
+                detail: message.clone(),
+                field: field.map(str::to_owned),
+            },
+            _ => StoredProblem {
+                status: 503,
+                code: "payment_unavailable".into(),
+                detail:
+                    "The payment could not be processed and nothing was charged. Please try again."
+                        .into(),
+                field: None,
+            },
+        };
+        (
+            problem.status,
+            serde_json::to_string(&problem).unwrap_or_default(),
+        )
+    }
+}

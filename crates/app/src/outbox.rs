@@ -1,0 +1,70 @@
+//! The outbox worker: delivers pending messages with retries and exponential
+//! back-off. A message that keeps failing, or fails permanently, is kept as
+//! failed for staff to see; nothing is dropped.
+
+use maison_notify::{Email, Mailer};
+
+use crate::clock::now_micros;
+use crate::{Maison, ShopError};
+
+/// After this many attempts a message is kept as failed.
+pub const MAX_ATTEMPTS: u32 = 10;
+
+/// Waits 30 s after the first failure, doubling up to an hour.
+pub fn retry_delay_micros(attempts_so_far: u32) -> i64 {
+    let seconds = 30i64.saturating_mul(1 << attempts_so_far.min(7)).min(3600);
+    seconds * 1_000_000
+}
+
+impl Maison {
+    /// Delivers what is due; returns how many were sent.
+    pub async fn deliver_outbox(&self, mailer: &Mailer) -> Result<usize, ShopError> {
+        let now = now_micros();
+        let due = self
+            .store()
+            .claim_due_messages(now, now + 120_000_000, 20)
+            .await?;
+        let mut sent = 0;
+        for message in due {
+            let email = Email {
+                to: message.recipient.clone(),
+                subject: message.subject.clone(),
+                text: message.text_body.clone(),
+                html: message.html_body.clone(),
+            };
+            match mailer.send(&email).await {
+                Ok(()) => {
+                    self.store().mark_sent(&message.id, now_micros()).await?;
+                    sent += 1;
+                }
+                Err(err) => {
+                    let attempts = message.attempts + 1;
+                    let give_up = err.is_permanent() || attempts >= MAX_ATTEMPTS;
+                    tracing::warn!(message = %message.id, kind = %message.kind, attempts, give_up, error = %err, "delivery failed");
+                    self.store()
+                        .mark_delivery_failed(
+                            &message.id,
+                            &err.to_string(),
+                            now_micros() + retry_delay_micros(message.attempts),
+                            give_up,
+                        )
+                        .await?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_an_hour() {
+        assert_eq!(retry_delay_micros(0), 30_000_000);
+        assert_eq!(retry_delay_micros(1), 60_000_000);
+        assert_eq!(retry_delay_micros(3), 240_000_000);
+        assert_eq!(retry_delay_micros(9), 3_600_000_000);
+    }
+}

@@ -1,0 +1,721 @@
+//! The built-in payment processor simulator: the default gateway of a demo and of tests.
+//!
+//! It answers the public test cards (docs.stripe.com/testing) as a processor in test
+//! mode does, and declines every other number, so that no real card is typed into a
+//! demo. It keeps an in-memory ledger: per idempotency key, the request's fingerprint
+//! and the first answer (a replay returns it without a second charge, another request
+//! under the same key is a conflict); per payment, the lifecycle Authorised →
+//! Captured (→ refunds) or → Voided, and the hold's expiry. Knobs inject latency,
+//! timeouts before or after processing, and unavailability, for the in-doubt paths.
+//!
+//! The ledger lives as long as the process: a restart forgets every payment.
+//! The simulator never logs a card number or a CVC: only the last four and the key.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use maison_domain::Money;
+
+use crate::{
+    Authorisation, AuthoriseOutcome, AuthoriseRequest, BoxFuture, Decline, DeclineReason,
+    GatewayError, OperationRecord, PaymentGateway, SyncedOperation,
+};
+
+/// How long a hold lasts: 7 days, card-not-present, for every accepted brand.
+pub const AUTHORISATION_VALIDITY_SECS: i64 = 7 * 24 * 60 * 60;
+
+/// The largest amount the simulator accepts, in minor units (USD 999,999.99, as
+/// Stripe's limit); beyond it, [`GatewayError::AmountTooLarge`].
+pub const MAX_AMOUNT_MINOR: i64 = 99_999_999;
+
+/// The longest idempotency key accepted.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// The success numbers of the public test cards, one per line of the brand table.
+const APPROVED_TEST_CARDS: [&str; 16] = [
+    "4242424242424242",
+    "4000056655665556",
+    "5555555555554444",
+    "2223003122003222",
+    "5200828282828210",
+    "5105105105105100",
+    "378282246310005",
+    "371449635398431",
+    "6011111111111117",
+    "6011000990139424",
+    "6011981111111113",
+    "3056930009020004",
+    "36227206271667",
+    "38520000023237",
+    "3566002020360505",
+    "3530111333300000",
+];
+
+/// The decline numbers of the public test cards.
+const DECLINED_TEST_CARDS: [(&str, DeclineReason); 8] = [
+    ("4000000000000002", DeclineReason::Generic),
+    ("4000000000009995", DeclineReason::InsufficientFunds),
+    ("4000000000009987", DeclineReason::LostOrStolen),
+    ("4000000000009979", DeclineReason::LostOrStolen),
+    ("4000000000000127", DeclineReason::IncorrectCvc),
+    ("4000000000000069", DeclineReason::ExpiredCard),
+    ("4000000000000119", DeclineReason::ProcessingError),
+    // The CVC check fails: declined on the security code.
+    ("4000000000000101", DeclineReason::IncorrectCvc),
+];
+
+/// The answer a processor in test mode gives for `number`: `None` approves.
+fn test_card_decline(number: &str) -> Option<DeclineReason> {
+    if APPROVED_TEST_CARDS.contains(&number) {
+        return None;
+    }
+    let reason = DECLINED_TEST_CARDS
+        .iter()
+        .find(|(card, _)| *card == number)
+        .map_or(DeclineReason::Generic, |(_, reason)| *reason);
+    Some(reason)
+}
+
+/// A fault to inject into the next operations (any of the five, in call order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureMode {
+    /// The request is lost on the way: nothing is recorded, the caller gets `Timeout`.
+    TimeoutBeforeProcessing,
+    /// The processor records the operation, the answer is lost: `Timeout`, in doubt
+    /// until `sync` tells what happened.
+    TimeoutAfterProcessing,
+    /// The processor answers 503 without processing: `Unavailable`, nothing recorded.
+    Unavailable,
+}
+
+/// Where a payment stands in the simulator's ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentState {
+    Authorised,
+    /// The hold lapsed without a capture.
+    Expired,
+    Captured,
+    Voided,
+}
+
+/// A payment as the simulator's ledger holds it (no card number, ever).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentSnapshot {
+    pub processor_ref: String,
+    /// Our order number, as sent with the authorisation.
+    pub reference: String,
+    pub card_last4: String,
+    pub authorised: Money,
+    pub captured: Option<Money>,
+    pub refunded: Money,
+    pub state: PaymentState,
+    pub expires_at_unix: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Authorised,
+    Captured { captured: Money, refunded: Money },
+    Voided,
+}
+
+#[derive(Debug, Clone)]
+struct Payment {
+    processor_ref: String,
+    reference: String,
+    card_last4: String,
+    authorised: Money,
+    expires_at_unix: i64,
+    stage: Stage,
+}
+
+impl Payment {
+    fn state(&self, now_unix: i64) -> PaymentState {
+        match self.stage {
+            Stage::Authorised if now_unix >= self.expires_at_unix => PaymentState::Expired,
+            Stage::Authorised => PaymentState::Authorised,
+            Stage::Captured { .. } => PaymentState::Captured,
+            Stage::Voided => PaymentState::Voided,
+        }
+    }
+
+    fn snapshot(&self, now_unix: i64) -> PaymentSnapshot {
+        let (captured, refunded) = match self.stage {
+            Stage::Captured { captured, refunded } => (Some(captured), refunded),
+            Stage::Authorised | Stage::Voided => (None, Money::new(0, self.authorised.currency())),
+        };
+        PaymentSnapshot {
+            processor_ref: self.processor_ref.clone(),
+            reference: self.reference.clone(),
+            card_last4: self.card_last4.clone(),
+            authorised: self.authorised,
+            captured,
+            refunded,
+            state: self.state(now_unix),
+            expires_at_unix: self.expires_at_unix,
+        }
+    }
+}
+
+/// What makes two requests under one key the same request (never the card number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fingerprint {
+    Authorise {
+        amount: Money,
+        card_token: String,
+        reference: String,
+    },
+    Capture {
+        processor_ref: String,
+        amount: Money,
+    },
+    Void {
+        processor_ref: String,
+    },
+    Refund {
+        processor_ref: String,
+        amount: Money,
+    },
+}
+
+#[derive(Debug)]
+struct Recorded {
+    fingerprint: Fingerprint,
+    result: SyncedOperation,
+}
+
+/// The simulator's memory: idempotency records, payments, knobs and counters.
+#[derive(Debug, Default)]
+struct Ledger {
+    by_key: HashMap<String, Recorded>,
+    payments: Vec<Payment>,
+    payment_index: HashMap<String, usize>,
+    /// Every key the processor executed (not replayed), in order.
+    executed: Vec<String>,
+    refund_seq: u64,
+    latency: Duration,
+    failures: VecDeque<FailureMode>,
+}
+
+impl Ledger {
+    fn payment_mut(&mut self, processor_ref: &str) -> Result<&mut Payment, GatewayError> {
+        let index = *self
+            .payment_index
+            .get(processor_ref)
+            .ok_or_else(|| GatewayError::UnknownReference(processor_ref.to_owned()))?;
+        self.payments
+            .get_mut(index)
+            .ok_or_else(|| GatewayError::UnknownReference(processor_ref.to_owned()))
+    }
+}
+
+type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+fn system_now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The simulator processor: a cheap, clonable handle over one shared ledger.
+#[derive(Clone)]
+pub struct Simulator {
+    ledger: Arc<Mutex<Ledger>>,
+    clock: Clock,
+    /// Keys the card tokens, so that a token cannot be reversed by hashing candidates.
+    token_key: u64,
+    /// Distinguishes this ledger's references from another instance's (a restart).
+    instance: u32,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator")
+            .field("instance", &format_args!("{:08x}", self.instance))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Simulator {
+    fn default() -> Self {
+        Simulator::new()
+    }
+}
+
+impl Simulator {
+    /// An empty ledger on the system clock, with a random token key.
+    pub fn new() -> Self {
+        let random = RandomState::new();
+        let token_key = random.hash_one("token");
+        let instance = (random.hash_one("instance") >> 32) as u32;
+        Simulator {
+            ledger: Arc::new(Mutex::new(Ledger::default())),
+            clock: Arc::new(system_now_unix),
+            token_key,
+            instance,
+        }
+    }
+
+    /// The same simulator reading the time (UTC seconds) from `now_unix`, for tests.
+    pub fn with_clock(mut self, now_unix: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(now_unix);
+        self
+    }
+
+    /// The same simulator with a fixed token key: card tokens then stay the same
+    /// across instances (and restarts) that share the key.
+    pub fn with_token_key(mut self, key: u64) -> Self {
+        self.token_key = key;
+        self
+    }
+
+    /// Every operation waits `latency` before answering.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// The next `n` operations (any of the five, `sync` included, in call order) fail
+    /// with `mode`; calls queue after failures already pending.
+    pub fn fail_next(&self, mode: FailureMode, n: usize) {
+        self.lock().failures.extend(std::iter::repeat_n(mode, n));
+    }
+
+    /// How many authorisations (holds placed, whatever became of them) the ledger holds.
+    pub fn authorisation_count(&self) -> usize {
+        self.lock().payments.len()
+    }
+
+    /// How many times the processor executed an operation under `key`: replays of a
+    /// recorded answer do not count, so this is never more than 1.
+    pub fn operations_for(&self, key: &str) -> usize {
+        self.lock().executed.iter().filter(|k| *k == key).count()
+    }
+
+    /// One payment, as the ledger holds it now.
+    pub fn payment(&self, processor_ref: &str) -> Option<PaymentSnapshot> {
+        let now = (self.clock)();
+        let ledger = self.lock();
+        let index = *ledger.payment_index.get(processor_ref)?;
+        ledger.payments.get(index).map(|p| p.snapshot(now))
+    }
+
+    /// Every payment, in the order they were authorised.
+    pub fn ledger_snapshot(&self) -> Vec<PaymentSnapshot> {
+        let now = (self.clock)();
+        self.lock()
+            .payments
+            .iter()
+            .map(|p| p.snapshot(now))
+            .collect()
+    }
+
+    /// The ledger stays consistent at every step (no update can panic half-way),
+    /// so a poisoned lock is still usable.
+    fn lock(&self) -> MutexGuard<'_, Ledger> {
+        self.ledger.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn keyed_hash(&self, domain: &str, data: &[u8]) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        hasher.write_u64(self.token_key);
+        hasher.write(domain.as_bytes());
+        hasher.write_u8(0xff);
+        hasher.write(data);
+        hasher.finish()
+    }
+
+    /// The processor's opaque token of a card: the same card gives the same token,
+    /// and the token tells nothing of the number.
+    fn card_token(&self, number: &str) -> String {
+        let high = self.keyed_hash("card-token-1", number.as_bytes());
+        let low = self.keyed_hash("card-token-2", number.as_bytes());
+        format!("tok_sim_{high:016x}{low:016x}")
+    }
+
+    /// The way to the processor: the latency, then the injected fault, if any.
+    /// `Ok(true)` means the processor will process the request but its answer
+    /// will be lost.
+    async fn arrive(&self) -> Result<bool, GatewayError> {
+        let latency = self.lock().latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        let failure = self.lock().failures.pop_front();
+        match failure {
+            None => Ok(false),
+            Some(FailureMode::TimeoutAfterProcessing) => Ok(true),
+            Some(FailureMode::TimeoutBeforeProcessing) => Err(GatewayError::Timeout),
+            Some(FailureMode::Unavailable) => Err(GatewayError::Unavailable(
+                "simulated 503 Service Unavailable".to_owned(),
+            )),
+        }
+    }
+
+    /// Arrives, then does `work` under the ledger's lock (never held across an await).
+    async fn answer(
+        &self,
+        work: impl FnOnce(&mut Ledger, i64) -> Result<SyncedOperation, GatewayError>,
+    ) -> Result<SyncedOperation, GatewayError> {
+        let lose_answer = self.arrive().await?;
+        let now = (self.clock)();
+        let result = work(&mut self.lock(), now);
+        if lose_answer {
+            tracing::info!("simulator: answer lost after processing (simulated timeout)");
+            return Err(GatewayError::Timeout);
+        }
+        result
+    }
+}
+
+fn check_key(key: &str) -> Result<(), GatewayError> {
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+        return Err(GatewayError::InvalidRequest(format!(
+            "an idempotency key has 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters"
+        )));
+    }
+    Ok(())
+}
+
+fn check_amount(amount: Money) -> Result<(), GatewayError> {
+    if amount.minor() <= 0 {
+        return Err(GatewayError::InvalidRequest(
+            "the amount must be positive".to_owned(),
+        ));
+    }
+    if amount.minor() > MAX_AMOUNT_MINOR {
+        return Err(GatewayError::AmountTooLarge);
+    }
+    Ok(())
+}
+
+fn check_currency(amount: Money, payment: &Payment) -> Result<(), GatewayError> {
+    if amount.currency() != payment.authorised.currency() {
+        return Err(GatewayError::InvalidRequest(format!(
+            "the payment is in {}, not {}",
+            payment.authorised.currency().code(),
+            amount.currency().code()
+        )));
+    }
+    Ok(())
+}
+
+/// The idempotency rule: a recorded key replays its answer if the request is the
+/// same, conflicts otherwise; a new key executes once and records its answer.
+/// Failures of `execute` record nothing and may be retried under the same key.
+fn once(
+    ledger: &mut Ledger,
+    key: &str,
+    fingerprint: Fingerprint,
+    execute: impl FnOnce(&mut Ledger) -> Result<SyncedOperation, GatewayError>,
+) -> Result<SyncedOperation, GatewayError> {
+    if let Some(recorded) = ledger.by_key.get(key) {
+        return if recorded.fingerprint == fingerprint {
+            tracing::debug!(key, "simulator: replaying the recorded answer");
+            Ok(recorded.result.clone())
+        } else {
+            Err(GatewayError::IdempotencyConflict(key.to_owned()))
+        };
+    }
+    let result = execute(ledger)?;
+    ledger.by_key.insert(
+        key.to_owned(),
+        Recorded {
+            fingerprint,
+            result: result.clone(),
+        },
+    );
+    ledger.executed.push(key.to_owned());
+    Ok(result)
+}
+
+/// The fingerprint matched, so the recorded answer is of the same kind; anything
+/// else is a bug in the simulator, reported rather than panicking.
+fn kind_mismatch() -> GatewayError {
+    GatewayError::Unavailable("simulator ledger holds another kind of answer".to_owned())
+}
+
+impl PaymentGateway for Simulator {
+    fn name(&self) -> &'static str {
+        "simulator"
+    }
+
+    fn authorise<'a>(
+        &'a self,
+        req: AuthoriseRequest<'a>,
+    ) -> BoxFuture<'a, Result<AuthoriseOutcome, GatewayError>> {
+        Box::pin(async move {
+            let key = req.idempotency_key;
+            let last4 = req.card.number.last4();
+            check_key(key)?;
+            check_amount(req.amount)?;
+            let card_token = self.card_token(req.card.number.expose());
+            let decline = test_card_decline(req.card.number.expose());
+            let fingerprint = Fingerprint::Authorise {
+                amount: req.amount,
+                card_token: card_token.clone(),
+                reference: req.reference.to_owned(),
+            };
+            let instance = self.instance;
+            let auth_code = format!(
+                "{:06}",
+                self.keyed_hash("auth-code", key.as_bytes()) % 1_000_000
+            );
+            let answer = self
+                .answer(|ledger, now| {
+                    once(ledger, key, fingerprint, |ledger| {
+                        let outcome = match decline {
+                            Some(reason) => AuthoriseOutcome::Declined(Decline::new(reason)),
+                            None => {
+                                let processor_ref = format!(
+                                    "sim_pay_{instance:08x}_{:x}",
+                                    ledger.payments.len() + 1
+                                );
+                                let authorisation = Authorisation {
+                                    processor_ref: processor_ref.clone(),
+                                    auth_code,
+                                    card_token,
+                                    amount: req.amount,
+                                    expires_at_unix: now
+                                        .saturating_add(AUTHORISATION_VALIDITY_SECS),
+                                };
+                                ledger
+                                    .payment_index
+                                    .insert(processor_ref.clone(), ledger.payments.len());
+                                ledger.payments.push(Payment {
+                                    processor_ref,
+                                    reference: req.reference.to_owned(),
+                                    card_last4: last4.to_owned(),
+                                    authorised: req.amount,
+                                    expires_at_unix: authorisation.expires_at_unix,
+                                    stage: Stage::Authorised,
+                                });
+                                AuthoriseOutcome::Authorised(authorisation)
+                            }
+                        };
+                        Ok(SyncedOperation::Authorise(outcome))
+                    })
+                })
+                .await;
+            let outcome = match answer? {
+                SyncedOperation::Authorise(outcome) => outcome,
+                _ => return Err(kind_mismatch()),
+            };
+            match &outcome {
+                AuthoriseOutcome::Authorised(a) => tracing::info!(
+                    key,
+                    last4,
+                    reference = req.reference,
+                    processor_ref = %a.processor_ref,
+                    amount = %req.amount,
+                    "simulator: authorised"
+                ),
+                AuthoriseOutcome::Declined(d) => tracing::info!(
+                    key,
+                    last4,
+                    reference = req.reference,
+                    decline = d.reason.code(),
+                    "simulator: declined"
+                ),
+            }
+            Ok(outcome)
+        })
+    }
+
+    fn capture<'a>(
+        &'a self,
+        idempotency_key: &'a str,
+        processor_ref: &'a str,
+        amount: Money,
+    ) -> BoxFuture<'a, Result<OperationRecord, GatewayError>> {
+        Box::pin(async move {
+            let key = idempotency_key;
+            check_key(key)?;
+            check_amount(amount)?;
+            let fingerprint = Fingerprint::Capture {
+                processor_ref: processor_ref.to_owned(),
+                amount,
+            };
+            let answer = self
+                .answer(|ledger, now| {
+                    once(ledger, key, fingerprint, |ledger| {
+                        let payment = ledger.payment_mut(processor_ref)?;
+                        check_currency(amount, payment)?;
+                        match payment.state(now) {
+                            PaymentState::Authorised => {}
+                            PaymentState::Expired => {
+                                return Err(GatewayError::InvalidState(
+                                    "the authorisation expired before capture".to_owned(),
+                                ));
+                            }
+                            PaymentState::Captured => {
+                                return Err(GatewayError::InvalidState(
+                                    "the payment was already captured".to_owned(),
+                                ));
+                            }
+                            PaymentState::Voided => {
+                                return Err(GatewayError::InvalidState(
+                                    "the authorisation was voided".to_owned(),
+                                ));
+                            }
+                        }
+                        if amount.minor() > payment.authorised.minor() {
+                            return Err(GatewayError::AmountTooLarge);
+                        }
+                        payment.stage = Stage::Captured {
+                            captured: amount,
+                            refunded: Money::new(0, amount.currency()),
+                        };
+                        Ok(SyncedOperation::Capture(OperationRecord {
+                            processor_ref: payment.processor_ref.clone(),
+                            amount,
+                        }))
+                    })
+                })
+                .await;
+            let record = match answer? {
+                SyncedOperation::Capture(record) => record,
+                _ => return Err(kind_mismatch()),
+            };
+            tracing::info!(key, processor_ref, amount = %amount, "simulator: captured");
+            Ok(record)
+        })
+    }
+
+    fn void<'a>(
+        &'a self,
+        idempotency_key: &'a str,
+        processor_ref: &'a str,
+    ) -> BoxFuture<'a, Result<OperationRecord, GatewayError>> {
+        Box::pin(async move {
+            let key = idempotency_key;
+            check_key(key)?;
+            let fingerprint = Fingerprint::Void {
+                processor_ref: processor_ref.to_owned(),
+            };
+            let answer = self
+                .answer(|ledger, now| {
+                    once(ledger, key, fingerprint, |ledger| {
+                        let payment = ledger.payment_mut(processor_ref)?;
+                        match payment.state(now) {
+                            PaymentState::Authorised => {}
+                            PaymentState::Expired => {
+                                return Err(GatewayError::InvalidState(
+                                    "the authorisation already expired: nothing is held".to_owned(),
+                                ));
+                            }
+                            PaymentState::Captured => {
+                                return Err(GatewayError::InvalidState(
+                                    "the payment was captured: refund it instead".to_owned(),
+                                ));
+                            }
+                            PaymentState::Voided => {
+                                return Err(GatewayError::InvalidState(
+                                    "the authorisation was already voided".to_owned(),
+                                ));
+                            }
+                        }
+                        payment.stage = Stage::Voided;
+                        Ok(SyncedOperation::Void(OperationRecord {
+                            processor_ref: payment.processor_ref.clone(),
+                            amount: payment.authorised,
+                        }))
+                    })
+                })
+                .await;
+            let record = match answer? {
+                SyncedOperation::Void(record) => record,
+                _ => return Err(kind_mismatch()),
+            };
+            tracing::info!(key, processor_ref, "simulator: voided");
+            Ok(record)
+        })
+    }
+
+    fn refund<'a>(
+        &'a self,
+        idempotency_key: &'a str,
+        processor_ref: &'a str,
+        amount: Money,
+    ) -> BoxFuture<'a, Result<OperationRecord, GatewayError>> {
+        Box::pin(async move {
+            let key = idempotency_key;
+            check_key(key)?;
+            check_amount(amount)?;
+            let fingerprint = Fingerprint::Refund {
+                processor_ref: processor_ref.to_owned(),
+                amount,
+            };
+            let instance = self.instance;
+            let answer = self
+                .answer(|ledger, _now| {
+                    once(ledger, key, fingerprint, |ledger| {
+                        let payment = ledger.payment_mut(processor_ref)?;
+                        check_currency(amount, payment)?;
+                        let Stage::Captured { captured, refunded } = payment.stage else {
+                            return Err(GatewayError::InvalidState(
+                                "only a captured payment can be refunded".to_owned(),
+                            ));
+                        };
+                        let remaining = captured.minor() - refunded.minor();
+                        if amount.minor() > remaining {
+                            return Err(GatewayError::AmountTooLarge);
+                        }
+                        payment.stage = Stage::Captured {
+                            captured,
+                            refunded: Money::new(
+                                refunded.minor() + amount.minor(),
+                                amount.currency(),
+                            ),
+                        };
+                        ledger.refund_seq += 1;
+                        Ok(SyncedOperation::Refund(OperationRecord {
+                            processor_ref: format!(
+                                "sim_ref_{instance:08x}_{:x}",
+                                ledger.refund_seq
+                            ),
+                            amount,
+                        }))
+                    })
+                })
+                .await;
+            let record = match answer? {
+                SyncedOperation::Refund(record) => record,
+                _ => return Err(kind_mismatch()),
+            };
+            tracing::info!(
+                key,
+                processor_ref,
+                refund_ref = %record.processor_ref,
+                amount = %amount,
+                "simulator: refunded"
+            );
+            Ok(record)
+        })
+    }
+
+    fn sync<'a>(
+        &'a self,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SyncedOperation>, GatewayError>> {
+        Box::pin(async move {
+            if self.arrive().await? {
+                return Err(GatewayError::Timeout);
+            }
+            let found = self
+                .lock()
+                .by_key
+                .get(idempotency_key)
+                .map(|recorded| recorded.result.clone());
+            tracing::info!(
+                key = idempotency_key,
+                found = found.is_some(),
+                "simulator: sync"
+            );
+            Ok(found)
+        })
+    }
+}

@@ -117,3 +117,205 @@ async fn a_client_finds_a_boutique_with_the_search_form() {
     b.close().await;
     app.stop().await;
 }
+
+/// Fills the checkout form as Claire Dubois, home delivery in New York.
+async fn fill_checkout(b: &maison_testkit::Browser, holder: &str) {
+    let fields = [
+        ("first_name", "Claire"),
+        ("last_name", "Dubois"),
+        ("email", "claire@example.com"),
+        ("phone", "212-555-0147"),
+        ("line1", "10 Park Avenue"),
+        ("city", "New York"),
+        ("region", "NY"),
+        ("postal_code", "10016"),
+        ("holder_name", holder),
+        ("card_number", "4242 4242 4242 4242"),
+        ("exp_month", "12"),
+        ("exp_year", "2031"),
+        ("cvc", "917"),
+    ];
+    for (id, value) in fields {
+        let input = b.client.find(Locator::Id(id)).await.expect(id);
+        input.clear().await.expect("cleared");
+        input.send_keys(value).await.expect("typed");
+    }
+}
+
+async fn click(b: &maison_testkit::Browser, css: &str) {
+    b.client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .click()
+        .await
+        .expect("clicked");
+}
+
+/// Waits until the page's text contains `needle`.
+async fn until_text(b: &maison_testkit::Browser, needle: &str) -> String {
+    for _ in 0..100 {
+        let text = b.text().await;
+        if text.to_lowercase().contains(&needle.to_lowercase()) {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("never saw {needle:?}; page: {}", b.text().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_checks_out_with_a_visa_card_on_a_phone() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let product = app
+        .product_where(|p| {
+            is_online_and("available")(p)
+                && p["personalisation"]
+                    .as_array()
+                    .is_some_and(|a| a.is_empty())
+                && p["price"]["amount"].as_str().is_some_and(|a| a.len() < 9)
+        })
+        .await;
+    let b = browser(Viewport::Phone).await;
+    b.client
+        .goto(&format!(
+            "{}/creations/{}",
+            app.url,
+            product["slug"].as_str().expect("slug")
+        ))
+        .await
+        .expect("page loads");
+    click(&b, "[data-testid=action]").await;
+    until_text(&b, "Proceed to checkout").await;
+    assert!(!b.overflows_horizontally().await, "the bag fits a phone");
+    click(&b, "[data-testid=checkout]").await;
+    until_text(&b, "Name on the card").await;
+    assert!(
+        !b.overflows_horizontally().await,
+        "the checkout fits a phone"
+    );
+    fill_checkout(&b, "Claire Dubois").await;
+    click(&b, "[data-testid=place-order]").await;
+    let text = until_text(&b, "Thank you").await;
+    let number = b
+        .client
+        .find(Locator::Css("[data-testid=order-number]"))
+        .await
+        .expect("order number")
+        .text()
+        .await
+        .expect("text");
+    assert!(number.starts_with("MV-"), "{number}");
+    assert!(text.contains("Visa ending in 4242"), "{text}");
+    assert!(!b.overflows_horizontally().await);
+    let stored = app
+        .store
+        .order_by_number(&number)
+        .await
+        .expect("read")
+        .expect("order");
+    assert_eq!(stored.status.as_str(), "confirmed");
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_shown_next_to_their_field_in_plain_words() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let engravable = app
+        .product_where(|p| {
+            is_online_and("available")(p)
+                && p["personalisation"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|o| o["kind"] == "engraving"))
+        })
+        .await;
+    let sku = engravable["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .find(|v| v["availability"] == "available")
+        .expect("size")["sku"]
+        .as_str()
+        .expect("sku")
+        .to_owned();
+    app.store
+        .set_stock(&maison_domain::Sku::parse(&sku).expect("sku"), 10)
+        .await
+        .expect("stock");
+    let b = browser(Viewport::Phone).await;
+    let page = format!(
+        "{}/creations/{}",
+        app.url,
+        engravable["slug"].as_str().expect("slug")
+    );
+
+    // An engraving: the final-sale acknowledgement is required.
+    b.client.goto(&page).await.expect("page loads");
+    if let Ok(size) = b.client.find(Locator::Id("size")).await {
+        size.select_by_value(&sku).await.expect("size chosen");
+    }
+    b.client
+        .find(Locator::Id("personalisation_kind"))
+        .await
+        .expect("personalisation")
+        .select_by_value("engraving")
+        .await
+        .expect("engraving chosen");
+    b.client
+        .find(Locator::Id("personalisation_text"))
+        .await
+        .expect("text")
+        .send_keys("For ever")
+        .await
+        .expect("typed");
+    click(&b, "[data-testid=action]").await;
+    until_text(&b, "Engraving").await;
+    click(&b, "[data-testid=checkout]").await;
+    until_text(&b, "Name on the card").await;
+    fill_checkout(&b, "Claire Dubois").await;
+    click(&b, "[data-testid=place-order]").await;
+    let error = until_text(&b, "final sale").await;
+    assert!(
+        b.client
+            .find(Locator::Css("[data-testid=final-sale-error]"))
+            .await
+            .is_ok(),
+        "{error}"
+    );
+
+    // The name on the card must be the client's.
+    fill_checkout(&b, "Jean Martin").await;
+    click(&b, ".final-sale input[type=checkbox]").await;
+    click(&b, "[data-testid=place-order]").await;
+    until_text(&b, "name on the card must be yours").await;
+    let holder_error = b
+        .client
+        .find(Locator::Css("[data-testid=holder-error]"))
+        .await
+        .expect("error beside the field");
+    assert!(
+        holder_error
+            .text()
+            .await
+            .expect("text")
+            .contains("Nothing was charged")
+    );
+    assert_eq!(app.simulator.authorisation_count(), 0);
+
+    // A sixth creation is refused with the Client Relations contact.
+    b.client.goto(&page).await.expect("page loads");
+    for _ in 0..5 {
+        b.client.goto(&page).await.expect("page loads");
+        if let Ok(size) = b.client.find(Locator::Id("size")).await {
+            size.select_by_value(&sku).await.expect("size chosen");
+        }
+        click(&b, "[data-testid=action]").await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let text = until_text(&b, "at most 5 creations").await;
+    assert!(text.contains("1-800-555-0142"), "{text}");
+    assert!(!b.overflows_horizontally().await);
+    b.close().await;
+    app.stop().await;
+}

@@ -105,17 +105,75 @@ async fn the_home_page_images_and_stylesheet_are_served() {
 }
 
 #[tokio::test]
-async fn purchase_explains_how_to_buy_by_telephone_until_the_bag_opens() {
+async fn details_and_purchase_puts_the_creation_in_a_bag_kept_by_cookie() {
     let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    let product = app.product_where(is_online_and("available")).await;
+    let variant = product["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .find(|v| v["availability"] == "available")
+        .expect("available size");
     let response = app
         .http
         .post(format!("{}/bag", app.url))
-        .form(&[("sku", "VAL-LTH-001"), ("quantity", "1")])
+        .form(&[
+            ("sku", variant["sku"].as_str().expect("sku")),
+            ("quantity", "1"),
+        ])
         .send()
         .await
         .expect("sent");
-    assert_eq!(response.status(), 200);
-    let page = response.text().await.expect("page");
-    assert!(page.contains("1-800-555-0142"));
+    assert_eq!(response.status(), 303);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let bag_cookie = cookie.split(';').next().expect("pair").to_owned();
+    let page = app
+        .http
+        .get(format!("{}/bag", app.url))
+        .header("cookie", &bag_cookie)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains(
+            product["name"]
+                .as_str()
+                .expect("name")
+                .replace('\'', "&#39;")
+                .as_str()
+        )
+    );
+    assert!(page.contains("Proceed to checkout"));
+
+    // A form posted from another site is refused (CSRF).
+    let forged = app
+        .http
+        .post(format!("{}/bag", app.url))
+        .header("origin", "https://evil.example")
+        .header("cookie", &bag_cookie)
+        .form(&[("sku", variant["sku"].as_str().expect("sku"))])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(forged.status(), 403);
+    let forged = app
+        .http
+        .post(format!("{}/bag", app.url))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("sku", variant["sku"].as_str().expect("sku"))])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(forged.status(), 403);
     app.stop().await;
 }

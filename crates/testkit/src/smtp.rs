@@ -26,7 +26,8 @@ pub struct ReceivedMail {
 struct Shared {
     mails: Mutex<Vec<ReceivedMail>>,
     /// (messages still to refuse, reply code).
-    reject: Mutex<(usize, u16)>,
+    /// Codes to answer the next messages with, in order.
+    reject: Mutex<std::collections::VecDeque<u16>>,
     arrived: Notify,
 }
 
@@ -88,9 +89,10 @@ impl SmtpSink {
     }
 
     /// Answers the end of the next `n` messages' DATA with `code` (451 for a
-    /// transient refusal, 550 for a permanent one) instead of keeping them.
+    /// transient refusal, 550 for a permanent one) instead of keeping them;
+    /// calls queue up in order.
     pub fn reject_next(&self, n: usize, code: u16) {
-        *lock(&self.shared.reject) = (n, code);
+        lock(&self.shared.reject).extend(std::iter::repeat_n(code, n));
     }
 }
 
@@ -161,13 +163,7 @@ async fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                         return Ok(());
                     }
                 }
-                let refusal = {
-                    let mut reject = lock(&shared.reject);
-                    (reject.0 > 0).then(|| {
-                        reject.0 -= 1;
-                        reject.1
-                    })
-                };
+                let refusal = lock(&shared.reject).pop_front();
                 let mail = ReceivedMail {
                     from: from.take().unwrap_or_default(),
                     to: std::mem::take(&mut to),

@@ -25,6 +25,8 @@ pub use problem::Problem;
 pub struct AppState {
     pub maison: Arc<Maison>,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Cookies carry `Secure` when the maison serves HTTPS.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -32,7 +34,13 @@ impl AppState {
         AppState {
             maison,
             metrics: install_metrics(),
+            secure_cookies: false,
         }
+    }
+
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.secure_cookies = secure;
+        self
     }
 }
 
@@ -51,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         // On matched routes only, where the route template is known.
         .route_layer(axum::middleware::from_fn(ops::record_metrics))
         .fallback(storefront::not_found)
+        .layer(axum::middleware::from_fn(security::same_origin_forms))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(

@@ -4,8 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use maison::config::{RawConfig, resolve};
-use maison::server::{Server, launch};
+use std::sync::Arc;
+
+use maison::config::{RawConfig, RawMail, resolve};
+use maison::server::{Server, launch_with, open_store};
+use maison_app::Simulator;
 use maison_testkit::{Backend, TestDatabase, database};
 use serde_json::Value;
 
@@ -13,21 +16,41 @@ pub struct TestApp {
     pub url: String,
     pub database_url: String,
     pub http: reqwest::Client,
+    /// The payment processor the maison talks to, with its test knobs.
+    pub simulator: Simulator,
+    pub store: maison_app::Store,
+    pub spool: tempfile::TempDir,
     server: Option<Server>,
     _db: TestDatabase,
 }
 
-/// The demo maison on `backend`, listening on a free loopback port.
+/// The demo maison on `backend`, listening on a free loopback port; mail goes
+/// to a spool folder.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, RawMail::default()).await
+}
+
+/// The same, with these mail settings (an SMTP server, for instance).
+pub async fn spawn_app_with(backend: Backend, mut mail: RawMail) -> TestApp {
     let db = database(backend);
+    let spool = tempfile::tempdir().expect("spool folder");
+    if mail.smtp_host.is_none() {
+        mail.spool_dir = Some(spool.path().to_path_buf());
+    }
     let settings = resolve(RawConfig {
         database_url: Some(db.url.clone()),
         listen: Some("127.0.0.1:0".into()),
         catalogue_refresh_ms: Some(50),
+        mail,
         ..RawConfig::default()
     })
     .expect("test settings are valid");
-    let server = launch(&settings, true).await.expect("the maison starts");
+    let store = open_store(&settings.database_url).await.expect("database");
+    maison_app::seed_demo(&store).await.expect("demo seeded");
+    let simulator = Simulator::new();
+    let server = launch_with(&settings, store.clone(), Arc::new(simulator.clone()))
+        .await
+        .expect("the maison starts");
     TestApp {
         url: server.url.clone(),
         database_url: db.url.clone(),
@@ -35,6 +58,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("HTTP client"),
+        simulator,
+        store,
+        spool,
         server: Some(server),
         _db: db,
     }
@@ -103,6 +129,51 @@ impl TestApp {
         }
     }
 
+    pub fn maison(&self) -> &maison_app::Maison {
+        &self.server.as_ref().expect("running").maison
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A new bag holding `quantity` of each SKU; returns its id.
+    pub async fn bag_with(&self, skus: &[(&str, i64)]) -> String {
+        let (status, bag) = {
+            let r = self.post_json("/api/v1/bags", &serde_json::json!({})).await;
+            (r.status().as_u16(), r.json::<Value>().await.expect("bag"))
+        };
+        assert_eq!(status, 201, "{bag}");
+        let id = bag["id"].as_str().expect("id").to_owned();
+        for (sku, quantity) in skus {
+            let r = self
+                .post_json(
+                    &format!("/api/v1/bags/{id}/lines"),
+                    &serde_json::json!({"sku": sku, "quantity": quantity}),
+                )
+                .await;
+            let status = r.status().as_u16();
+            assert_eq!(status, 200, "{sku}: {}", r.text().await.unwrap_or_default());
+        }
+        id
+    }
+
+    /// Checks out `bag_id` with `key` and `card_number`, as Claire Dubois.
+    pub async fn checkout(&self, key: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}/api/v1/checkout", self.url))
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await.expect("clean shutdown");
@@ -130,4 +201,17 @@ pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str
     assert!(!body["title"].as_str().unwrap_or_default().is_empty());
     assert!(!body["detail"].as_str().unwrap_or_default().is_empty());
     body
+}
+
+/// A checkout body for `bag_id`: Claire Dubois, home delivery in New York,
+/// the Visa test card.
+pub fn checkout_body(bag_id: &str) -> Value {
+    serde_json::json!({
+        "bag_id": bag_id,
+        "contact": {"first_name": "Claire", "last_name": "Dubois", "email": "claire@example.com", "phone": "212-555-0147"},
+        "delivery": {"method": "home", "address": {
+            "line1": "10 Park Avenue", "city": "New York", "region": "NY", "postal_code": "10016", "country": "US"}},
+        "payment": {"card": {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2031, "cvc": "917", "holder_name": "CLAIRE DUBOIS"}},
+        "accept_final_sale": false
+    })
 }

@@ -3,6 +3,7 @@
 
 mod images;
 mod pages;
+mod shop;
 mod views;
 
 use axum::Router;
@@ -23,7 +24,10 @@ pub fn routes() -> Router<AppState> {
         .route("/collection/{slug}", get(pages::collection))
         .route("/creations/{slug}", get(pages::creation))
         .route("/boutiques", get(pages::boutiques))
-        .route("/bag", post(pages::bag_not_open_yet))
+        .route("/bag", get(shop::show_bag).post(shop::add))
+        .route("/bag/lines/{line_id}", post(shop::change))
+        .route("/checkout", get(shop::show_checkout).post(shop::place))
+        .route("/checkout/complete", get(shop::complete))
         .route("/images/{file}", get(images::image))
         .route("/assets/maison.css", get(stylesheet))
 }

@@ -15,7 +15,7 @@ use super::views::{BoutiqueCard, Card, CreationView, Link, Site};
 use crate::AppState;
 
 /// Renders a template, or a plain apology if the template itself fails.
-fn render(template: &impl Template) -> Response {
+pub(super) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
         Err(err) => {
@@ -152,6 +152,37 @@ pub async fn collection(State(state): State<AppState>, Path(slug): Path<String>)
 struct CreationPage {
     site: Site,
     creation: CreationView,
+    error: String,
+}
+
+/// The product page again, with why the creation could not go in the bag.
+pub(super) fn creation_page_with_error(
+    state: &AppState,
+    found: &Creation,
+    error: &str,
+) -> Response {
+    let catalogue = state.maison.catalogue();
+    render(&CreationPage {
+        site: site(state),
+        creation: CreationView::new(found, &catalogue, &state.maison.client_relations),
+        error: error.to_owned(),
+    })
+}
+
+/// A refusal that belongs to no form, as a page.
+pub(super) fn error_page(state: &AppState, problem: crate::Problem) -> Response {
+    let mut response = render(&MessagePage {
+        site: site(state),
+        title: problem.title.clone(),
+        message: problem.detail.clone(),
+        links: vec![Link {
+            href: "/bag".into(),
+            name: "Return to your bag".into(),
+        }],
+    });
+    *response.status_mut() =
+        StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
 }
 
 pub async fn creation(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
@@ -162,6 +193,7 @@ pub async fn creation(State(state): State<AppState>, Path(slug): Path<String>) -
     render(&CreationPage {
         site: site(&state),
         creation: CreationView::new(found, &catalogue, &state.maison.client_relations),
+        error: String::new(),
     })
 }
 
@@ -223,24 +255,6 @@ struct MessagePage {
     title: String,
     message: String,
     links: Vec<Link>,
-}
-
-/// The bag arrives with online checkout; until then the purchase action
-/// explains how to buy now, by telephone, instead of failing.
-pub async fn bag_not_open_yet(State(state): State<AppState>) -> Response {
-    let cr = &state.maison.client_relations;
-    render(&MessagePage {
-        site: site(&state),
-        title: "Purchase by telephone".into(),
-        message: format!(
-            "Online checkout is being prepared. Our Ambassadors will be pleased to complete your purchase by telephone: call Client Relations at {} or write to {}.",
-            cr.phone, cr.email
-        ),
-        links: vec![Link {
-            href: "/creations".into(),
-            name: "Continue browsing".into(),
-        }],
-    })
 }
 
 /// A friendly page for something that does not exist (status set by caller).

@@ -138,6 +138,8 @@ pub struct CreationView {
     pub has_sizes: bool,
     pub sizes: Vec<SizeChoice>,
     pub personalisation: Vec<String>,
+    /// (kind, label) of each personalisation offered, for the purchase form.
+    pub personalisation_choices: Vec<(&'static str, String)>,
     pub request_href: String,
 }
 
@@ -189,6 +191,11 @@ impl CreationView {
                 })
                 .collect(),
             personalisation: c.personalisation.iter().map(|p| p.describe()).collect(),
+            personalisation_choices: c
+                .personalisation
+                .iter()
+                .map(|p| (p.kind(), p.describe()))
+                .collect(),
             request_href: format!(
                 "mailto:{}?subject={}",
                 client_relations.email,

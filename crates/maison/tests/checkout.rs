@@ -1,0 +1,522 @@
+//! Bag and card checkout over real HTTP, on SQLite and PostgreSQL: the rule
+//! engine on every path, the cardholder rule, carriers by value, idempotency,
+//! payments in doubt, and no overselling under concurrency.
+
+mod common;
+
+use common::{TestApp, assert_problem, checkout_body, spawn_app};
+use maison_app::checkout::delivery_messages;
+use maison_domain::order::OrderStatus;
+use maison_payments::FailureMode;
+use maison_testkit::on_both_databases;
+use serde_json::{Value, json};
+
+/// The SKU of the first available size of the first creation matching `pred`.
+async fn sku_where(app: &TestApp, pred: impl Fn(&Value) -> bool) -> (String, Value) {
+    let product = app.product_where(|p| pred(p)).await;
+    let variant = product["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .find(|v| v["availability"] == "available")
+        .or_else(|| product["variants"].get(0))
+        .expect("a variant");
+    (variant["sku"].as_str().expect("sku").to_owned(), product)
+}
+
+fn price_cents(product: &Value) -> i64 {
+    let amount = product["price"]["amount"].as_str().expect("price");
+    let (whole, cents) = amount.split_once('.').expect("decimal");
+    whole.parse::<i64>().expect("whole") * 100 + cents.parse::<i64>().expect("cents")
+}
+
+async fn online_below(app: &TestApp, max_cents: i64) -> (String, Value) {
+    sku_where(app, |p| {
+        p["sale_mode"] == "online"
+            && p["availability"] == "available"
+            && p["personalisation"]
+                .as_array()
+                .is_some_and(|a| a.is_empty())
+            && price_cents(p) < max_cents
+    })
+    .await
+}
+
+async fn add(app: &TestApp, bag: &str, body: Value) -> reqwest::Response {
+    app.post_json(&format!("/api/v1/bags/{bag}/lines"), &body)
+        .await
+}
+
+async fn preview(app: &TestApp, bag: &str, delivery: Value) -> reqwest::Response {
+    let body = json!({"bag_id": bag, "contact": checkout_body("x")["contact"].clone(), "delivery": delivery});
+    app.post_json("/api/v1/checkout/preview", &body).await
+}
+
+async fn on_hand(app: &TestApp, sku: &str) -> u32 {
+    app.store.on_hand(sku).await.expect("stock")
+}
+
+on_both_databases! {
+    async fn a_guest_pays_by_card_and_the_order_is_confirmed_once(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, product) = online_below(&app, 3_000_000).await;
+        let before = on_hand(&app, &sku).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let response = app.checkout("first-try", &checkout_body(&bag)).await;
+        assert_eq!(response.status(), 201);
+        let order: Value = response.json().await.expect("order");
+        assert_eq!(order["status"], "confirmed");
+        let number = order["number"].as_str().expect("number");
+        assert!(number.starts_with("MV-") && number.len() == 14, "{number}");
+        assert_eq!(order["payment"], json!({"method": "card", "brand": "visa", "last4": "4242"}));
+        assert_eq!(order["total"], product["price"]);
+        assert_eq!(order["carrier"], "fedex");
+        assert_eq!(order["estimate"], json!({"min_business_days": 2, "max_business_days": 5}));
+        let statuses: Vec<&str> = order["timeline"].as_array().expect("timeline").iter().map(|e| e["status"].as_str().unwrap_or("")).collect();
+        assert_eq!(statuses, ["placed", "confirmed"]);
+        assert_eq!(on_hand(&app, &sku).await, before - 1);
+        assert_eq!(app.simulator.authorisation_count(), 1);
+        let (_, bag_after) = app.get_json(&format!("/api/v1/bags/{bag}")).await;
+        assert_eq!(bag_after["item_count"], 0, "the bag is emptied");
+        // The stored card is brand, last 4, expiry and name: never the number.
+        let stored = app.store.order_by_number(number).await.expect("read").expect("order");
+        let card = stored.card.expect("card");
+        assert_eq!((card.brand.as_str(), card.last4.as_str()), ("visa", "4242"));
+        assert!(card.token.as_deref().is_some_and(|t| !t.contains("4242424242424242")));
+        app.stop().await;
+    }
+
+    async fn sixth_creation_is_refused_with_client_relations_contact_on_every_path(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        app.store.set_stock(&maison_domain::Sku::parse(&sku).expect("sku"), 20).await.expect("stock");
+        let bag = app.bag_with(&[]).await;
+        let body = assert_problem(add(&app, &bag, json!({"sku": sku, "quantity": 6})).await, 409, "order_item_limit").await;
+        assert!(body["detail"].as_str().expect("detail").contains("1-800-555-0142"));
+        assert_eq!(body["field"], "quantity");
+        assert_eq!(add(&app, &bag, json!({"sku": sku, "quantity": 3})).await.status(), 200);
+        assert_problem(add(&app, &bag, json!({"sku": sku, "quantity": 3})).await, 409, "order_item_limit").await;
+        assert_eq!(add(&app, &bag, json!({"sku": sku, "quantity": 2})).await.status(), 200, "five in all is allowed");
+        let (_, current) = app.get_json(&format!("/api/v1/bags/{bag}")).await;
+        assert_eq!(current["item_count"], 5);
+        let line = current["lines"][0]["id"].as_str().expect("line").to_owned();
+        let patch = app
+            .http
+            .patch(format!("{}/api/v1/bags/{bag}/lines/{line}", app.url))
+            .json(&json!({"quantity": 6}))
+            .send()
+            .await
+            .expect("sent");
+        assert_problem(patch, 409, "order_item_limit").await;
+        let patch = app.http.patch(format!("{}/api/v1/bags/{bag}/lines/{line}", app.url)).json(&json!({"quantity": 0})).send().await.expect("sent");
+        assert_problem(patch, 422, "invalid_quantity").await;
+        let delete = app.http.delete(format!("{}/api/v1/bags/{bag}/lines/{line}", app.url)).send().await.expect("sent");
+        assert_eq!(delete.status(), 200);
+        let (_, current) = app.get_json(&format!("/api/v1/bags/{bag}")).await;
+        assert_eq!(current["item_count"], 0);
+        app.stop().await;
+    }
+
+    async fn creations_that_cannot_be_bought_online_are_refused_with_their_code(backend) {
+        let app = spawn_app(backend).await;
+        let bag = app.bag_with(&[]).await;
+        let (por, _) = sku_where(&app, |p| p["sale_mode"] == "price_on_request").await;
+        assert_problem(add(&app, &bag, json!({"sku": por})).await, 409, "price_on_request").await;
+        let (phone, _) = sku_where(&app, |p| p["sale_mode"] == "phone_only").await;
+        let body = assert_problem(add(&app, &bag, json!({"sku": phone})).await, 409, "not_sold_online").await;
+        assert!(body["detail"].as_str().expect("detail").contains("1-800-555-0142"));
+        let (gone, _) = sku_where(&app, |p| p["sale_mode"] == "online" && p["availability"] == "temporarily_unavailable").await;
+        assert_problem(add(&app, &bag, json!({"sku": gone})).await, 409, "temporarily_unavailable").await;
+        assert_problem(add(&app, &bag, json!({"sku": "VAL-NOPE-1"})).await, 404, "product_not_found").await;
+        assert_problem(add(&app, &bag, json!({"sku": 42})).await, 422, "invalid_request").await;
+        assert_problem(add(&app, &bag, json!({"quantity": 1})).await, 422, "invalid_request").await;
+        let raw = app.http.post(format!("{}/api/v1/bags/{bag}/lines", app.url)).header("content-type", "application/json").body("{not json").send().await.expect("sent");
+        assert_problem(raw, 400, "malformed_json").await;
+        assert_problem(app.post_json("/api/v1/bags/no-such-bag/lines", &json!({"sku": por})).await, 404, "bag_not_found").await;
+        app.stop().await;
+    }
+
+    async fn personalisation_is_checked_and_final_sale_must_be_acknowledged(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, product) = sku_where(&app, |p| {
+            p["sale_mode"] == "online" && p["availability"] == "available"
+                && p["personalisation"].as_array().is_some_and(|a| a.iter().any(|o| o["kind"] == "engraving"))
+        }).await;
+        let max = product["personalisation"][0]["max_characters_per_line"].as_u64().expect("max") as usize;
+        let bag = app.bag_with(&[]).await;
+        let too_long = "x".repeat(max + 1);
+        let body = assert_problem(add(&app, &bag, json!({"sku": sku, "personalisation": {"kind": "engraving", "text": too_long}})).await, 422, "invalid_personalisation").await;
+        assert_eq!(body["field"], "personalisation");
+        assert_problem(add(&app, &bag, json!({"sku": sku, "personalisation": {"kind": "embossing", "text": "AB"}})).await, 422, "invalid_personalisation").await;
+        assert_problem(add(&app, &bag, json!({"sku": sku, "personalisation": {"kind": "engraving", "text": "<b>hi</b>"}})).await, 422, "invalid_personalisation").await;
+        assert_eq!(add(&app, &bag, json!({"sku": sku, "personalisation": {"kind": "engraving", "text": "For ever"}})).await.status(), 200);
+
+        let refused = app.checkout("no-ack", &checkout_body(&bag)).await;
+        let body = assert_problem(refused, 409, "final_sale_not_acknowledged").await;
+        assert_eq!(body["field"], "accept_final_sale");
+        assert_eq!(app.simulator.authorisation_count(), 0);
+        let mut acknowledged = checkout_body(&bag);
+        acknowledged["accept_final_sale"] = json!(true);
+        let response = app.checkout("no-ack", &acknowledged).await;
+        assert_eq!(response.status(), 201, "a refused key may be used again once corrected");
+        let order: Value = response.json().await.expect("order");
+        assert_eq!(order["lines"][0]["final_sale"], true);
+        assert_eq!(order["lines"][0]["personalisation"], json!({"kind": "engraving", "text": "For ever"}));
+        app.stop().await;
+    }
+
+    async fn card_errors_charge_nothing_and_keep_the_stock(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        let before = on_hand(&app, &sku).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let cases = [
+            ("4242 4242 4242 4241", 12, 2031, "917", "CLAIRE DUBOIS", 422, "card_invalid", Some("number")),
+            ("4242-4242-4242-424x", 12, 2031, "917", "CLAIRE DUBOIS", 422, "card_invalid", Some("number")),
+            ("6200000000000005", 12, 2031, "917", "CLAIRE DUBOIS", 422, "card_brand_not_accepted", None),
+            ("4242424242424242", 1, 2020, "917", "CLAIRE DUBOIS", 422, "card_expired", None),
+            ("4242424242424242", 13, 2031, "917", "CLAIRE DUBOIS", 422, "card_invalid", Some("exp_month")),
+            ("378282246310005", 12, 2031, "917", "CLAIRE DUBOIS", 422, "card_invalid", Some("cvc")),
+            ("4242424242424242", 12, 2031, "917", "JEAN MARTIN", 422, "cardholder_mismatch", Some("holder_name")),
+            ("4242424242424242", 12, 2031, "917", "Bob Dubois", 422, "cardholder_mismatch", Some("holder_name")),
+        ];
+        for (i, (number, month, year, cvc, holder, status, code, field)) in cases.into_iter().enumerate() {
+            let mut body = checkout_body(&bag);
+            body["payment"]["card"] = json!({"number": number, "exp_month": month, "exp_year": year, "cvc": cvc, "holder_name": holder});
+            let problem = assert_problem(app.checkout(&format!("card-{i}"), &body).await, status, code).await;
+            if let Some(field) = field {
+                assert_eq!(problem["field"], field, "{code}");
+            }
+            let detail = problem["detail"].as_str().expect("detail");
+            assert!(!detail.contains("4242424242424242"));
+        }
+        assert_eq!(app.simulator.authorisation_count(), 0, "nothing charged");
+        assert_eq!(on_hand(&app, &sku).await, before, "no stock lost");
+        assert_eq!(app.store.count_orders(OrderStatus::Confirmed).await.expect("count"), 0);
+        assert_eq!(app.store.count_orders(OrderStatus::PendingPayment).await.expect("count"), 0);
+        // A middle name or initial may be left out on either side.
+        let mut body = checkout_body(&bag);
+        body["payment"]["card"]["holder_name"] = json!("Mrs Claire M. Dubois");
+        assert_eq!(app.checkout("card-ok", &body).await.status(), 201);
+        app.stop().await;
+    }
+
+    async fn a_declined_card_releases_the_stock_and_says_why(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        let before = on_hand(&app, &sku).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        for (i, (number, field)) in [("4000000000000002", None), ("4000000000009995", None), ("4000000000000127", Some("cvc"))].into_iter().enumerate() {
+            let mut body = checkout_body(&bag);
+            body["payment"]["card"]["number"] = json!(number);
+            let problem = assert_problem(app.checkout(&format!("decline-{i}"), &body).await, 402, "payment_declined").await;
+            if let Some(field) = field {
+                assert_eq!(problem["field"], field);
+            }
+            assert_eq!(on_hand(&app, &sku).await, before, "stock released after {number}");
+            // The same key replays the same refusal, without a second attempt.
+            let again = assert_problem(app.checkout(&format!("decline-{i}"), &body).await, 402, "payment_declined").await;
+            assert_eq!(again["detail"], problem["detail"]);
+        }
+        assert_eq!(app.simulator.authorisation_count(), 0);
+        assert_eq!(app.store.count_orders(OrderStatus::PaymentFailed).await.expect("count"), 3);
+        let (_, bag_after) = app.get_json(&format!("/api/v1/bags/{bag}")).await;
+        assert_eq!(bag_after["item_count"], 1, "the bag is kept to try another card");
+        app.stop().await;
+    }
+
+    async fn the_carrier_follows_the_value_the_method_and_the_area(backend) {
+        let app = spawn_app(backend).await;
+        let (cheap, _) = online_below(&app, 1_000_000).await;
+        let (dear, dear_product) = sku_where(&app, |p| p["sale_mode"] == "online" && p["availability"] == "available" && price_cents(p) > 3_000_000).await;
+        let home = checkout_body("x")["delivery"].clone();
+        let bag = app.bag_with(&[(&cheap, 1)]).await;
+        let p: Value = preview(&app, &bag, home.clone()).await.json().await.expect("preview");
+        assert_eq!(p["carrier"], "fedex");
+        assert_eq!(p["estimate"]["max_business_days"], 5);
+        let alaska = json!({"method": "home", "address": {"line1": "1 Main St", "city": "Anchorage", "region": "AK", "postal_code": "99501", "country": "US"}});
+        let p: Value = preview(&app, &bag, alaska).await.json().await.expect("preview");
+        assert_eq!(p["estimate"]["max_business_days"], 10, "out-of-delivery area: {p}");
+        let pickup = app.get_json("/api/v1/boutiques?pickup=true").await.1["items"][0]["id"].as_str().expect("id").to_owned();
+        let p: Value = preview(&app, &bag, json!({"method": "boutique", "boutique_id": pickup})).await.json().await.expect("preview");
+        assert_eq!(p["carrier"], "boutique");
+        let no_pickup = app.get_json("/api/v1/boutiques").await.1["items"].as_array().expect("items").iter().find(|b| b["accepts_pickup"] == false).map(|b| b["id"].as_str().unwrap_or("").to_owned());
+        if let Some(id) = no_pickup {
+            assert_problem(preview(&app, &bag, json!({"method": "boutique", "boutique_id": id})).await, 422, "invalid_boutique").await;
+        }
+        assert_problem(preview(&app, &bag, json!({"method": "boutique", "boutique_id": "atlantis"})).await, 422, "invalid_boutique").await;
+        let work = json!({"method": "workplace", "address": home["address"].clone()});
+        let body = assert_problem(preview(&app, &bag, work).await, 422, "company_required").await;
+        assert_eq!(body["field"], "delivery.address.company");
+        let mut bad_zip = home.clone();
+        bad_zip["address"]["postal_code"] = json!("1001");
+        let body = assert_problem(preview(&app, &bag, bad_zip).await, 422, "invalid_address").await;
+        assert_eq!(body["field"], "delivery.address.postal_code");
+        let mut wrong_province = home.clone();
+        wrong_province["address"]["region"] = json!("ON");
+        assert_problem(preview(&app, &bag, wrong_province).await, 422, "invalid_address").await;
+
+        // Strictly over $30,000: the secure courier, and Client Relations instead of an estimate.
+        let high = app.bag_with(&[(&dear, 1)]).await;
+        let p: Value = preview(&app, &high, home.clone()).await.json().await.expect("preview");
+        assert_eq!(p["carrier"], "secure_courier");
+        assert!(p["estimate"].is_null());
+        assert!(p["messages"][0].as_str().expect("message").contains("1-800-555-0142"));
+        let response = app.checkout("high", &checkout_body(&high)).await;
+        assert_eq!(response.status(), 201);
+        let order: Value = response.json().await.expect("order");
+        assert_eq!(order["carrier"], "secure_courier");
+        assert_eq!(order["total"], dear_product["price"]);
+        assert!(order["messages"][0].as_str().expect("message").contains("clientrelations@"));
+        app.stop().await;
+    }
+
+    async fn the_same_key_gives_the_same_order_and_another_body_is_refused(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let body = checkout_body(&bag);
+        let first: Value = app.checkout("same-key", &body).await.json().await.expect("order");
+        let second = app.checkout("same-key", &body).await;
+        assert_eq!(second.status(), 201);
+        let second: Value = second.json().await.expect("order");
+        assert_eq!(first["number"], second["number"]);
+        assert_eq!(app.simulator.authorisation_count(), 1);
+        let mut other = body.clone();
+        other["contact"]["phone"] = json!("212-555-0199");
+        assert_problem(app.checkout("same-key", &other).await, 422, "idempotency_key_reused").await;
+        let missing = app.http.post(format!("{}/api/v1/checkout", app.url)).json(&body).send().await.expect("sent");
+        assert_problem(missing, 400, "idempotency_key_required").await;
+        app.stop().await;
+    }
+
+    async fn fifty_concurrent_checkouts_sell_exactly_the_three_in_stock(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        app.store.set_stock(&maison_domain::Sku::parse(&sku).expect("sku"), 3).await.expect("stock");
+        let mut bags = Vec::new();
+        for _ in 0..50 {
+            bags.push(app.bag_with(&[(&sku, 1)]).await);
+        }
+        let app = std::sync::Arc::new(app);
+        let tasks: Vec<_> = bags
+            .into_iter()
+            .enumerate()
+            .map(|(i, bag)| {
+                let app = std::sync::Arc::clone(&app);
+                tokio::spawn(async move {
+                    let response = app.checkout(&format!("rush-{i}"), &checkout_body(&bag)).await;
+                    let status = response.status().as_u16();
+                    let body: Value = response.json().await.expect("json");
+                    (status, body)
+                })
+            })
+            .collect();
+        let mut created = 0;
+        for task in tasks {
+            let (status, body) = task.await.expect("task");
+            match status {
+                201 => created += 1,
+                409 => assert_eq!(body["code"], "temporarily_unavailable", "{body}"),
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+        assert_eq!(created, 3);
+        assert_eq!(on_hand(&app, &sku).await, 0);
+        assert_eq!(app.store.count_orders(OrderStatus::Confirmed).await.expect("count"), 3);
+        assert_eq!(app.simulator.authorisation_count(), 3);
+        if let Ok(app) = std::sync::Arc::try_unwrap(app) {
+            app.stop().await;
+        }
+    }
+
+    async fn concurrent_retries_of_one_checkout_make_one_order_and_one_authorisation(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        app.simulator.set_latency(std::time::Duration::from_millis(200));
+        let app = std::sync::Arc::new(app);
+        let body = checkout_body(&bag);
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (app, body) = (std::sync::Arc::clone(&app), body.clone());
+                tokio::spawn(async move {
+                    let response = app.checkout("retry-storm", &body).await;
+                    (response.status().as_u16(), response.json::<Value>().await.expect("json"))
+                })
+            })
+            .collect();
+        let mut numbers = std::collections::HashSet::new();
+        for task in tasks {
+            let (status, body) = task.await.expect("task");
+            assert_eq!(status, 201, "{body}");
+            numbers.insert(body["number"].as_str().expect("number").to_owned());
+        }
+        assert_eq!(numbers.len(), 1);
+        assert_eq!(app.simulator.authorisation_count(), 1);
+        assert_eq!(app.store.count_orders(OrderStatus::Confirmed).await.expect("count"), 1);
+        if let Ok(app) = std::sync::Arc::try_unwrap(app) {
+            app.stop().await;
+        }
+    }
+
+    async fn a_payment_in_doubt_is_resolved_by_asking_the_processor(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        let before = on_hand(&app, &sku).await;
+
+        // The processor charged but the answer was lost: sync finds it.
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        app.simulator.fail_next(FailureMode::TimeoutAfterProcessing, 1);
+        let response = app.checkout("lost-answer", &checkout_body(&bag)).await;
+        assert_eq!(response.status(), 201);
+        assert_eq!(app.simulator.authorisation_count(), 1);
+
+        // The request never reached the processor: nothing charged, stock back.
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        app.simulator.fail_next(FailureMode::TimeoutBeforeProcessing, 1);
+        assert_problem(app.checkout("never-sent", &checkout_body(&bag)).await, 503, "payment_unavailable").await;
+        assert_eq!(on_hand(&app, &sku).await, before - 1);
+
+        // The processor is down for the call and the check: the order waits,
+        // then the recovery task resolves it and the retry gets the outcome.
+        app.simulator.fail_next(FailureMode::TimeoutAfterProcessing, 1);
+        app.simulator.fail_next(FailureMode::Unavailable, 1);
+        assert_problem(app.checkout("in-doubt", &checkout_body(&bag)).await, 503, "payment_in_doubt").await;
+        assert_eq!(app.store.count_orders(OrderStatus::PendingPayment).await.expect("count"), 1);
+        assert_eq!(on_hand(&app, &sku).await, before - 2, "held while in doubt");
+        let resolved = app.maison().resolve_stuck_payments(0).await.expect("recovery");
+        assert_eq!(resolved, 1);
+        assert_eq!(app.store.count_orders(OrderStatus::PendingPayment).await.expect("count"), 0);
+        let response = app.checkout("in-doubt", &checkout_body(&bag)).await;
+        assert_eq!(response.status(), 201, "it had been charged: the order is confirmed");
+        assert_eq!(app.simulator.authorisation_count(), 2, "never charged twice");
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmation_and_acknowledgement_are_delivered_through_smtp() {
+    let sink = maison_testkit::SmtpSink::start().await;
+    let app = common::spawn_app_with(
+        maison_testkit::Backend::Sqlite,
+        maison::config::RawMail {
+            smtp_host: Some("127.0.0.1".into()),
+            smtp_port: Some(sink.port()),
+            smtp_security: Some("none".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (sku, product) = online_below(&app, 3_000_000).await;
+    let bag = app.bag_with(&[(&sku, 1)]).await;
+    let order: Value = app
+        .checkout("mail", &checkout_body(&bag))
+        .await
+        .json()
+        .await
+        .expect("order");
+    let number = order["number"].as_str().expect("number");
+    let mails = sink.wait_for(2, std::time::Duration::from_secs(15)).await;
+    assert_eq!(mails.len(), 2);
+    for mail in &mails {
+        assert_eq!(mail.to, ["claire@example.com"]);
+        assert!(
+            mail.data.contains(number),
+            "the order number is in every message"
+        );
+        assert!(mail.data.contains("1-800-555-0142"));
+        assert!(
+            mail.data.contains(product["name"].as_str().expect("name"))
+                || mail.data.contains("=\r\n")
+        );
+        assert!(!mail.data.contains("4242424242424242"));
+    }
+    let subjects: Vec<&str> = mails.iter().map(|m| m.data.as_str()).collect();
+    assert!(subjects.iter().any(|d| d.contains("We have received")));
+    assert!(subjects.iter().any(|d| d.contains("is confirmed")));
+    let stored = app
+        .store
+        .order_by_number(number)
+        .await
+        .expect("read")
+        .expect("order");
+    // The worker records the delivery just after the server's answer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let messages = app
+            .store
+            .messages_of_order(&stored.id)
+            .await
+            .expect("outbox");
+        assert_eq!(messages.len(), 2);
+        if messages.iter().all(|m| m.status == "sent") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never marked sent: {messages:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(delivery_messages(app.maison(), &stored).len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_the_mail_server_refuses_is_kept_and_retried_or_kept_as_failed() {
+    let sink = maison_testkit::SmtpSink::start().await;
+    let app = common::spawn_app_with(
+        maison_testkit::Backend::Sqlite,
+        maison::config::RawMail {
+            smtp_host: Some("127.0.0.1".into()),
+            smtp_port: Some(sink.port()),
+            smtp_security: Some("none".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    sink.reject_next(1, 451);
+    sink.reject_next(1, 550);
+    let (sku, _) = online_below(&app, 3_000_000).await;
+    let bag = app.bag_with(&[(&sku, 1)]).await;
+    let order: Value = app
+        .checkout("refused-mail", &checkout_body(&bag))
+        .await
+        .json()
+        .await
+        .expect("order");
+    let stored = app
+        .store
+        .order_by_number(order["number"].as_str().expect("number"))
+        .await
+        .expect("read")
+        .expect("order");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let messages = app
+            .store
+            .messages_of_order(&stored.id)
+            .await
+            .expect("outbox");
+        if messages.iter().all(|m| m.attempts > 0) {
+            let statuses: Vec<&str> = messages.iter().map(|m| m.status.as_str()).collect();
+            assert!(
+                statuses.contains(&"pending"),
+                "the 451 one waits for a retry: {statuses:?}"
+            );
+            assert!(
+                statuses.contains(&"failed"),
+                "the 550 one is kept as failed: {statuses:?}"
+            );
+            assert!(messages.iter().all(|m| m.last_error.is_some()));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker never tried"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.stop().await;
+}

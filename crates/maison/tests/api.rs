@@ -230,6 +230,12 @@ async fn the_openapi_document_describes_every_route() {
         "/api/v1/products",
         "/api/v1/products/{sku}",
         "/api/v1/boutiques",
+        "/api/v1/bags",
+        "/api/v1/bags/{id}",
+        "/api/v1/bags/{id}/lines",
+        "/api/v1/bags/{id}/lines/{line_id}",
+        "/api/v1/checkout/preview",
+        "/api/v1/checkout",
         "/api/v1/openapi.json",
         "/healthz",
         "/readyz",
@@ -237,13 +243,17 @@ async fn the_openapi_document_describes_every_route() {
     ] {
         assert!(paths.contains_key(route), "{route} is not documented");
     }
-    // And every documented path answers (none is a route that does not exist).
+    // And every documented read answers (none is a route that does not exist).
     let sku = app.all_products().await[0]["sku"]
         .as_str()
         .expect("sku")
         .to_owned();
-    for path in paths.keys() {
-        let concrete = path.replace("{sku}", &sku);
+    let bag = app.bag_with(&[]).await;
+    for (path, operations) in paths {
+        if operations.get("get").is_none() {
+            continue;
+        }
+        let concrete = path.replace("{sku}", &sku).replace("{id}", &bag);
         assert_eq!(
             app.get(&concrete).await.status().as_u16(),
             200,
@@ -257,6 +267,40 @@ async fn the_openapi_document_describes_every_route() {
     let (status, script) = app.get_text("/api/docs/swagger-ui-bundle.js").await;
     assert_eq!(status, 200);
     assert!(script.len() > 100_000);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn catalogue_responses_carry_an_etag_and_an_unchanged_catalogue_answers_304() {
+    let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    let first = app.get("/api/v1/products?limit=5").await;
+    let etag = first.headers()["etag"].to_str().expect("etag").to_owned();
+    let again = app
+        .http
+        .get(format!("{}/api/v1/products?limit=5", app.url))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), 304);
+    let product = app.product_where(is_online_and("available")).await;
+    let sku = maison_domain::Sku::parse(product["sku"].as_str().expect("sku")).expect("valid");
+    app.store
+        .set_flagged_unavailable(&sku, true)
+        .await
+        .expect("flag");
+    app.eventually_json(&format!("/api/v1/products/{sku}"), |p| {
+        p["availability"] == "temporarily_unavailable"
+    })
+    .await;
+    let changed = app
+        .http
+        .get(format!("{}/api/v1/products?limit=5", app.url))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(changed.status(), 200, "a changed catalogue is sent again");
     app.stop().await;
 }
 

@@ -238,3 +238,166 @@ fn a_self_signed_certificate_serves_https() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Whether `needle` stands in `haystack` as a token of its own (not inside a
+/// longer run of letters or digits, as in a UUID or a timestamp).
+fn contains_token(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).enumerate().any(|(i, w)| {
+        w == needle
+            && (i == 0 || !haystack[i - 1].is_ascii_alphanumeric())
+            && haystack
+                .get(i + needle.len())
+                .is_none_or(|b| !b.is_ascii_alphanumeric())
+    })
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("readable").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_numbers_and_security_codes_are_never_stored_nor_logged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = maison_testkit::free_port();
+    let url = format!("sqlite://{}", dir.path().join("m.db").display());
+    let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maison"))
+        .args([
+            "serve",
+            "--database-url",
+            &url,
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("RUST_LOG", "trace")
+        .env("MAISON_MAIL__SPOOL_DIR", dir.path().join("spool"))
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("maison serve starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("started");
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let products: serde_json::Value = http
+        .get(format!("{base}/api/v1/products?limit=100"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let sku = products["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| {
+            p["sale_mode"] == "online"
+                && p["availability"] == "available"
+                && p["personalisation"]
+                    .as_array()
+                    .is_some_and(|a| a.is_empty())
+        })
+        .and_then(|p| {
+            p["variants"]
+                .as_array()?
+                .iter()
+                .find(|v| v["availability"] == "available")
+        })
+        .and_then(|v| v["sku"].as_str())
+        .expect("an available creation")
+        .to_owned();
+    let out = maison(&["stock", "set", &sku, "10", "--database-url", &url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A confirmed order, and a declined attempt with another card.
+    for (key, number) in [
+        ("ok", "4242 4242 4242 4242"),
+        ("declined", "4000000000000002"),
+    ] {
+        let bag: serde_json::Value = http
+            .post(format!("{base}/api/v1/bags"))
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("bag");
+        let bag = bag["id"].as_str().expect("id");
+        http.post(format!("{base}/api/v1/bags/{bag}/lines"))
+            .json(&serde_json::json!({"sku": sku}))
+            .send()
+            .await
+            .expect("sent");
+        let mut body = common::checkout_body(bag);
+        body["payment"]["card"]["number"] = serde_json::json!(number);
+        let status = http
+            .post(format!("{base}/api/v1/checkout"))
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .expect("sent")
+            .status()
+            .as_u16();
+        assert!(status == 201 || status == 402, "{key}: {status}");
+    }
+    // Let the outbox write its messages, then stop cleanly.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    wait_for_exit(&mut child, Duration::from_secs(15)).expect("stopped");
+
+    let files = files_under(dir.path());
+    assert!(
+        files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "eml")),
+        "mail was written: {files:?}"
+    );
+    assert!(
+        std::fs::metadata(dir.path().join("server.log"))
+            .expect("log")
+            .len()
+            > 0
+    );
+    for file in files {
+        let bytes = std::fs::read(&file).expect("readable");
+        for secret in [
+            "4242424242424242",
+            "4242 4242 4242 4242",
+            "4000000000000002",
+        ] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret} found in {}",
+                file.display()
+            );
+        }
+        assert!(
+            !contains_token(&bytes, b"917"),
+            "the CVC found in {}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn the_token_search_finds_standalone_codes_only() {
+    assert!(contains_token(b"cvc=917;", b"917"));
+    assert!(contains_token(b"917", b"917"));
+    assert!(!contains_token(b"a917b", b"917"));
+    assert!(!contains_token(b"19170", b"917"));
+}

@@ -27,6 +27,7 @@ pub struct AppState {
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Cookies carry `Secure` when the maison serves HTTPS.
     pub secure_cookies: bool,
+    catalogue_responses: Arc<api::cache::ResponseCache>,
 }
 
 impl AppState {
@@ -35,6 +36,7 @@ impl AppState {
             maison,
             metrics: install_metrics(),
             secure_cookies: false,
+            catalogue_responses: Arc::default(),
         }
     }
 

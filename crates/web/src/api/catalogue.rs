@@ -3,12 +3,14 @@
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use maison_app::{Cursor, Filter};
 use maison_domain::boutique::Coordinates;
 
+use super::cache;
 use super::views::{BoutiqueView, ProductView};
 use crate::{AppState, Problem};
 
@@ -58,6 +60,8 @@ fn limit(text: Option<&str>) -> Result<usize, Problem> {
 
 pub async fn list_products(
     State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
     params: Result<Query<ListProducts>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let params = query(params)?;
@@ -83,23 +87,38 @@ pub async fn list_products(
         .map(Cursor::decode)
         .transpose()?;
     let limit = limit(params.limit.as_deref())?;
-    let page = catalogue.page(&filter, cursor.as_ref(), limit);
-    let body = ProductList {
-        items: page.items.into_iter().map(ProductView::new).collect(),
-        next_cursor: page.next.map(|c| c.encode()),
-    };
-    Ok(Json(body).into_response())
+    let key = uri.query().unwrap_or("");
+    let body = state
+        .catalogue_responses
+        .get_or_render(catalogue.revision, key, || {
+            let page = catalogue.page(&filter, cursor.as_ref(), limit);
+            serde_json::to_vec(&ProductList {
+                items: page.items.into_iter().map(ProductView::new).collect(),
+                next_cursor: page.next.map(|c| c.encode()),
+            })
+            .unwrap_or_default()
+        });
+    Ok(cache::json_response(&headers, catalogue.revision, body))
 }
 
 pub async fn get_product(
     State(state): State<AppState>,
+    headers: HeaderMap,
     sku: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Problem> {
     // A path that is not even text names no creation.
     let sku = sku.map(|Path(sku)| sku).unwrap_or_default();
     let catalogue = state.maison.catalogue();
     match catalogue.creation(&sku) {
-        Some(creation) => Ok(Json(ProductView::new(creation)).into_response()),
+        Some(creation) => {
+            let key = format!("sku:{}", creation.sku);
+            let body = state
+                .catalogue_responses
+                .get_or_render(catalogue.revision, &key, || {
+                    serde_json::to_vec(&ProductView::new(creation)).unwrap_or_default()
+                });
+            Ok(cache::json_response(&headers, catalogue.revision, body))
+        }
         None => Err(Problem::not_found(
             "product_not_found",
             format!(

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1` (PRODUCT.md §7), and its reference.
 
+pub(crate) mod cache;
 mod catalogue;
 pub(crate) mod shop;
 pub use catalogue::unknown_route;

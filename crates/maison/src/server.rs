@@ -111,12 +111,15 @@ pub async fn launch_with(
             let listener = tokio::net::TcpListener::from_std(listener)?;
             let mut stopped = stopped;
             let task = tokio::spawn(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.wait_for(|s| *s).await;
-                    })
-                    .await
-                    .context("the HTTP server failed")
+                axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                })
+                .await
+                .context("the HTTP server failed")
             });
             ("http", task)
         }
@@ -131,7 +134,7 @@ pub async fn launch_with(
             });
             let task = tokio::spawn(async move {
                 server
-                    .serve(app.into_make_service())
+                    .serve(app.into_make_service_with_connect_info::<SocketAddr>())
                     .await
                     .context("the HTTPS server failed")
             });

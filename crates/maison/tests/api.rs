@@ -236,6 +236,7 @@ async fn the_openapi_document_describes_every_route() {
         "/api/v1/bags/{id}/lines/{line_id}",
         "/api/v1/checkout/preview",
         "/api/v1/checkout",
+        "/api/v1/order-lookup",
         "/api/v1/openapi.json",
         "/healthz",
         "/readyz",

@@ -10,6 +10,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod stock;
+mod throttle;
 
 use std::time::Duration;
 

@@ -22,6 +22,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_orders.sql"),
         include_str!("../migrations/postgres/0002_orders.sql"),
     ),
+    (
+        3,
+        "throttle",
+        include_str!("../migrations/sqlite/0003_throttle.sql"),
+        include_str!("../migrations/postgres/0003_throttle.sql"),
+    ),
 ];
 
 pub(crate) fn for_backend(backend: Backend) -> Migrator {

@@ -7,32 +7,44 @@ use serde::Serialize;
 
 use maison_app::CatalogueError;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
+    pub title: &'static str,
     pub status: u16,
     pub detail: String,
     pub code: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Seconds, sent as a `Retry-After` header (429).
+    pub retry_after: Option<u64>,
+}
+
+/// The body as RFC 9457 writes it, with our `code` and `field`.
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
 }
 
 impl Problem {
     pub fn new(
         status: StatusCode,
         code: &'static str,
-        title: &str,
+        title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
         Problem {
-            kind: format!("/api/v1/problems/{code}"),
-            title: title.to_owned(),
+            title,
             status: status.as_u16(),
             detail: detail.into(),
             code,
             field: None,
+            retry_after: None,
         }
     }
 
@@ -81,8 +93,16 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
-        (
+        let body = serde_json::to_vec(&ProblemBody {
+            kind: format!("/api/v1/problems/{}", self.code),
+            title: self.title,
+            status: self.status,
+            detail: &self.detail,
+            code: self.code,
+            field: self.field.as_deref(),
+        })
+        .unwrap_or_default();
+        let mut response = (
             status,
             [(
                 header::CONTENT_TYPE,
@@ -90,7 +110,13 @@ impl IntoResponse for Problem {
             )],
             body,
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -125,7 +151,24 @@ impl crate::AppState {
                 format!("There is no creation or size with the SKU {:?}.", sku.chars().take(64).collect::<String>()),
             )
             .field("sku"),
-            E::OrderNotFound => Problem::not_found("order_not_found", "No order matches."),
+            E::OrderNotFound => Problem::not_found(
+                "order_not_found",
+                "No order matches this order number and e-mail address. Check both, as written in your acknowledgement.",
+            ),
+            E::TooManyAttempts { retry_after } => {
+                let mut p = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    "Too many attempts",
+                    format!(
+                        "Too many attempts: please try again in {} minute(s), or contact {}.",
+                        retry_after.div_ceil(60),
+                        cr.contact_sentence()
+                    ),
+                );
+                p.retry_after = Some(retry_after);
+                p
+            }
             E::Refused(refusal) => {
                 let status = if refusal.is_invalid_value() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::CONFLICT };
                 Problem::new(status, refusal.code(), "Refused", refusal.message(cr)).field(refusal.field())

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/checkout/preview", post(shop::preview))
         .route("/api/v1/checkout", post(shop::checkout))
+        .route("/api/v1/order-lookup", post(shop::order_lookup))
 }
 
 /// `/api/v1/openapi.json` and the readable reference at `/api/docs` (Swagger UI,

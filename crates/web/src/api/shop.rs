@@ -316,3 +316,39 @@ pub async fn checkout(
     )
         .into_response())
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookupJson {
+    number: String,
+    email: String,
+}
+
+/// "Order Information" for guests: number and e-mail, both required.
+pub async fn order_lookup(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    request: Result<Json<LookupJson>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let r = body(request)?;
+    if r.number.trim().is_empty() || r.number.len() > 64 {
+        return Err(Problem::invalid(
+            "invalid_order_number",
+            "number",
+            "Enter the order number, such as MV-7K2Q-9HDX-4.",
+        ));
+    }
+    if r.email.trim().is_empty() || r.email.len() > 254 {
+        return Err(Problem::invalid(
+            "invalid_email",
+            "email",
+            "Enter the e-mail address the order was placed with.",
+        ));
+    }
+    let order = state
+        .maison
+        .look_up_order(&r.number, &r.email, &client.ip().to_string())
+        .await
+        .map_err(|e| state.problem(e))?;
+    Ok(Json(super::views::OrderStatusJson::new(&state.maison, &order)).into_response())
+}

@@ -266,3 +266,67 @@ impl<'a> OrderJson<'a> {
         }
     }
 }
+
+#[derive(Serialize)]
+pub struct StatusLineJson<'a> {
+    pub name: &'a str,
+    pub size: Option<&'a str>,
+    pub quantity: u32,
+    pub personalisation: Option<&'a maison_domain::personalisation::Personalisation>,
+    pub final_sale: bool,
+}
+
+/// What a guest sees of an order: its status and timeline, not the address
+/// nor the payment details.
+#[derive(Serialize)]
+pub struct OrderStatusJson<'a> {
+    pub number: &'a str,
+    pub status: &'a str,
+    pub placed_at: String,
+    pub lines: Vec<StatusLineJson<'a>>,
+    pub total: Money,
+    pub delivery_method: &'a str,
+    pub carrier: &'a str,
+    pub estimate: Option<EstimateJson>,
+    pub timeline: Vec<EventJson<'a>>,
+    pub messages: Vec<String>,
+}
+
+impl<'a> OrderStatusJson<'a> {
+    pub fn new(maison: &maison_app::Maison, o: &'a maison_app::OrderRow) -> Self {
+        OrderStatusJson {
+            number: &o.number,
+            status: o.status.as_str(),
+            placed_at: maison_app::clock::rfc3339(o.created_at),
+            lines: o
+                .lines
+                .iter()
+                .map(|l| StatusLineJson {
+                    name: &l.name,
+                    size: l.size.as_deref(),
+                    quantity: l.quantity,
+                    personalisation: l.personalisation.as_ref(),
+                    final_sale: l.final_sale,
+                })
+                .collect(),
+            total: o.total,
+            delivery_method: &o.delivery.method,
+            carrier: &o.delivery.carrier,
+            estimate: o.delivery.estimate.map(|(min, max)| EstimateJson {
+                min_business_days: min,
+                max_business_days: max,
+            }),
+            timeline: o
+                .timeline
+                .iter()
+                .filter(|e| e.status != "pending_payment")
+                .map(|e| EventJson {
+                    at: maison_app::clock::rfc3339(e.at),
+                    status: &e.status,
+                    note: &e.note,
+                })
+                .collect(),
+            messages: maison_app::checkout::delivery_messages(maison, o),
+        }
+    }
+}

@@ -28,6 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/bag/lines/{line_id}", post(shop::change))
         .route("/checkout", get(shop::show_checkout).post(shop::place))
         .route("/checkout/complete", get(shop::complete))
+        .route(
+            "/order-information",
+            get(shop::order_information).post(shop::look_up),
+        )
         .route("/images/{file}", get(images::image))
         .route("/assets/maison.css", get(stylesheet))
 }

@@ -173,7 +173,7 @@ pub(super) fn creation_page_with_error(
 pub(super) fn error_page(state: &AppState, problem: crate::Problem) -> Response {
     let mut response = render(&MessagePage {
         site: site(state),
-        title: problem.title.clone(),
+        title: problem.title.to_owned(),
         message: problem.detail.clone(),
         links: vec![Link {
             href: "/bag".into(),

@@ -401,3 +401,81 @@ pub async fn complete(State(state): State<AppState>, headers: HeaderMap) -> Resp
         _ => see_other("/"),
     }
 }
+
+#[derive(Template)]
+#[template(path = "order_information.html")]
+struct OrderInformationPage {
+    site: Site,
+    number: String,
+    email: String,
+    error: String,
+    order: Option<OrderRow>,
+    messages: Vec<String>,
+}
+
+impl OrderInformationPage {
+    fn when(&self, micros: &i64) -> String {
+        maison_app::clock::rfc3339(*micros)
+            .replace('T', " ")
+            .replace('Z', " UTC")
+    }
+
+    fn status_label(&self) -> &'static str {
+        self.order
+            .as_ref()
+            .and_then(|o| maison_domain::order::OrderStatus::parse(o.status.as_str()))
+            .map_or("", |s| s.describe())
+    }
+}
+
+fn order_information_page(page: OrderInformationPage, status: StatusCode) -> Response {
+    let mut response = render(&page);
+    *response.status_mut() = status;
+    response
+}
+
+pub async fn order_information(State(state): State<AppState>) -> Response {
+    let page = OrderInformationPage {
+        site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
+        number: String::new(),
+        email: String::new(),
+        error: String::new(),
+        order: None,
+        messages: Vec::new(),
+    };
+    order_information_page(page, StatusCode::OK)
+}
+
+pub async fn look_up(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let number: String = field(&form, "number").chars().take(64).collect();
+    let email: String = field(&form, "email").chars().take(254).collect();
+    let mut page = OrderInformationPage {
+        site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
+        number: number.clone(),
+        email: email.clone(),
+        error: String::new(),
+        order: None,
+        messages: Vec::new(),
+    };
+    match state
+        .maison
+        .look_up_order(&number, &email, &client.ip().to_string())
+        .await
+    {
+        Ok(order) => {
+            page.messages = delivery_messages(&state.maison, &order);
+            page.order = Some(order);
+            order_information_page(page, StatusCode::OK)
+        }
+        Err(err) => {
+            let problem = state.problem(err);
+            page.error = problem.detail.clone();
+            let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::NOT_FOUND);
+            order_information_page(page, status)
+        }
+    }
+}

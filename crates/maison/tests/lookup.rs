@@ -1,0 +1,112 @@
+//! "Order Information" for guests, on SQLite and PostgreSQL: both the number
+//! and the e-mail must match, every mismatch gets the same answer, and
+//! attempts are throttled.
+
+mod common;
+
+use common::{assert_problem, checkout_body, is_online_and, spawn_app};
+use maison_testkit::on_both_databases;
+use serde_json::{Value, json};
+
+async fn placed_order(app: &common::TestApp) -> Value {
+    let product = app
+        .product_where(|p| {
+            is_online_and("available")(p)
+                && p["personalisation"]
+                    .as_array()
+                    .is_some_and(|a| a.is_empty())
+        })
+        .await;
+    let sku = product["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .find(|v| v["availability"] == "available")
+        .expect("size")["sku"]
+        .as_str()
+        .expect("sku")
+        .to_owned();
+    let bag = app.bag_with(&[(&sku, 1)]).await;
+    let response = app.checkout("lookup", &checkout_body(&bag)).await;
+    assert_eq!(response.status(), 201);
+    response.json().await.expect("order")
+}
+
+on_both_databases! {
+    async fn a_guest_finds_an_order_with_its_number_and_e_mail(backend) {
+        let app = spawn_app(backend).await;
+        let order = placed_order(&app).await;
+        let number = order["number"].as_str().expect("number");
+        let typed = number.to_lowercase().replace('-', " ");
+        let response = app.post_json("/api/v1/order-lookup", &json!({"number": typed, "email": " CLAIRE@Example.com "})).await;
+        assert_eq!(response.status(), 200);
+        let status: Value = response.json().await.expect("status");
+        assert_eq!(status["number"], number);
+        assert_eq!(status["status"], "confirmed");
+        assert_eq!(status["timeline"].as_array().expect("timeline").len(), 2);
+        let text = status.to_string();
+        assert!(!text.contains("Park Avenue") && !text.contains("4242") && !text.contains("visa"), "no address nor payment: {text}");
+
+        let wrong_email = assert_problem(
+            app.post_json("/api/v1/order-lookup", &json!({"number": number, "email": "someone@example.com"})).await,
+            404,
+            "order_not_found",
+        )
+        .await;
+        let wrong_number = assert_problem(
+            app.post_json("/api/v1/order-lookup", &json!({"number": "MV-0000-0000-0", "email": "claire@example.com"})).await,
+            404,
+            "order_not_found",
+        )
+        .await;
+        let malformed = assert_problem(
+            app.post_json("/api/v1/order-lookup", &json!({"number": "12345", "email": "claire@example.com"})).await,
+            404,
+            "order_not_found",
+        )
+        .await;
+        assert_eq!(wrong_email, wrong_number, "the same answer for any mismatch");
+        assert_eq!(wrong_email, malformed);
+        assert_problem(app.post_json("/api/v1/order-lookup", &json!({"number": number})).await, 422, "invalid_request").await;
+        app.stop().await;
+    }
+
+    async fn guessing_an_order_number_is_throttled(backend) {
+        let app = spawn_app(backend).await;
+        let order = placed_order(&app).await;
+        let number = order["number"].as_str().expect("number");
+        for _ in 0..maison_app::lookup::PER_NUMBER {
+            let response = app.post_json("/api/v1/order-lookup", &json!({"number": number, "email": "guess@example.com"})).await;
+            assert_eq!(response.status(), 404);
+        }
+        let response = app.post_json("/api/v1/order-lookup", &json!({"number": number, "email": "claire@example.com"})).await;
+        let retry_after: u64 = response.headers()["retry-after"].to_str().expect("header").parse().expect("seconds");
+        assert!(retry_after > 0 && retry_after <= 15 * 60);
+        let body = assert_problem(response, 429, "too_many_attempts").await;
+        assert!(body["detail"].as_str().expect("detail").contains("1-800-555-0142"));
+        app.stop().await;
+    }
+
+    async fn the_order_information_page_shows_the_status_and_hides_mismatches(backend) {
+        let app = spawn_app(backend).await;
+        let order = placed_order(&app).await;
+        let number = order["number"].as_str().expect("number");
+        let page = |email: &'static str| {
+            app.http
+                .post(format!("{}/order-information", app.url))
+                .form(&[("number", number), ("email", email)])
+                .send()
+        };
+        let response = page("claire@example.com").await.expect("sent");
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.expect("page");
+        assert!(html.contains(number) && html.contains("Order confirmed"), "{html}");
+        assert!(!html.contains("Park Avenue"));
+        let response = page("other@example.com").await.expect("sent");
+        assert_eq!(response.status(), 404);
+        let html = response.text().await.expect("page");
+        assert!(html.contains("No order matches"));
+        assert!(!html.contains("Order confirmed"));
+        app.stop().await;
+    }
+}

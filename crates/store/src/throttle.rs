@@ -1,0 +1,40 @@
+//! Attempt counters in fixed windows, kept in the database so that every
+//! instance counts the same attempts.
+
+use sqlx::Row;
+
+use crate::{Result, Store};
+
+impl Store {
+    /// Counts one attempt under `key` in the window of `window_micros` that
+    /// started at most that long ago. Returns `Some(seconds to wait)` when the
+    /// attempt is over `limit`, `None` when it may go ahead.
+    pub async fn throttle(
+        &self,
+        key: &str,
+        now: i64,
+        window_micros: i64,
+        limit: u32,
+    ) -> Result<Option<u64>> {
+        let row = sqlx::query(
+            "INSERT INTO throttle (key, window_start, hits) VALUES ($1, $2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+               hits = CASE WHEN throttle.window_start <= $3 THEN 1 ELSE throttle.hits + 1 END, \
+               window_start = CASE WHEN throttle.window_start <= $3 THEN $2 ELSE throttle.window_start END \
+             RETURNING hits, window_start",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - window_micros)
+        .fetch_one(self.pool())
+        .await?;
+        let hits: i64 = row.try_get("hits")?;
+        let window_start: i64 = row.try_get("window_start")?;
+        if hits > i64::from(limit) {
+            let remaining = (window_start + window_micros - now).max(0);
+            Ok(Some(u64::try_from(remaining / 1_000_000 + 1).unwrap_or(1)))
+        } else {
+            Ok(None)
+        }
+    }
+}

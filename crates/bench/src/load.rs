@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
+use hyper::body::Body;
 use hyper::client::conn::http1::{SendRequest, handshake};
 use hyper::header::{HOST, HeaderValue, USER_AGENT};
 use hyper::{Request, StatusCode, Uri};
@@ -24,7 +25,7 @@ use crate::stats::micros;
 /// connection replaced, so one stuck response cannot stall a run forever.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pause after a failed connect, so a dead server is not hammered in a hot loop.
-const CONNECT_BACKOFF: Duration = Duration::from_millis(10);
+pub(crate) const CONNECT_BACKOFF: Duration = Duration::from_millis(10);
 
 type Sender = SendRequest<Empty<Bytes>>;
 
@@ -40,6 +41,15 @@ impl Target {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let host = HeaderValue::try_from(addr.to_string()).context("invalid Host header")?;
         Ok(Target { addr, host })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The `Host` header for requests to this target.
+    pub fn host(&self) -> &HeaderValue {
+        &self.host
     }
 }
 
@@ -78,9 +88,14 @@ impl Endpoint {
     }
 }
 
-/// Opens a keep-alive HTTP/1.1 connection; its driver task ends when the
-/// returned sender is dropped.
-async fn connect(target: &Target) -> Result<Sender> {
+/// Opens a keep-alive HTTP/1.1 connection for requests with bodies of type
+/// `B`; its driver task ends when the returned sender is dropped.
+pub(crate) async fn connect<B>(target: &Target) -> Result<SendRequest<B>>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let stream = timeout(REQUEST_TIMEOUT, TcpStream::connect(target.addr))
         .await
         .map_err(|_| anyhow!("connecting to {} timed out", target.addr))?
@@ -201,13 +216,20 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-/// Makes sure `slot` holds a connection that can take a request now.
-/// `Err` means a request could not even be attempted (counted by the caller).
-async fn ready_sender<'a>(
-    slot: &'a mut Option<(Sender, u64)>,
-    endpoint: &Endpoint,
-    tally: &mut Tally,
-) -> Result<&'a mut (Sender, u64)> {
+/// Makes sure `slot` holds a connection (with the count of requests it has
+/// served) that can take a request now, adding to `reconnects` when the server
+/// had closed a used one. `Err` means a request could not even be attempted
+/// (counted by the caller).
+pub(crate) async fn ready_sender<'a, B>(
+    slot: &'a mut Option<(SendRequest<B>, u64)>,
+    target: &Target,
+    reconnects: &mut u64,
+) -> Result<&'a mut (SendRequest<B>, u64)>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     if let Some((sender, served)) = slot.as_mut()
         && sender.ready().await.is_err()
     {
@@ -220,10 +242,10 @@ async fn ready_sender<'a>(
                 "the server closed a new connection before any request"
             ));
         }
-        tally.reconnects += 1;
+        *reconnects += 1;
     }
     if slot.is_none() {
-        let mut sender = connect(&endpoint.target).await?;
+        let mut sender = connect(target).await?;
         sender
             .ready()
             .await
@@ -239,7 +261,7 @@ async fn closed_worker(endpoint: Endpoint, deadline: Instant) -> Tally {
     let mut tally = Tally::default();
     let mut slot: Option<(Sender, u64)> = None;
     while Instant::now() < deadline {
-        let conn = match ready_sender(&mut slot, &endpoint, &mut tally).await {
+        let conn = match ready_sender(&mut slot, &endpoint.target, &mut tally.reconnects).await {
             Ok(conn) => conn,
             Err(err) => {
                 tally.transport_error(&err);
@@ -306,7 +328,7 @@ async fn open_worker(
         }
         k = k.saturating_add(1);
         sleep_until(scheduled).await;
-        let conn = match ready_sender(&mut slot, &endpoint, &mut tally).await {
+        let conn = match ready_sender(&mut slot, &endpoint.target, &mut tally.reconnects).await {
             Ok(conn) => conn,
             Err(err) => {
                 // This scheduled request is lost; the schedule paces retries.

@@ -2,6 +2,10 @@
 //! measured against a bare axum route in the same run (see README.md).
 
 mod bare;
+mod checkout;
+mod checkout_report;
+mod dblimit;
+mod flow;
 mod load;
 mod procs;
 mod report;
@@ -29,6 +33,9 @@ struct Cli {
 enum Command {
     /// Start Maison and a bare axum server, load both, print a Markdown table.
     Run(RunArgs),
+    /// Start Maison, place orders (bag, line, checkout) through HTTP, then
+    /// measure the database's own limit for the same writes in-process.
+    Checkout(CheckoutArgs),
     /// Serve `GET /products` (24 precomputed products) on 127.0.0.1:PORT: the ceiling.
     BareServer(BareArgs),
 }
@@ -55,6 +62,35 @@ pub struct RunArgs {
     pub warmup_secs: u64,
     /// Where the JSON figures are written.
     #[arg(long, default_value = "target/bench/latest.json")]
+    pub out: PathBuf,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct CheckoutArgs {
+    /// The Maison binary to start (a release build, for meaningful figures).
+    #[arg(long, default_value = "target/release/maison")]
+    pub maison: PathBuf,
+    /// How many times each scenario is repeated; medians are reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub runs: u32,
+    /// Length of one measured run of one scenario, in seconds.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub duration_secs: u64,
+    /// Client tasks (one keep-alive connection each), and tasks of the database limit.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub concurrency: u64,
+    /// Database for Maison (e.g. postgres://…); default: SQLite in a temp dir.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Database for the in-process limit; default: a fresh SQLite file in the
+    /// temp dir, or with --database-url that database once the server stopped.
+    #[arg(long)]
+    pub db_limit_url: Option<String>,
+    /// Unmeasured warm-up of the checkout before its runs, in seconds (0: none).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=60))]
+    pub warmup_secs: u64,
+    /// Where the JSON figures are written.
+    #[arg(long, default_value = "target/bench/checkout.json")]
     pub out: PathBuf,
 }
 
@@ -114,25 +150,29 @@ async fn interrupted() -> &'static str {
     }
 }
 
+/// Runs `work` on the load generator's runtime until it ends or a signal comes.
+fn generate<F: std::future::Future<Output = Result<()>>>(work: F) -> Result<()> {
+    // Two workers: the machine has 2 cores shared with the servers under
+    // test, so a bigger generator would only steal their CPU.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("could not start the load generator's tokio runtime")?;
+    // On Ctrl-C or SIGTERM the future is dropped, so its guards kill the
+    // servers and remove the temp dir instead of leaking them.
+    rt.block_on(async {
+        tokio::select! {
+            res = work => res,
+            sig = interrupted() => Err(anyhow!("interrupted by {sig}; servers stopped")),
+        }
+    })
+}
+
 fn dispatch(command: Command) -> Result<()> {
     match command {
-        Command::Run(args) => {
-            // Two workers: the machine has 2 cores shared with the servers under
-            // test, so a bigger generator would only steal their CPU.
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .context("could not start the load generator's tokio runtime")?;
-            // On Ctrl-C or SIGTERM the run future is dropped, so its guards
-            // kill the servers and remove the temp dir instead of leaking them.
-            rt.block_on(async {
-                tokio::select! {
-                    res = run::run(args) => res,
-                    sig = interrupted() => Err(anyhow!("interrupted by {sig}; servers stopped")),
-                }
-            })
-        }
+        Command::Run(args) => generate(run::run(args)),
+        Command::Checkout(args) => generate(checkout::run(args)),
         Command::BareServer(args) => {
             // Default worker count (one per core), like a production axum server.
             let rt = tokio::runtime::Builder::new_multi_thread()

@@ -15,14 +15,14 @@ use crate::report::{Mode, Report, RunFigures, Scenario};
 use crate::stats::median;
 
 /// How long a server may take to answer its first 200 (Maison seeds its demo data).
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// Added to the duration to give each scenario run a hard upper bound.
-const HARD_MARGIN: Duration = Duration::from_secs(30);
+pub(crate) const HARD_MARGIN: Duration = Duration::from_secs(30);
 /// Pause between runs so TIME_WAIT sockets and the previous burst settle.
-const SETTLE: Duration = Duration::from_millis(300);
+pub(crate) const SETTLE: Duration = Duration::from_millis(300);
 
 /// The start of a body, for error messages.
-fn snippet(body: &[u8]) -> String {
+pub(crate) fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let mut s: String = text.chars().take(200).collect();
     if text.chars().count() > 200 {
@@ -48,7 +48,11 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// Polls `GET path` until it answers 200, failing early if the process dies.
-async fn wait_ready(child: &mut ChildGuard, endpoint: &Endpoint, hint: &str) -> Result<()> {
+pub(crate) async fn wait_ready(
+    child: &mut ChildGuard,
+    endpoint: &Endpoint,
+    hint: &str,
+) -> Result<()> {
     let start = Instant::now();
     let mut last = "no answer yet".to_owned();
     while start.elapsed() < READY_TIMEOUT {

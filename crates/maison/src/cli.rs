@@ -65,6 +65,9 @@ pub struct ServeArgs {
     /// Serve HTTPS with a certificate generated at start-up (development).
     #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
     pub tls_self_signed: bool,
+    /// Also listen for plain HTTP here, only to redirect to HTTPS (with TLS).
+    #[arg(long, value_name = "ADDR")]
+    pub redirect_http_from: Option<SocketAddr>,
     /// Do not seed the demo maison into an empty catalogue.
     #[arg(long)]
     pub no_demo: bool,
@@ -136,6 +139,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.tls = Tls::Files { cert, key };
             } else if args.tls_self_signed {
                 settings.tls = Tls::SelfSigned;
+            }
+            if let Some(from) = args.redirect_http_from {
+                anyhow::ensure!(
+                    settings.tls != Tls::Off,
+                    "--redirect-http-from needs TLS: add --tls-cert/--tls-key or --tls-self-signed"
+                );
+                settings.redirect_http_from = Some(from);
             }
             let running = server::launch(&settings, !args.no_demo).await?;
             println!(

@@ -24,6 +24,11 @@ pub struct RawConfig {
     pub listen: Option<String>,
     /// How often (milliseconds) to look for catalogue changes made elsewhere.
     pub catalogue_refresh_ms: Option<u64>,
+    /// Set when a reverse proxy terminates TLS in front of the maison: then
+    /// a non-loopback `listen` is allowed without TLS, and `X-Forwarded-For`
+    /// is trusted from `trusted_proxies` only.
+    pub behind_proxy: Option<bool>,
+    pub trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
     pub tls: RawTls,
     #[serde(default)]
@@ -57,6 +62,8 @@ pub struct RawTls {
     pub cert: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub self_signed: Option<bool>,
+    /// A plain HTTP listener that only redirects to HTTPS, such as 0.0.0.0:80.
+    pub redirect_http_from: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -116,6 +123,9 @@ pub struct Settings {
     pub database_url: String,
     pub listen: SocketAddr,
     pub tls: Tls,
+    pub redirect_http_from: Option<SocketAddr>,
+    pub behind_proxy: bool,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub catalogue_refresh_ms: u64,
     pub client_relations: ClientRelations,
     pub policies: Policies,
@@ -211,6 +221,32 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
             "invalid configuration: tls.cert and tls.key go together: give both files, or neither"
         ),
     };
+
+    let redirect_http_from = match raw.tls.redirect_http_from {
+        None => None,
+        Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
+            invalid(
+                "tls.redirect_http_from",
+                &text,
+                "an address and port, such as 0.0.0.0:80",
+            )
+        })?),
+    };
+    if redirect_http_from.is_some() && tls == Tls::Off {
+        bail!(
+            "invalid configuration: tls.redirect_http_from needs TLS (tls.cert and tls.key, or tls.self_signed)"
+        );
+    }
+    let behind_proxy = raw.behind_proxy.unwrap_or(false);
+    let trusted_proxies = raw
+        .trusted_proxies
+        .unwrap_or_else(|| vec!["127.0.0.1".into(), "::1".into()])
+        .iter()
+        .map(|ip| {
+            ip.parse::<std::net::IpAddr>()
+                .map_err(|_| invalid("trusted_proxies", ip, "IP addresses, such as 10.0.0.5"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
 
     let high_value_threshold = match p.high_value_threshold {
         None => defaults.high_value_threshold,
@@ -397,6 +433,9 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         database_url,
         listen,
         tls,
+        redirect_http_from,
+        behind_proxy,
+        trusted_proxies,
         catalogue_refresh_ms,
         client_relations,
         policies,

@@ -100,7 +100,19 @@ pub async fn launch_with(
         stopped.clone(),
     ));
 
-    let app = maison_web::router(maison_web::AppState::new(Arc::clone(&maison)));
+    if !settings.listen.ip().is_loopback() && settings.tls == Tls::Off && !settings.behind_proxy {
+        anyhow::bail!(
+            "refusing to serve plain HTTP on {}: clients' details would cross the network unencrypted. \
+             Configure TLS (--tls-cert/--tls-key), or set behind_proxy = true when a TLS proxy is in front",
+            settings.listen
+        );
+    }
+    let state = maison_web::AppState::new(Arc::clone(&maison)).with_transport(
+        settings.tls != Tls::Off,
+        settings.behind_proxy,
+        settings.trusted_proxies.clone(),
+    );
+    let app = maison_web::router(state);
     let listener = std::net::TcpListener::bind(settings.listen)
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     listener.set_nonblocking(true)?;
@@ -124,6 +136,9 @@ pub async fn launch_with(
             ("http", task)
         }
         tls => {
+            if let Some(from) = settings.redirect_http_from {
+                spawn_https_redirect(from, addr.port(), stopped.clone()).await?;
+            }
             let config = tls_config(tls).await?;
             let handle = axum_server::Handle::<SocketAddr>::new();
             let server = axum_server::from_tcp_rustls(listener, config)?.handle(handle.clone());
@@ -190,6 +205,60 @@ async fn recover_payments(maison: Arc<Maison>, mut stopped: watch::Receiver<bool
             _ = stopped.changed() => return,
         }
     }
+}
+
+/// A plain HTTP listener that sends every request to the same path over HTTPS.
+async fn spawn_https_redirect(
+    from: SocketAddr,
+    https_port: u16,
+    mut stopped: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(from)
+        .await
+        .with_context(|| format!("cannot listen on {from} for the HTTP redirect"))?;
+    let redirect = axum::Router::new().fallback(
+        move |headers: axum::http::HeaderMap, uri: axum::http::Uri| async move {
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(|h| {
+                    h.rsplit_once(':')
+                        .map_or(h, |(name, _)| name)
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                })
+                .filter(|h| {
+                    !h.is_empty()
+                        && h.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+                })
+                .unwrap_or("localhost")
+                .to_owned();
+            let host = if host.contains(':') {
+                format!("[{host}]")
+            } else {
+                host
+            };
+            let port = if https_port == 443 {
+                String::new()
+            } else {
+                format!(":{https_port}")
+            };
+            let path = uri.path_and_query().map_or("/", |p| p.as_str());
+            axum::response::Redirect::permanent(&format!("https://{host}{port}{path}"))
+        },
+    );
+    tokio::spawn(async move {
+        let served = axum::serve(listener, redirect)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await;
+        if let Err(err) = served {
+            tracing::warn!(error = %err, "the HTTP redirect listener stopped");
+        }
+    });
+    Ok(())
 }
 
 /// Keeps this instance's catalogue snapshot in step with the database.

@@ -401,3 +401,98 @@ fn the_token_search_finds_standalone_codes_only() {
     assert!(!contains_token(b"a917b", b"917"));
     assert!(!contains_token(b"19170", b"917"));
 }
+
+#[test]
+fn plain_http_on_a_public_address_is_refused_unless_a_proxy_is_declared() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("m.db").display());
+    let addr = format!("0.0.0.0:{}", maison_testkit::free_port());
+    let out = maison(&["serve", "--database-url", &url, "--addr", &addr]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("refusing to serve plain HTTP") && err.contains("behind_proxy"),
+        "{err}"
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maison"))
+        .args(["serve", "--database-url", &url, "--addr", &addr])
+        .env("MAISON_BEHIND_PROXY", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("line");
+    assert!(first.contains("is open at"), "{first}");
+    let port = addr.rsplit(':').next().expect("port");
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+            &format!("http://127.0.0.1:{port}/healthz"),
+        ])
+        .output()
+        .expect("curl");
+    let headers = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    assert!(
+        headers.contains("strict-transport-security"),
+        "behind a TLS proxy: {headers}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn with_tls_plain_http_only_redirects_and_responses_carry_hsts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let redirect_port = maison_testkit::free_port();
+    let from = format!("127.0.0.1:{redirect_port}");
+    let (mut child, url) = serve(
+        dir.path(),
+        &["--tls-self-signed", "--redirect-http-from", &from],
+    );
+    let out = Command::new("curl")
+        .args([
+            "-sk",
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+            &format!("{url}/healthz"),
+        ])
+        .output()
+        .expect("curl");
+    let headers = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    assert!(
+        headers.contains("strict-transport-security: max-age=31536000"),
+        "{headers}"
+    );
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+            &format!("http://{from}/boutiques?q=Toronto"),
+        ])
+        .output()
+        .expect("curl");
+    let headers = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(headers.starts_with("HTTP/1.1 308"), "{headers}");
+    let https_port = url.rsplit(':').next().expect("port");
+    assert!(
+        headers.to_lowercase().contains(&format!(
+            "location: https://127.0.0.1:{https_port}/boutiques?q=toronto"
+        )),
+        "{headers}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

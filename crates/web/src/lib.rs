@@ -27,6 +27,11 @@ pub struct AppState {
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Cookies carry `Secure` when the maison serves HTTPS.
     pub secure_cookies: bool,
+    /// Responses carry HSTS when clients reach the maison over HTTPS (its own
+    /// TLS, or a TLS proxy in front).
+    pub hsts: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (empty: none).
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
     catalogue_responses: Arc<api::cache::ResponseCache>,
 }
 
@@ -36,13 +41,37 @@ impl AppState {
             maison,
             metrics: install_metrics(),
             secure_cookies: false,
+            hsts: false,
+            trusted_proxies: Arc::default(),
             catalogue_responses: Arc::default(),
         }
     }
 
-    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
-        self.secure_cookies = secure;
+    /// How clients reach the maison: over its own TLS, and/or through proxies.
+    pub fn with_transport(
+        mut self,
+        tls: bool,
+        behind_proxy: bool,
+        trusted_proxies: Vec<std::net::IpAddr>,
+    ) -> Self {
+        self.secure_cookies = tls || behind_proxy;
+        self.hsts = tls || behind_proxy;
+        self.trusted_proxies = Arc::new(if behind_proxy {
+            trusted_proxies
+        } else {
+            Vec::new()
+        });
         self
+    }
+
+    /// The client's address: the peer's, or, when the peer is a trusted proxy,
+    /// the nearest address in `X-Forwarded-For` that is not one of ours.
+    pub fn client_ip(
+        &self,
+        headers: &axum::http::HeaderMap,
+        peer: std::net::IpAddr,
+    ) -> std::net::IpAddr {
+        security::client_ip(headers, peer, &self.trusted_proxies)
     }
 }
 
@@ -62,7 +91,10 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(ops::record_metrics))
         .fallback(storefront::not_found)
         .layer(axum::middleware::from_fn(security::same_origin_forms))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -11,9 +11,19 @@ use axum::response::Response;
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-pub async fn headers(request: Request, next: Next) -> Response {
+pub async fn headers(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
+    if state.hsts {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(CSP));
     h.insert(
@@ -64,5 +74,55 @@ fn from_same_origin(request: &Request) -> bool {
                 .split_once("://")
                 .is_some_and(|(_, authority)| !host.is_empty() && authority == host)
         }
+    }
+}
+
+/// The client's address: the peer's, or, when the peer is a trusted proxy,
+/// the nearest address in `X-Forwarded-For` that is not a trusted proxy (the
+/// left-most entries are whatever the client chose to send).
+pub fn client_ip(
+    headers: &axum::http::HeaderMap,
+    peer: std::net::IpAddr,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|ip| ip.trim().parse::<std::net::IpAddr>().ok())
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.9".parse().expect("header"),
+        );
+        let proxy = ip("10.0.0.5");
+        assert_eq!(client_ip(&headers, proxy, &[proxy]), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(&headers, ip("198.51.100.7"), &[proxy]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(client_ip(&headers, proxy, &[]), proxy);
+        let none = axum::http::HeaderMap::new();
+        assert_eq!(client_ip(&none, proxy, &[proxy]), proxy);
     }
 }

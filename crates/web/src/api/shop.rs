@@ -327,7 +327,8 @@ pub struct LookupJson {
 /// "Order Information" for guests: number and e-mail, both required.
 pub async fn order_lookup(
     State(state): State<AppState>,
-    axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     request: Result<Json<LookupJson>, JsonRejection>,
 ) -> Result<Response, Problem> {
     let r = body(request)?;
@@ -347,7 +348,11 @@ pub async fn order_lookup(
     }
     let order = state
         .maison
-        .look_up_order(&r.number, &r.email, &client.ip().to_string())
+        .look_up_order(
+            &r.number,
+            &r.email,
+            &state.client_ip(&headers, peer.ip()).to_string(),
+        )
         .await
         .map_err(|e| state.problem(e))?;
     Ok(Json(super::views::OrderStatusJson::new(&state.maison, &order)).into_response())

@@ -448,7 +448,8 @@ pub async fn order_information(State(state): State<AppState>) -> Response {
 
 pub async fn look_up(
     State(state): State<AppState>,
-    axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let number: String = field(&form, "number").chars().take(64).collect();
@@ -463,7 +464,11 @@ pub async fn look_up(
     };
     match state
         .maison
-        .look_up_order(&number, &email, &client.ip().to_string())
+        .look_up_order(
+            &number,
+            &email,
+            &state.client_ip(&headers, peer.ip()).to_string(),
+        )
         .await
     {
         Ok(order) => {

@@ -266,22 +266,14 @@ impl Maison {
             });
         }
         let fingerprint = fingerprint(&request, &card);
-        match self
-            .store()
-            .claim_idempotency_key(SCOPE, key, &fingerprint, now_micros())
-            .await?
-        {
+        // A retry of a request already under way or done is answered as that
+        // one is. The key itself is claimed with the order, in phase 1: a
+        // request refused before that leaves the key free for a corrected one.
+        match self.store().idempotency_state(SCOPE, key).await? {
             KeyState::New => {}
             state => return self.replay(key, &fingerprint, state).await,
         }
-        let result = self.checkout_owned(key, request, card).await;
-        if let Err(err) = &result
-            && !err.was_recorded()
-        {
-            // Refused before anything happened: the key may be used again.
-            self.store().release_idempotency_key(SCOPE, key).await?;
-        }
-        result
+        self.checkout_owned(key, &fingerprint, request, card).await
     }
 
     /// Answers a retry: the same order, or the same refusal.
@@ -332,6 +324,7 @@ impl Maison {
     async fn checkout_owned(
         &self,
         key: &str,
+        fingerprint: &str,
         request: CheckoutRequest,
         card: CardRequest,
     ) -> Result<OrderRow, ShopError> {
@@ -419,6 +412,12 @@ impl Maison {
             timeline: Vec::new(),
         };
         let mut tx = self.store().begin_write().await?;
+        if !idempotency::claim_key(&mut tx, SCOPE, key, fingerprint, &order_id, now).await? {
+            // Another request with this key got there first.
+            tx.rollback().await.map_err(StoreError::from)?;
+            let state = self.store().idempotency_state(SCOPE, key).await?;
+            return self.replay(key, fingerprint, state).await;
+        }
         let mut sold_out = false;
         for line in &order.lines {
             match stock::reserve(&mut tx, &line.sku, line.quantity).await? {
@@ -452,9 +451,6 @@ impl Maison {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        self.store()
-            .attach_order_to_key(SCOPE, key, &order_id)
-            .await?;
         if sold_out {
             self.refresh_catalogue().await?;
         }

@@ -69,15 +69,6 @@ pub struct StoredProblem {
 }
 
 impl ShopError {
-    /// Whether the refusal was recorded (an order exists in its final state):
-    /// the idempotency key then keeps it.
-    pub fn was_recorded(&self) -> bool {
-        matches!(
-            self,
-            ShopError::Recorded(_) | ShopError::PaymentInDoubt | ShopError::Replayed { .. }
-        )
-    }
-
     pub fn recorded(self) -> ShopError {
         ShopError::Recorded(Box::new(self))
     }

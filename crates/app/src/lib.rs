@@ -10,6 +10,7 @@ pub mod documents;
 pub mod error;
 pub mod lookup;
 pub mod outbox;
+pub mod passwords;
 
 pub use catalogue::{Catalogue, CatalogueCache, CatalogueError, Cursor, Filter, Page};
 pub use error::ShopError;

@@ -14,6 +14,7 @@ pub mod contact;
 pub mod delivery;
 pub mod money;
 pub mod order;
+pub mod password;
 pub mod personalisation;
 pub mod policy;
 pub mod sku;

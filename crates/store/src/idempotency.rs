@@ -21,31 +21,6 @@ pub enum KeyState {
 }
 
 impl Store {
-    /// Claims `key` in `scope` for a request with `fingerprint`.
-    pub async fn claim_idempotency_key(
-        &self,
-        scope: &str,
-        key: &str,
-        fingerprint: &str,
-        now: i64,
-    ) -> Result<KeyState> {
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (scope, key, fingerprint, state, created_at) \
-             VALUES ($1, $2, $3, 'in_progress', $4) ON CONFLICT (scope, key) DO NOTHING",
-        )
-        .bind(scope)
-        .bind(key)
-        .bind(fingerprint)
-        .bind(now)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(KeyState::New);
-        }
-        self.idempotency_state(scope, key).await
-    }
-
     pub async fn idempotency_state(&self, scope: &str, key: &str) -> Result<KeyState> {
         let row = sqlx::query(
             "SELECT fingerprint, state, response_status, response_body FROM idempotency_keys \
@@ -74,30 +49,32 @@ impl Store {
             _ => KeyState::InProgress { fingerprint },
         })
     }
+}
 
-    /// Gives the key back when the request was refused before doing anything,
-    /// so that a corrected request may use it.
-    pub async fn release_idempotency_key(&self, scope: &str, key: &str) -> Result<()> {
-        sqlx::query(
-            "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'in_progress'",
-        )
-        .bind(scope)
-        .bind(key)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    /// Links the key to the order it created (recovery completes it later).
-    pub async fn attach_order_to_key(&self, scope: &str, key: &str, order_id: &str) -> Result<()> {
-        sqlx::query("UPDATE idempotency_keys SET order_id = $1 WHERE scope = $2 AND key = $3")
-            .bind(order_id)
-            .bind(scope)
-            .bind(key)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
+/// Claims `key` in `scope` for the order this transaction creates. Returns
+/// false when another request holds the key (on PostgreSQL the insert waits
+/// for that request's transaction; on SQLite writers are serialised).
+pub async fn claim_key(
+    tx: &mut Tx,
+    scope: &str,
+    key: &str,
+    fingerprint: &str,
+    order_id: &str,
+    now: i64,
+) -> Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (scope, key, fingerprint, state, order_id, created_at) \
+         VALUES ($1, $2, $3, 'in_progress', $4, $5) ON CONFLICT (scope, key) DO NOTHING",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(fingerprint)
+    .bind(order_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
 }
 
 /// Stores the response of the request that owned the key.

@@ -54,7 +54,9 @@ fn message_from(row: &sqlx::any::AnyRow) -> Result<OutboxMessage> {
 }
 
 impl Store {
-    /// Due messages no other worker holds, each claimed until `claim_until`.
+    /// Due messages no other worker holds, claimed until `claim_until` in one
+    /// statement (the outer condition is checked again under the row lock, so
+    /// two instances never claim the same message).
     pub async fn claim_due_messages(
         &self,
         now: i64,
@@ -62,31 +64,18 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<OutboxMessage>> {
         let rows = sqlx::query(
-            "SELECT id, kind, order_id, recipient, subject, text_body, html_body, status, attempts, last_error \
-             FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND claimed_until < $1 \
-             ORDER BY next_attempt_at LIMIT $2",
+            "UPDATE outbox SET claimed_until = $1 \
+             WHERE status = 'pending' AND next_attempt_at <= $2 AND claimed_until < $2 AND id IN \
+               (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 AND claimed_until < $2 \
+                ORDER BY next_attempt_at LIMIT $3) \
+             RETURNING id, kind, order_id, recipient, subject, text_body, html_body, status, attempts, last_error",
         )
+        .bind(claim_until)
         .bind(now)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        let mut claimed = Vec::new();
-        for row in rows {
-            let message = message_from(&row)?;
-            let won = sqlx::query(
-                "UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND status = 'pending' AND claimed_until < $3",
-            )
-            .bind(claim_until)
-            .bind(message.id.as_str())
-            .bind(now)
-            .execute(self.pool())
-            .await?
-            .rows_affected();
-            if won == 1 {
-                claimed.push(message);
-            }
-        }
-        Ok(claimed)
+        rows.iter().map(message_from).collect()
     }
 
     pub async fn mark_sent(&self, id: &str, now: i64) -> Result<()> {

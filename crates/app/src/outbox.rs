@@ -24,7 +24,7 @@ impl Maison {
             .store()
             .claim_due_messages(now, now + 120_000_000, 20)
             .await?;
-        let mut sent = 0;
+        let mut sent = Vec::new();
         for message in due {
             let email = Email {
                 to: message.recipient.clone(),
@@ -33,10 +33,7 @@ impl Maison {
                 html: message.html_body.clone(),
             };
             match mailer.send(&email).await {
-                Ok(()) => {
-                    self.store().mark_sent(&message.id, now_micros()).await?;
-                    sent += 1;
-                }
+                Ok(()) => sent.push(message.id.clone()),
                 Err(err) => {
                     let attempts = message.attempts + 1;
                     let give_up = err.is_permanent() || attempts >= MAX_ATTEMPTS;
@@ -52,7 +49,10 @@ impl Maison {
                 }
             }
         }
-        Ok(sent)
+        // One commit for the batch; a crash before it may send a message twice
+        // (at least once), never lose one.
+        self.store().mark_sent(&sent, now_micros()).await?;
+        Ok(sent.len())
     }
 }
 

@@ -78,14 +78,23 @@ impl Store {
         rows.iter().map(message_from).collect()
     }
 
-    pub async fn mark_sent(&self, id: &str, now: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claimed_until = 0 WHERE id = $2",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(self.pool())
-        .await?;
+    /// Records the delivery of `ids`, in one transaction (one commit for a
+    /// whole batch).
+    pub async fn mark_sent(&self, ids: &[String], now: i64) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for id in ids {
+            sqlx::query(
+                "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claimed_until = 0 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

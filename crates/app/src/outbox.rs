@@ -7,6 +7,9 @@ use maison_notify::{Email, Mailer};
 use crate::clock::now_micros;
 use crate::{Maison, ShopError};
 
+/// Messages claimed and sent per batch.
+pub const BATCH: i64 = 50;
+
 /// After this many attempts a message is kept as failed.
 pub const MAX_ATTEMPTS: u32 = 10;
 
@@ -17,13 +20,26 @@ pub fn retry_delay_micros(attempts_so_far: u32) -> i64 {
 }
 
 impl Maison {
-    /// Delivers what is due; returns how many were sent.
+    /// Delivers every due message, batch after batch; returns how many were sent.
     pub async fn deliver_outbox(&self, mailer: &Mailer) -> Result<usize, ShopError> {
+        let mut total = 0;
+        loop {
+            let (claimed, sent) = self.deliver_batch(mailer).await?;
+            total += sent;
+            if claimed < BATCH as usize {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// One batch: returns how many were claimed and how many sent.
+    async fn deliver_batch(&self, mailer: &Mailer) -> Result<(usize, usize), ShopError> {
         let now = now_micros();
         let due = self
             .store()
-            .claim_due_messages(now, now + 120_000_000, 20)
+            .claim_due_messages(now, now + 120_000_000, BATCH)
             .await?;
+        let claimed = due.len();
         let mut sent = Vec::new();
         for message in due {
             let email = Email {
@@ -52,7 +68,7 @@ impl Maison {
         // One commit for the batch; a crash before it may send a message twice
         // (at least once), never lose one.
         self.store().mark_sent(&sent, now_micros()).await?;
-        Ok(sent.len())
+        Ok((claimed, sent.len()))
     }
 }
 

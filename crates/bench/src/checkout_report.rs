@@ -515,7 +515,7 @@ impl CheckoutReport {
             "- commits per order: the server makes {SERVER_COMMITS_PER_ORDER} (bag, line, \
              phase 1 with the idempotency key, phase 3), the database \
              limit {LIMIT_COMMITS_PER_ORDER}; the server's outbox worker adds two commits per batch \
-             of up to 20 messages, once a second. At the median orders/s the server committed ≈ {} times/s \
+             of up to 50 messages (it drains the outbox every second). At the median orders/s the server committed ≈ {} times/s \
              ({} of the database limit's commits/s).",
             cell(server_commits, 0),
             percent(ratio(server_commits, lm.commits_per_s))

@@ -270,19 +270,20 @@ async fn refusals_are_shown_next_to_their_field_in_plain_words() {
         .await
         .expect("typed");
     click(&b, "[data-testid=action]").await;
-    until_text(&b, "Engraving").await;
+    until_text(&b, "Proceed to checkout").await;
     click(&b, "[data-testid=checkout]").await;
     until_text(&b, "Name on the card").await;
     fill_checkout(&b, "Claire Dubois").await;
     click(&b, "[data-testid=place-order]").await;
-    let error = until_text(&b, "final sale").await;
-    assert!(
-        b.client
-            .find(Locator::Css("[data-testid=final-sale-error]"))
-            .await
-            .is_ok(),
-        "{error}"
-    );
+    // The answer is a new document: wait for the refusal itself.
+    let error = b
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=final-sale-error]"))
+        .await
+        .expect("the final-sale refusal beside its box");
+    assert!(error.text().await.expect("text").contains("final sale"));
 
     // The name on the card must be the client's.
     fill_checkout(&b, "Jean Martin").await;
@@ -303,15 +304,20 @@ async fn refusals_are_shown_next_to_their_field_in_plain_words() {
     );
     assert_eq!(app.simulator.authorisation_count(), 0);
 
-    // A sixth creation is refused with the Client Relations contact.
-    b.client.goto(&page).await.expect("page loads");
-    for _ in 0..5 {
+    // A sixth creation is refused with the Client Relations contact: the bag
+    // holds one engraved piece; four more fit, the fifth add is refused.
+    for added in 1..=5 {
         b.client.goto(&page).await.expect("page loads");
         if let Ok(size) = b.client.find(Locator::Id("size")).await {
             size.select_by_value(&sku).await.expect("size chosen");
         }
         click(&b, "[data-testid=action]").await;
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let expected = if added < 5 {
+            "Proceed to checkout"
+        } else {
+            "at most 5 creations"
+        };
+        until_text(&b, expected).await;
     }
     let text = until_text(&b, "at most 5 creations").await;
     assert!(text.contains("1-800-555-0142"), "{text}");

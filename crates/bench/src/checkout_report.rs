@@ -785,7 +785,7 @@ mod tests {
         );
         assert!(text.contains("database-limit orders/s: 22.2 %"), "{text}");
         assert!(
-            text.contains("committed ≈ 600 times/s (66.7 % of the database limit's"),
+            text.contains("committed ≈ 400 times/s (44.4 % of the database limit's"),
             "{text}"
         );
         assert!(

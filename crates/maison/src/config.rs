@@ -95,6 +95,9 @@ pub struct RawPolicies {
 pub enum AmountText {
     Text(String),
     Whole(u64),
+    /// `MAISON_POLICIES__HIGH_VALUE_THRESHOLD=25000.50` arrives as a number:
+    /// read back through its shortest decimal text, never computed with.
+    Decimal(f64),
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -261,6 +264,8 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
                     "an amount in USD, such as \"30000.00\"",
                 )
             })?,
+        Some(AmountText::Decimal(number)) => Money::parse(&number.to_string(), Currency::Usd)
+            .map_err(|err| invalid("policies.high_value_threshold", number, &err.to_string()))?,
         Some(AmountText::Text(text)) => Money::parse(&text, Currency::Usd).map_err(|err| {
             invalid(
                 "policies.high_value_threshold",

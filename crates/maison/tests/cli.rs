@@ -496,3 +496,50 @@ fn with_tls_plain_http_only_redirects_and_responses_carry_hsts() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn the_orders_and_payment_page_follows_the_configured_policies() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fetch = |extra_env: &[(&str, &str)]| {
+        let port = maison_testkit::free_port();
+        let url = format!("sqlite://{}", dir.path().join("m.db").display());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_maison"))
+            .args([
+                "serve",
+                "--database-url",
+                &url,
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .envs(extra_env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("line");
+        let out = Command::new("curl")
+            .args([
+                "-sf",
+                &format!("http://127.0.0.1:{port}/help/orders-and-payment"),
+            ])
+            .output()
+            .expect("curl");
+        let _ = child.kill();
+        let _ = child.wait();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let page = fetch(&[]);
+    assert!(page.contains("up to 5 creations"), "{page}");
+    assert!(page.contains("Orders over $30,000"));
+    assert!(page.contains("American Express, Mastercard, Visa, Discover, Diners Club and JCB"));
+    assert!(page.contains("within 30 days"));
+    let page = fetch(&[
+        ("MAISON_POLICIES__MAX_ITEMS_PER_ORDER", "3"),
+        ("MAISON_POLICIES__HIGH_VALUE_THRESHOLD", "25000.00"),
+    ]);
+    assert!(page.contains("up to 3 creations"), "{page}");
+    assert!(page.contains("Orders over $25,000"));
+}

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/collection/{slug}", get(pages::collection))
         .route("/creations/{slug}", get(pages::creation))
         .route("/boutiques", get(pages::boutiques))
+        .route("/help/orders-and-payment", get(pages::orders_and_payment))
         .route("/bag", get(shop::show_bag).post(shop::add))
         .route("/bag/lines/{line_id}", post(shop::change))
         .route("/checkout", get(shop::show_checkout).post(shop::place))

@@ -283,3 +283,64 @@ fn not_found_status(state: &AppState, title: &str) -> Response {
     *response.status_mut() = StatusCode::NOT_FOUND;
     response
 }
+
+#[derive(Template)]
+#[template(path = "orders_and_payment.html")]
+struct OrdersAndPaymentPage {
+    site: Site,
+    cards: String,
+    assisted: String,
+    standard_carrier: String,
+    high_value_carrier: String,
+    threshold: String,
+    areas: String,
+    standard: String,
+    extended: String,
+    return_window_days: u32,
+    max_items: u32,
+}
+
+/// "Orders & Payment", answered from the configured policies: a number changed
+/// in the configuration changes here too.
+pub async fn orders_and_payment(State(state): State<AppState>) -> Response {
+    let p = &state.maison.policies;
+    let names: Vec<&str> = p
+        .accepted_card_brands
+        .iter()
+        .map(|b| b.display_name())
+        .collect();
+    let cards = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => (*last).to_owned(),
+        None => String::new(),
+    };
+    let assisted: Vec<&str> = p
+        .assisted_payment_methods
+        .iter()
+        .filter_map(|m| match m {
+            maison_domain::policy::AssistedPaymentMethod::Cash => Some("in cash"),
+            maison_domain::policy::AssistedPaymentMethod::Wire => Some("by wire transfer"),
+            maison_domain::policy::AssistedPaymentMethod::Card => None,
+        })
+        .collect();
+    let range = |e: maison_domain::policy::Estimate| {
+        format!("{}–{}", e.min_business_days, e.max_business_days)
+    };
+    render(&OrdersAndPaymentPage {
+        site: site(&state),
+        cards,
+        assisted: if assisted.is_empty() {
+            "by card".into()
+        } else {
+            assisted.join(" or ")
+        },
+        standard_carrier: p.standard_carrier.clone(),
+        high_value_carrier: p.high_value_carrier.to_lowercase(),
+        threshold: p.high_value_threshold.display_whole(),
+        areas: p.out_of_delivery_areas.join(", "),
+        standard: range(p.standard_estimate),
+        extended: range(p.extended_estimate),
+        return_window_days: p.return_window_days,
+        max_items: p.max_items_per_order,
+    })
+}

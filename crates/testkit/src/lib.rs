@@ -53,7 +53,7 @@ pub fn database(backend: Backend) -> TestDatabase {
 
 /// Runs one async test body on SQLite and on PostgreSQL:
 ///
-/// ```ignore
+/// ```text
 /// maison_testkit::on_both_databases! {
 ///     async fn stock_can_be_set(backend) { ... }
 /// }

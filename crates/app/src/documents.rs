@@ -85,7 +85,7 @@ pub fn document(maison: &Maison, order: &OrderRow) -> OrderDocument {
         carrier,
         delivery_message,
         payment: payment_sentence(order),
-        status_url: None,
+        status_url: Some(maison.order_link(order, crate::clock::now_micros() / 1_000_000)),
     }
 }
 

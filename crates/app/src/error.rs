@@ -17,6 +17,8 @@ pub enum ShopError {
     UnknownSku(String),
     #[error("there is no such order")]
     OrderNotFound,
+    #[error("this link has expired")]
+    LinkExpired,
     #[error("too many attempts: retry in {retry_after} s")]
     TooManyAttempts { retry_after: u64 },
     #[error("{0}")]

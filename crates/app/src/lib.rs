@@ -8,6 +8,7 @@ pub mod clock;
 pub mod demo;
 pub mod documents;
 pub mod error;
+pub mod links;
 pub mod lookup;
 pub mod outbox;
 pub mod passwords;
@@ -29,6 +30,10 @@ pub struct Maison {
     store: Store,
     catalogue: CatalogueCache,
     gateway: Arc<dyn PaymentGateway>,
+    /// Signs the order links in e-mails; the same in every instance.
+    link_key: Vec<u8>,
+    /// The address clients reach the storefront at, for links in e-mails.
+    pub public_url: String,
     pub client_relations: ClientRelations,
     pub policies: Policies,
 }
@@ -42,10 +47,17 @@ impl Maison {
         policies: Policies,
     ) -> Result<Self, StoreError> {
         let catalogue = CatalogueCache::load(store.clone()).await?;
+        let candidate = format!("{}{}", clock::new_id(), clock::new_id()).replace('-', "");
+        let link_key = store
+            .shared_secret("order_links", &candidate)
+            .await?
+            .into_bytes();
         Ok(Maison {
             store,
             catalogue,
             gateway,
+            link_key,
+            public_url: "http://127.0.0.1:8080".into(),
             client_relations,
             policies,
         })

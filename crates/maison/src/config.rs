@@ -29,6 +29,9 @@ pub struct RawConfig {
     /// is trusted from `trusted_proxies` only.
     pub behind_proxy: Option<bool>,
     pub trusted_proxies: Option<Vec<String>>,
+    /// Where clients reach the storefront (for links in e-mails), such as
+    /// https://boutique.example; default: the listen address.
+    pub public_url: Option<String>,
     #[serde(default)]
     pub tls: RawTls,
     #[serde(default)]
@@ -129,6 +132,7 @@ pub struct Settings {
     pub redirect_http_from: Option<SocketAddr>,
     pub behind_proxy: bool,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub public_url: Option<String>,
     pub catalogue_refresh_ms: u64,
     pub client_relations: ClientRelations,
     pub policies: Policies,
@@ -241,6 +245,18 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         );
     }
     let behind_proxy = raw.behind_proxy.unwrap_or(false);
+    let public_url = raw
+        .public_url
+        .map(|u| u.trim().trim_end_matches('/').to_owned());
+    if let Some(u) = &public_url
+        && !(u.starts_with("https://") || u.starts_with("http://"))
+    {
+        return Err(invalid(
+            "public_url",
+            u,
+            "an absolute URL, such as https://boutique.example",
+        ));
+    }
     let trusted_proxies = raw
         .trusted_proxies
         .unwrap_or_else(|| vec!["127.0.0.1".into(), "::1".into()])
@@ -441,6 +457,7 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         redirect_http_from,
         behind_proxy,
         trusted_proxies,
+        public_url,
         catalogue_refresh_ms,
         client_relations,
         policies,

@@ -76,30 +76,6 @@ pub async fn launch_with(
     store: Store,
     gateway: Arc<dyn maison_app::PaymentGateway>,
 ) -> anyhow::Result<Server> {
-    let maison = Arc::new(
-        Maison::open(
-            store,
-            gateway,
-            settings.client_relations.clone(),
-            settings.policies.clone(),
-        )
-        .await
-        .context("cannot load the catalogue")?,
-    );
-    let mailer =
-        maison_notify::Mailer::new(settings.mail.transport.clone(), settings.mail.from.clone())
-            .context("invalid mail settings")?;
-    let (stop, stopped) = watch::channel(false);
-
-    tokio::spawn(deliver_mail(Arc::clone(&maison), mailer, stopped.clone()));
-    tokio::spawn(recover_payments(Arc::clone(&maison), stopped.clone()));
-
-    tokio::spawn(refresh_catalogue(
-        Arc::clone(&maison),
-        Duration::from_millis(settings.catalogue_refresh_ms),
-        stopped.clone(),
-    ));
-
     if !settings.listen.ip().is_loopback() && settings.tls == Tls::Off && !settings.behind_proxy {
         anyhow::bail!(
             "refusing to serve plain HTTP on {}: clients' details would cross the network unencrypted. \
@@ -107,22 +83,59 @@ pub async fn launch_with(
             settings.listen
         );
     }
+    let listener = std::net::TcpListener::bind(settings.listen)
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let host = match addr {
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+        SocketAddr::V4(a) => a.to_string(),
+    };
+    let url = format!(
+        "{}://{host}",
+        if settings.tls == Tls::Off {
+            "http"
+        } else {
+            "https"
+        }
+    );
+
+    let mut maison = Maison::open(
+        store,
+        gateway,
+        settings.client_relations.clone(),
+        settings.policies.clone(),
+    )
+    .await
+    .context("cannot load the catalogue")?;
+    // Links in e-mails point where clients reach the storefront.
+    maison.public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
+    let maison = Arc::new(maison);
+    let mailer =
+        maison_notify::Mailer::new(settings.mail.transport.clone(), settings.mail.from.clone())
+            .context("invalid mail settings")?;
+    let (stop, stopped) = watch::channel(false);
+
+    tokio::spawn(deliver_mail(Arc::clone(&maison), mailer, stopped.clone()));
+    tokio::spawn(recover_payments(Arc::clone(&maison), stopped.clone()));
+    tokio::spawn(refresh_catalogue(
+        Arc::clone(&maison),
+        Duration::from_millis(settings.catalogue_refresh_ms),
+        stopped.clone(),
+    ));
+
     let state = maison_web::AppState::new(Arc::clone(&maison)).with_transport(
         settings.tls != Tls::Off,
         settings.behind_proxy,
         settings.trusted_proxies.clone(),
     );
     let app = maison_web::router(state);
-    let listener = std::net::TcpListener::bind(settings.listen)
-        .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
 
-    let (scheme, task) = match &settings.tls {
+    let task = match &settings.tls {
         Tls::Off => {
             let listener = tokio::net::TcpListener::from_std(listener)?;
             let mut stopped = stopped;
-            let task = tokio::spawn(async move {
+            tokio::spawn(async move {
                 axum::serve(
                     listener,
                     app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -132,8 +145,7 @@ pub async fn launch_with(
                 })
                 .await
                 .context("the HTTP server failed")
-            });
-            ("http", task)
+            })
         }
         tls => {
             if let Some(from) = settings.redirect_http_from {
@@ -147,22 +159,17 @@ pub async fn launch_with(
                 let _ = stopped.wait_for(|s| *s).await;
                 handle.graceful_shutdown(Some(Duration::from_secs(10)));
             });
-            let task = tokio::spawn(async move {
+            tokio::spawn(async move {
                 server
                     .serve(app.into_make_service_with_connect_info::<SocketAddr>())
                     .await
                     .context("the HTTPS server failed")
-            });
-            ("https", task)
+            })
         }
-    };
-    let host = match addr {
-        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
-        SocketAddr::V4(a) => a.to_string(),
     };
     Ok(Server {
         addr,
-        url: format!("{scheme}://{host}"),
+        url,
         maison,
         stop,
         task,

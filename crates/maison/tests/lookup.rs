@@ -110,3 +110,57 @@ on_both_databases! {
         app.stop().await;
     }
 }
+
+/// The link in the acknowledgement e-mail (quoted-printable folds long lines
+/// with "=\r\n" and writes "=" as "=3D").
+fn link_in(mail: &str) -> String {
+    let unfolded = mail.replace("=\r\n", "").replace("=3D", "=");
+    let start = unfolded
+        .find("/order-information/")
+        .expect("a link to the order");
+    let begin = unfolded[..start].rfind("http").expect("an absolute link");
+    let end = unfolded[start..]
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .map_or(unfolded.len(), |e| start + e);
+    unfolded[begin..end].replace("&amp;", "&")
+}
+
+on_both_databases! {
+    async fn the_link_in_the_acknowledgement_opens_the_order_and_cannot_be_forged(backend) {
+        let app = spawn_app(backend).await;
+        let order = placed_order(&app).await;
+        let number = order["number"].as_str().expect("number").to_owned();
+        // The outbox writes both messages to the spool within a second or two.
+        let mut mails = Vec::new();
+        for _ in 0..100 {
+            mails = std::fs::read_dir(app.spool.path())
+                .expect("spool")
+                .flatten()
+                .map(|e| std::fs::read_to_string(e.path()).expect("readable"))
+                .collect::<Vec<_>>();
+            if mails.len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let acknowledgement = mails.iter().find(|m| m.contains("We have received")).expect("acknowledgement");
+        let link = link_in(acknowledgement);
+        assert!(link.starts_with(&app.url), "{link}");
+        let path = &link[app.url.len()..];
+        let (status, html) = app.get_text(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains(&number) && html.contains("Order confirmed"));
+
+        // One hex digit changed in the signature.
+        let last = path.chars().last().expect("a signature");
+        let flipped = if last == '0' { '1' } else { '0' };
+        let forged = format!("{}{flipped}", &path[..path.len() - 1]);
+        let (status, html) = app.get_text(&forged).await;
+        assert_eq!(status, 404);
+        assert!(!html.contains("Order confirmed"));
+        let (sig_part, _) = path.split_once("?").expect("query");
+        let (status, _) = app.get_text(&format!("{sig_part}?expires=1&sig={}", "0".repeat(64))).await;
+        assert_eq!(status, 410, "an expired link says so");
+        app.stop().await;
+    }
+}

@@ -28,6 +28,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_throttle.sql"),
         include_str!("../migrations/postgres/0003_throttle.sql"),
     ),
+    (
+        4,
+        "secrets",
+        include_str!("../migrations/sqlite/0004_secrets.sql"),
+        include_str!("../migrations/postgres/0004_secrets.sql"),
+    ),
 ];
 
 pub(crate) fn for_backend(backend: Backend) -> Migrator {

@@ -38,3 +38,23 @@ impl Store {
         }
     }
 }
+
+impl Store {
+    /// The shared secret `name`: `candidate` if this is the first call in the
+    /// database's life, else the value the first caller stored (so every
+    /// instance agrees).
+    pub async fn shared_secret(&self, name: &str, candidate: &str) -> Result<String> {
+        sqlx::query(
+            "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .execute(self.pool())
+        .await?;
+        let value: String = sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(value)
+    }
+}

@@ -155,6 +155,12 @@ impl crate::AppState {
                 "order_not_found",
                 "No order matches this order number and e-mail address. Check both, as written in your acknowledgement.",
             ),
+            E::LinkExpired => Problem::new(
+                StatusCode::GONE,
+                "link_expired",
+                "Link expired",
+                "This link has expired: enter your order number and e-mail address to follow your order.",
+            ),
             E::TooManyAttempts { retry_after } => {
                 let mut p = Problem::new(
                     StatusCode::TOO_MANY_REQUESTS,

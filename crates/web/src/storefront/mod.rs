@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
             "/order-information",
             get(shop::order_information).post(shop::look_up),
         )
+        .route("/order-information/{number}", get(shop::order_from_link))
         .route("/images/{file}", get(images::image))
         .route("/assets/maison.css", get(stylesheet))
 }

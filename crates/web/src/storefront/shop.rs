@@ -484,3 +484,55 @@ pub async fn look_up(
         }
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct LinkQuery {
+    expires: Option<i64>,
+    sig: Option<String>,
+}
+
+/// The signed link from the acknowledgement: the order's page without typing.
+pub async fn order_from_link(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    query: Result<axum::extract::Query<LinkQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let (expires, sig) = match query {
+        Ok(axum::extract::Query(q)) => (q.expires.unwrap_or(0), q.sig.unwrap_or_default()),
+        Err(_) => (0, String::new()),
+    };
+    let now_secs = maison_app::clock::now_micros() / 1_000_000;
+    let mut page = OrderInformationPage {
+        site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
+        number: String::new(),
+        email: String::new(),
+        error: String::new(),
+        order: None,
+        messages: Vec::new(),
+    };
+    match state
+        .maison
+        .order_from_link(&number, expires, &sig, now_secs)
+        .await
+    {
+        Ok(order) => {
+            page.messages = delivery_messages(&state.maison, &order);
+            page.number = order.number.clone();
+            page.order = Some(order);
+            order_information_page(page, StatusCode::OK)
+        }
+        Err(err) => {
+            let problem = state.problem(err);
+            page.error = if problem.code == "link_expired" {
+                problem.detail
+            } else {
+                "This link does not open an order: enter your order number and e-mail address."
+                    .to_owned()
+            };
+            order_information_page(
+                page,
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::NOT_FOUND),
+            )
+        }
+    }
+}

@@ -373,6 +373,12 @@ async fn card_numbers_and_security_codes_are_never_stored_nor_logged() {
             .len()
             > 0
     );
+    // Order links are bearer secrets: in the client's mail, never in the logs.
+    let log = std::fs::read_to_string(dir.path().join("server.log")).expect("log");
+    assert!(
+        !log.contains("sig="),
+        "an order link's signature was logged"
+    );
     for file in files {
         let bytes = std::fs::read(&file).expect("readable");
         for secret in [

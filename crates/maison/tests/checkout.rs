@@ -395,10 +395,9 @@ on_both_databases! {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn confirmation_and_acknowledgement_are_delivered_through_smtp() {
-    let sink = maison_testkit::SmtpSink::start().await;
-    let app = common::spawn_app_with(
+/// The demo maison on SQLite, sending mail to `sink` over plain SMTP.
+async fn app_mailing_to(sink: &maison_testkit::SmtpSink) -> TestApp {
+    common::spawn_app_with(
         maison_testkit::Backend::Sqlite,
         maison::config::RawMail {
             smtp_host: Some("127.0.0.1".into()),
@@ -407,7 +406,13 @@ async fn confirmation_and_acknowledgement_are_delivered_through_smtp() {
             ..Default::default()
         },
     )
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmation_and_acknowledgement_are_delivered_through_smtp() {
+    let sink = maison_testkit::SmtpSink::start().await;
+    let app = app_mailing_to(&sink).await;
     let (sku, product) = online_below(&app, 3_000_000).await;
     let bag = app.bag_with(&[(&sku, 1)]).await;
     let order: Value = app
@@ -466,16 +471,7 @@ async fn confirmation_and_acknowledgement_are_delivered_through_smtp() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_the_mail_server_refuses_is_kept_and_retried_or_kept_as_failed() {
     let sink = maison_testkit::SmtpSink::start().await;
-    let app = common::spawn_app_with(
-        maison_testkit::Backend::Sqlite,
-        maison::config::RawMail {
-            smtp_host: Some("127.0.0.1".into()),
-            smtp_port: Some(sink.port()),
-            smtp_security: Some("none".into()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = app_mailing_to(&sink).await;
     sink.reject_next(1, 451);
     sink.reject_next(1, 550);
     let (sku, _) = online_below(&app, 3_000_000).await;

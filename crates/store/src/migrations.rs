@@ -8,7 +8,9 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 use crate::Backend;
 
-/// (version, description, SQLite, PostgreSQL)
+/// (version, description, SQLite, PostgreSQL). Portable SQL lives once in
+/// `migrations/portable/`; a migration whose dialects differ has a file in
+/// each of `migrations/sqlite/` and `migrations/postgres/`.
 const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     (
         1,
@@ -19,20 +21,20 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     (
         2,
         "orders",
-        include_str!("../migrations/sqlite/0002_orders.sql"),
-        include_str!("../migrations/postgres/0002_orders.sql"),
+        include_str!("../migrations/portable/0002_orders.sql"),
+        include_str!("../migrations/portable/0002_orders.sql"),
     ),
     (
         3,
         "throttle",
-        include_str!("../migrations/sqlite/0003_throttle.sql"),
-        include_str!("../migrations/postgres/0003_throttle.sql"),
+        include_str!("../migrations/portable/0003_throttle.sql"),
+        include_str!("../migrations/portable/0003_throttle.sql"),
     ),
     (
         4,
         "secrets",
-        include_str!("../migrations/sqlite/0004_secrets.sql"),
-        include_str!("../migrations/postgres/0004_secrets.sql"),
+        include_str!("../migrations/portable/0004_secrets.sql"),
+        include_str!("../migrations/portable/0004_secrets.sql"),
     ),
 ];
 
@@ -86,10 +88,24 @@ mod tests {
 
     #[test]
     fn both_backends_have_the_same_migration_versions_and_all_are_embedded() {
+        let portable = versions_in("portable");
         let sqlite = versions_in("sqlite");
         let postgres = versions_in("postgres");
-        assert_eq!(sqlite, postgres);
+        assert_eq!(
+            sqlite, postgres,
+            "a dialect-specific migration exists for both backends"
+        );
+        assert!(
+            portable.is_disjoint(&sqlite),
+            "a version is either portable or per backend"
+        );
         let embedded: BTreeSet<i64> = MIGRATIONS.iter().map(|m| m.0).collect();
-        assert_eq!(embedded, sqlite);
+        let on_disk: BTreeSet<i64> = portable.union(&sqlite).copied().collect();
+        assert_eq!(embedded, on_disk);
+        let versions: Vec<i64> = MIGRATIONS.iter().map(|m| m.0).collect();
+        assert!(
+            versions.windows(2).all(|w| w[1] == w[0] + 1),
+            "versions follow each other"
+        );
     }
 }

@@ -1,6 +1,0 @@
--- Secrets every instance must share (the key that signs order links), created
--- once by the first instance that needs them.
-CREATE TABLE secrets (
-    name  TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);

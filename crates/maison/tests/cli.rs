@@ -526,26 +526,37 @@ fn the_orders_and_payment_page_follows_the_configured_policies() {
         BufReader::new(child.stdout.take().expect("stdout"))
             .read_line(&mut first)
             .expect("line");
-        let out = Command::new("curl")
-            .args([
-                "-sf",
-                &format!("http://127.0.0.1:{port}/help/orders-and-payment"),
-            ])
-            .output()
-            .expect("curl");
+        let page = |path: &str| {
+            let out = Command::new("curl")
+                .args(["-sf", &format!("http://127.0.0.1:{port}{path}")])
+                .output()
+                .expect("curl");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let pages = page("/help/orders-and-payment") + &page("/help/conditions-of-sale");
         let _ = child.kill();
         let _ = child.wait();
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        pages
     };
     let page = fetch(&[]);
     assert!(page.contains("up to 5 creations"), "{page}");
     assert!(page.contains("Orders over $30,000"));
     assert!(page.contains("American Express, Mastercard, Visa, Discover, Diners Club and JCB"));
-    assert!(page.contains("within 30 days"));
+    assert!(page.contains("within 30 days of delivery"));
+    assert!(
+        page.contains("within 30 days of its delivery or collection"),
+        "{page}"
+    );
+    assert!(page.contains("Personalised creations are final sale"));
     let page = fetch(&[
         ("MAISON_POLICIES__MAX_ITEMS_PER_ORDER", "3"),
         ("MAISON_POLICIES__HIGH_VALUE_THRESHOLD", "25000.00"),
+        ("MAISON_POLICIES__RETURN_WINDOW_DAYS", "14"),
     ]);
+    assert!(
+        page.contains("within 14 days of its delivery or collection"),
+        "{page}"
+    );
     assert!(page.contains("up to 3 creations"), "{page}");
     assert!(page.contains("Orders over $25,000"));
 }

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/creations/{slug}", get(pages::creation))
         .route("/boutiques", get(pages::boutiques))
         .route("/help/orders-and-payment", get(pages::orders_and_payment))
+        .route("/help/conditions-of-sale", get(pages::conditions_of_sale))
         .route("/bag", get(shop::show_bag).post(shop::add))
         .route("/bag/lines/{line_id}", post(shop::change))
         .route("/checkout", get(shop::show_checkout).post(shop::place))

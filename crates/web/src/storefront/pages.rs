@@ -344,3 +344,23 @@ pub async fn orders_and_payment(State(state): State<AppState>) -> Response {
         max_items: p.max_items_per_order,
     })
 }
+
+#[derive(Template)]
+#[template(path = "conditions_of_sale.html")]
+struct ConditionsOfSalePage {
+    site: Site,
+    max_items: u32,
+    return_window_days: u32,
+    threshold: String,
+}
+
+/// The Conditions of Sale, with the configured return window and limits.
+pub async fn conditions_of_sale(State(state): State<AppState>) -> Response {
+    let p = &state.maison.policies;
+    render(&ConditionsOfSalePage {
+        site: site(&state),
+        max_items: p.max_items_per_order,
+        return_window_days: p.return_window_days,
+        threshold: p.high_value_threshold.display_whole(),
+    })
+}

@@ -395,6 +395,28 @@ on_both_databases! {
     }
 }
 
+/// The order's outbox messages once `done` holds for them (the worker
+/// delivers just after the server answers), within `seconds`.
+async fn outbox_once(
+    app: &TestApp,
+    order_id: &str,
+    seconds: u64,
+    done: impl Fn(&[maison_store::outbox::OutboxMessage]) -> bool,
+) -> Vec<maison_store::outbox::OutboxMessage> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        let messages = app.store.messages_of_order(order_id).await.expect("outbox");
+        if done(&messages) {
+            return messages;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the outbox never got there: {messages:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// The demo maison on SQLite, sending mail to `sink` over plain SMTP.
 async fn app_mailing_to(sink: &maison_testkit::SmtpSink) -> TestApp {
     common::spawn_app_with(
@@ -446,24 +468,11 @@ async fn confirmation_and_acknowledgement_are_delivered_through_smtp() {
         .await
         .expect("read")
         .expect("order");
-    // The worker records the delivery just after the server's answer.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let messages = app
-            .store
-            .messages_of_order(&stored.id)
-            .await
-            .expect("outbox");
-        assert_eq!(messages.len(), 2);
-        if messages.iter().all(|m| m.status == "sent") {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never marked sent: {messages:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let messages = outbox_once(&app, &stored.id, 10, |m| {
+        m.len() == 2 && m.iter().all(|m| m.status == "sent")
+    })
+    .await;
+    assert_eq!(messages.len(), 2);
     assert_eq!(delivery_messages(app.maison(), &stored).len(), 1);
     app.stop().await;
 }
@@ -488,31 +497,19 @@ async fn a_message_the_mail_server_refuses_is_kept_and_retried_or_kept_as_failed
         .await
         .expect("read")
         .expect("order");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        let messages = app
-            .store
-            .messages_of_order(&stored.id)
-            .await
-            .expect("outbox");
-        if messages.iter().all(|m| m.attempts > 0) {
-            let statuses: Vec<&str> = messages.iter().map(|m| m.status.as_str()).collect();
-            assert!(
-                statuses.contains(&"pending"),
-                "the 451 one waits for a retry: {statuses:?}"
-            );
-            assert!(
-                statuses.contains(&"failed"),
-                "the 550 one is kept as failed: {statuses:?}"
-            );
-            assert!(messages.iter().all(|m| m.last_error.is_some()));
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the worker never tried"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let messages = outbox_once(&app, &stored.id, 15, |m| {
+        !m.is_empty() && m.iter().all(|m| m.attempts > 0)
+    })
+    .await;
+    let statuses: Vec<&str> = messages.iter().map(|m| m.status.as_str()).collect();
+    assert!(
+        statuses.contains(&"pending"),
+        "the 451 one waits for a retry: {statuses:?}"
+    );
+    assert!(
+        statuses.contains(&"failed"),
+        "the 550 one is kept as failed: {statuses:?}"
+    );
+    assert!(messages.iter().all(|m| m.last_error.is_some()));
     app.stop().await;
 }

@@ -172,6 +172,23 @@ fn serve(dir: &std::path::Path, extra: &[&str]) -> (Child, String) {
     (child, base)
 }
 
+/// The status line and headers of a GET to `url` (`insecure`: accept the
+/// self-signed certificate).
+fn response_headers(url: &str, insecure: bool) -> String {
+    let out = Command::new("curl")
+        .args([
+            if insecure { "-sk" } else { "-s" },
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+            url,
+        ])
+        .output()
+        .expect("curl");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn wait_for_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
@@ -434,18 +451,8 @@ fn plain_http_on_a_public_address_is_refused_unless_a_proxy_is_declared() {
         .expect("line");
     assert!(first.contains("is open at"), "{first}");
     let port = addr.rsplit(':').next().expect("port");
-    let out = Command::new("curl")
-        .args([
-            "-s",
-            "-D",
-            "-",
-            "-o",
-            "/dev/null",
-            &format!("http://127.0.0.1:{port}/healthz"),
-        ])
-        .output()
-        .expect("curl");
-    let headers = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    let headers =
+        response_headers(&format!("http://127.0.0.1:{port}/healthz"), false).to_lowercase();
     assert!(
         headers.contains("strict-transport-security"),
         "behind a TLS proxy: {headers}"
@@ -463,34 +470,12 @@ fn with_tls_plain_http_only_redirects_and_responses_carry_hsts() {
         dir.path(),
         &["--tls-self-signed", "--redirect-http-from", &from],
     );
-    let out = Command::new("curl")
-        .args([
-            "-sk",
-            "-D",
-            "-",
-            "-o",
-            "/dev/null",
-            &format!("{url}/healthz"),
-        ])
-        .output()
-        .expect("curl");
-    let headers = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    let headers = response_headers(&format!("{url}/healthz"), true).to_lowercase();
     assert!(
         headers.contains("strict-transport-security: max-age=31536000"),
         "{headers}"
     );
-    let out = Command::new("curl")
-        .args([
-            "-s",
-            "-D",
-            "-",
-            "-o",
-            "/dev/null",
-            &format!("http://{from}/boutiques?q=Toronto"),
-        ])
-        .output()
-        .expect("curl");
-    let headers = String::from_utf8_lossy(&out.stdout).into_owned();
+    let headers = response_headers(&format!("http://{from}/boutiques?q=Toronto"), false);
     assert!(headers.starts_with("HTTP/1.1 308"), "{headers}");
     let https_port = url.rsplit(':').next().expect("port");
     assert!(

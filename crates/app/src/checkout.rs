@@ -27,7 +27,14 @@ use crate::clock::{new_id, now_micros, random_bytes, year_month};
 use crate::documents::order_messages;
 use crate::{Maison, ShopError};
 
-const SCOPE: &str = "checkout";
+/// Idempotency keys are the caller's: a signed-in client's keys cannot collide
+/// with anyone else's; guests share one scope.
+fn key_scope(account_id: Option<&str>) -> String {
+    match account_id {
+        Some(id) => format!("checkout:{id}"),
+        None => "checkout".to_owned(),
+    }
+}
 
 pub struct ContactInput {
     pub first_name: String,
@@ -60,6 +67,8 @@ impl std::fmt::Debug for CardRequest {
 
 pub struct CheckoutRequest {
     pub bag_id: String,
+    /// The signed-in client placing the order (`None` for a guest).
+    pub account_id: Option<String>,
     pub contact: ContactInput,
     pub delivery: DeliveryInput,
     pub accept_final_sale: bool,
@@ -266,19 +275,22 @@ impl Maison {
             });
         }
         let fingerprint = fingerprint(&request, &card);
+        let scope = key_scope(request.account_id.as_deref());
         // A retry of a request already under way or done is answered as that
         // one is. The key itself is claimed with the order, in phase 1: a
         // request refused before that leaves the key free for a corrected one.
-        match self.store().idempotency_state(SCOPE, key).await? {
+        match self.store().idempotency_state(&scope, key).await? {
             KeyState::New => {}
-            state => return self.replay(key, &fingerprint, state).await,
+            state => return self.replay(&scope, key, &fingerprint, state).await,
         }
-        self.checkout_owned(key, &fingerprint, request, card).await
+        self.checkout_owned(&scope, key, &fingerprint, request, card)
+            .await
     }
 
     /// Answers a retry: the same order, or the same refusal.
     async fn replay(
         &self,
+        scope: &str,
         key: &str,
         fingerprint: &str,
         mut state: KeyState,
@@ -301,7 +313,7 @@ impl Maison {
                         return Err(ShopError::KeyInUse);
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-                    state = self.store().idempotency_state(SCOPE, key).await?;
+                    state = self.store().idempotency_state(scope, key).await?;
                 }
             }
         }
@@ -323,6 +335,7 @@ impl Maison {
 
     async fn checkout_owned(
         &self,
+        scope: &str,
         key: &str,
         fingerprint: &str,
         request: CheckoutRequest,
@@ -407,16 +420,17 @@ impl Maison {
             }),
             final_sale_accepted: request.accept_final_sale,
             bag_id: Some(request.bag_id.clone()),
+            account_id: request.account_id.clone(),
             created_at: now,
             lines: prepared.lines.clone(),
             timeline: Vec::new(),
         };
         let mut tx = self.store().begin_write().await?;
-        if !idempotency::claim_key(&mut tx, SCOPE, key, fingerprint, &order_id, now).await? {
+        if !idempotency::claim_key(&mut tx, scope, key, fingerprint, &order_id, now).await? {
             // Another request with this key got there first.
             tx.rollback().await.map_err(StoreError::from)?;
-            let state = self.store().idempotency_state(SCOPE, key).await?;
-            return self.replay(key, fingerprint, state).await;
+            let state = self.store().idempotency_state(scope, key).await?;
+            return self.replay(scope, key, fingerprint, state).await;
         }
         let mut sold_out = false;
         for line in &order.lines {

@@ -3,6 +3,8 @@
 
 use maison_domain::bag::BagRefusal;
 use maison_domain::card::CardError;
+use maison_domain::order::OrderStatus;
+use maison_domain::password::PasswordError;
 use maison_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +58,24 @@ pub enum ShopError {
     /// A refusal that was recorded against its order (the key is completed).
     #[error("{0}")]
     Recorded(Box<ShopError>),
+    /// Sign-in refused: unknown address or wrong password (never which).
+    #[error("the e-mail address or the password is not right")]
+    InvalidCredentials,
+    /// A link's token that was never issued (forged or mistyped).
+    #[error("this link is not valid")]
+    InvalidToken,
+    #[error("{0}")]
+    Password(PasswordError),
+    /// The order is past the point where it can be changed or cancelled.
+    #[error("the order can no longer be changed or cancelled ({0:?})")]
+    OrderNotModifiable(OrderStatus),
+    #[error("there is no such saved address")]
+    AddressNotFound,
+    #[error("an account keeps at most {0} addresses")]
+    TooManyAddresses(usize),
+    /// Something that is not the client's doing failed (hashing, the OS RNG).
+    #[error("{0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -1,6 +1,7 @@
 //! Use cases: the only place where the domain, the store and (later) payments
 //! and notifications meet. Handlers in `web` and commands in `maison` call these.
 
+pub mod accounts;
 pub mod bag;
 pub mod catalogue;
 pub mod checkout;

@@ -238,6 +238,7 @@ pub fn order_row(id: &str, piece: &Piece, now: i64) -> OrderRow {
         }),
         final_sale_accepted: false,
         bag_id: None,
+        account_id: None,
         created_at: now,
         lines: vec![OrderLineRow {
             sku: piece.sku.clone(),

@@ -76,6 +76,12 @@ impl OrderStatus {
         self.next().contains(&next)
     }
 
+    /// Whether the order may still be changed or cancelled (rule R8): until
+    /// processing starts. The order can be cancelled from exactly these states.
+    pub fn is_modifiable(self) -> bool {
+        self.can_become(OrderStatus::Cancelled)
+    }
+
     /// What a client reads on the timeline.
     pub fn describe(self) -> &'static str {
         match self {
@@ -196,6 +202,19 @@ impl fmt::Display for OrderNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_orders_not_yet_in_processing_can_be_changed_or_cancelled() {
+        let modifiable: Vec<OrderStatus> = OrderStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_modifiable())
+            .collect();
+        assert_eq!(
+            modifiable,
+            vec![OrderStatus::Placed, OrderStatus::Confirmed]
+        );
+    }
 
     #[test]
     fn the_card_checkout_path_is_allowed() {

@@ -118,6 +118,7 @@ pub async fn launch_with(
 
     tokio::spawn(deliver_mail(Arc::clone(&maison), mailer, stopped.clone()));
     tokio::spawn(recover_payments(Arc::clone(&maison), stopped.clone()));
+    tokio::spawn(purge_sessions(Arc::clone(&maison), stopped.clone()));
     tokio::spawn(refresh_catalogue(
         Arc::clone(&maison),
         Duration::from_millis(settings.catalogue_refresh_ms),
@@ -207,6 +208,23 @@ async fn recover_payments(maison: Arc<Maison>, mut stopped: watch::Receiver<bool
                     Ok(0) => {}
                     Ok(n) => tracing::info!(resolved = n, "payments in doubt resolved"),
                     Err(err) => tracing::warn!(error = %err, "payment recovery failed"),
+                }
+            }
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+/// Removes ended sessions and spent links, every 5 minutes (a session past its
+/// timeouts is already refused when presented; this keeps the tables small).
+async fn purge_sessions(maison: Arc<Maison>, mut stopped: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(err) = maison.purge_sessions().await {
+                    tracing::warn!(error = %err, "session purge failed");
                 }
             }
             _ = stopped.changed() => return,

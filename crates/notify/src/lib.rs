@@ -11,6 +11,8 @@
 
 pub mod documents;
 pub mod mailer;
+pub mod notices;
 
 pub use documents::{DocumentLine, Email, OrderDocument, acknowledgement, confirmation};
 pub use mailer::{MailError, MailTransport, Mailer, SmtpSecurity};
+pub use notices::{Notice, notice};

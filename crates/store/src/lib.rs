@@ -2,6 +2,7 @@
 //! sqlx code path: the backend is chosen by the URL, the SQL is portable, and
 //! migrations live in `migrations/{sqlite,postgres}` with identical versions.
 
+pub mod accounts;
 pub mod bags;
 mod catalog;
 pub mod idempotency;

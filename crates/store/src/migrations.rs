@@ -36,6 +36,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/portable/0004_secrets.sql"),
         include_str!("../migrations/portable/0004_secrets.sql"),
     ),
+    (
+        5,
+        "accounts",
+        include_str!("../migrations/portable/0005_accounts.sql"),
+        include_str!("../migrations/portable/0005_accounts.sql"),
+    ),
 ];
 
 pub(crate) fn for_backend(backend: Backend) -> Migrator {

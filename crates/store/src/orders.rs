@@ -74,6 +74,8 @@ pub struct OrderRow {
     pub card: Option<CardRow>,
     pub final_sale_accepted: bool,
     pub bag_id: Option<String>,
+    /// The client account the order belongs to; `None` for a guest's order.
+    pub account_id: Option<String>,
     pub created_at: i64,
     pub lines: Vec<OrderLineRow>,
     pub timeline: Vec<OrderEventRow>,
@@ -82,7 +84,7 @@ pub struct OrderRow {
 const ORDER_COLUMNS: &str = "id, number, status, channel, email, first_name, last_name, phone, \
     delivery_method, line1, line2, city, region, postal_code, country, company, boutique_id, carrier, \
     estimate_min_days, estimate_max_days, subtotal_minor, total_minor, payment_method, card_brand, \
-    card_last4, card_exp_month, card_exp_year, cardholder_name, card_token, final_sale_accepted, bag_id, created_at";
+    card_last4, card_exp_month, card_exp_year, cardholder_name, card_token, final_sale_accepted, bag_id, account_id, created_at";
 
 /// Writes a new order with its lines and its first timeline entry.
 pub async fn insert(tx: &mut Tx, order: &OrderRow) -> Result<()> {
@@ -94,9 +96,9 @@ pub async fn insert(tx: &mut Tx, order: &OrderRow) -> Result<()> {
          delivery_method, line1, line2, city, region, postal_code, country, company, boutique_id, carrier, \
          estimate_min_days, estimate_max_days, subtotal_minor, total_minor, currency, payment_method, \
          card_brand, card_last4, card_exp_month, card_exp_year, cardholder_name, card_token, \
-         final_sale_accepted, bag_id, created_at, updated_at) \
+         final_sale_accepted, bag_id, created_at, updated_at, account_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-         $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $33)",
+         $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $33, $34)",
     )
     .bind(order.id.as_str())
     .bind(order.number.as_str())
@@ -131,6 +133,7 @@ pub async fn insert(tx: &mut Tx, order: &OrderRow) -> Result<()> {
     .bind(i64::from(order.final_sale_accepted))
     .bind(order.bag_id.clone())
     .bind(order.created_at)
+    .bind(order.account_id.clone())
     .execute(&mut **tx)
     .await?;
     for (line_no, line) in order.lines.iter().enumerate() {
@@ -271,6 +274,7 @@ fn order_from_row(row: &AnyRow) -> Result<OrderRow> {
         card,
         final_sale_accepted: row.try_get::<i64, _>("final_sale_accepted")? != 0,
         bag_id: row.try_get("bag_id")?,
+        account_id: row.try_get("account_id")?,
         created_at: row.try_get("created_at")?,
         lines: Vec::new(),
         timeline: Vec::new(),

@@ -121,6 +121,18 @@ impl Store {
     }
 
     /// The messages of an order, oldest first.
+    /// Every message to `recipient`, oldest first.
+    pub async fn messages_to(&self, recipient: &str) -> Result<Vec<OutboxMessage>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, order_id, recipient, subject, text_body, html_body, status, attempts, last_error \
+             FROM outbox WHERE recipient = $1 ORDER BY created_at, id",
+        )
+        .bind(recipient)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(message_from).collect()
+    }
+
     pub async fn messages_of_order(&self, order_id: &str) -> Result<Vec<OutboxMessage>> {
         let rows = sqlx::query(
             "SELECT id, kind, order_id, recipient, subject, text_body, html_body, status, attempts, last_error \

@@ -40,6 +40,41 @@ impl Store {
 }
 
 impl Store {
+    /// Whether `key` is already over `limit` in its current window, without
+    /// counting an attempt (for counters of failures only).
+    pub async fn throttle_peek(
+        &self,
+        key: &str,
+        now: i64,
+        window_micros: i64,
+        limit: u32,
+    ) -> Result<Option<u64>> {
+        let row = sqlx::query("SELECT hits, window_start FROM throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let hits: i64 = row.try_get("hits")?;
+        let window_start: i64 = row.try_get("window_start")?;
+        if window_start > now - window_micros && hits >= i64::from(limit) {
+            let remaining = (window_start + window_micros - now).max(0);
+            Ok(Some(u64::try_from(remaining / 1_000_000 + 1).unwrap_or(1)))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Forgets the attempts counted under `key` (e.g. after a good sign-in).
+    pub async fn clear_throttle(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM throttle WHERE key = $1")
+            .bind(key)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+impl Store {
     /// The shared secret `name`: `candidate` if this is the first call in the
     /// database's life, else the value the first caller stored (so every
     /// instance agrees).

@@ -6,6 +6,7 @@ mod api;
 mod ops;
 mod problem;
 mod security;
+mod session;
 mod storefront;
 
 use std::sync::Arc;
@@ -76,7 +77,7 @@ impl AppState {
 }
 
 /// Request bodies larger than this are refused before they are read.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// A request that takes longer than this is answered with 408 and dropped.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -90,6 +91,10 @@ pub fn router(state: AppState) -> Router {
         // On matched routes only, where the route template is known.
         .route_layer(axum::middleware::from_fn(ops::record_metrics))
         .fallback(storefront::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve,
+        ))
         .layer(axum::middleware::from_fn(security::same_origin_forms))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -159,7 +159,7 @@ impl crate::AppState {
                 StatusCode::GONE,
                 "link_expired",
                 "Link expired",
-                "This link has expired: enter your order number and e-mail address to follow your order.",
+                "This link has expired or has already been used: ask for a new one (to follow an order, enter its number and your e-mail address).",
             ),
             E::TooManyAttempts { retry_after } => {
                 let mut p = Problem::new(
@@ -263,6 +263,41 @@ impl crate::AppState {
                 Err(_) => Problem::internal(),
             },
             E::Recorded(inner) => self.problem(*inner),
+            E::InvalidCredentials => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Sign-in refused",
+                "The e-mail address or the password is not right. You can choose a new password from the sign-in page.",
+            ),
+            E::InvalidToken => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_token",
+                "Invalid link",
+                "This link is not valid: copy it whole from the e-mail, or ask for a new one.",
+            ),
+            E::Password(err) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, err.code(), "Invalid value", err.message())
+                .field("password"),
+            E::OrderNotModifiable(status) => Problem::new(
+                StatusCode::CONFLICT,
+                "order_not_modifiable",
+                "Refused",
+                format!(
+                    "This order is {} and can no longer be changed or cancelled. Once delivered, creations may be returned under our Conditions of Sale (personalised creations are final sale). {} can help.",
+                    status.describe().to_lowercase(),
+                    cr.contact_sentence()
+                ),
+            ),
+            E::AddressNotFound => Problem::not_found("address_not_found", "Your account has no such address."),
+            E::TooManyAddresses(max) => Problem::new(
+                StatusCode::CONFLICT,
+                "too_many_addresses",
+                "Refused",
+                format!("An account keeps up to {max} addresses: remove one before adding another."),
+            ),
+            E::Internal(what) => {
+                tracing::error!(error = %what, "internal failure");
+                Problem::internal()
+            }
             E::Store(err) => {
                 tracing::error!(error = %err, "storage failed");
                 Problem::internal()

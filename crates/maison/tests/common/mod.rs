@@ -174,6 +174,68 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// The token in the latest letter of `kind` to `email` (the link's
+    /// `token=` parameter), as the client would follow it.
+    pub async fn mail_token(&self, email: &str, kind: &str) -> String {
+        let messages = self.store.messages_to(email).await.expect("outbox");
+        let letter = messages
+            .iter()
+            .rev()
+            .find(|m| m.kind == kind)
+            .unwrap_or_else(|| panic!("no {kind} letter to {email}: {messages:?}"));
+        token_in(&letter.text_body).expect("a link with a token")
+    }
+
+    pub async fn register(
+        &self,
+        first: &str,
+        last: &str,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.post_json(
+            "/api/v1/accounts",
+            &serde_json::json!({"first_name": first, "last_name": last, "email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// A confirmed client account; returns an API (bearer) token.
+    pub async fn client(&self, first: &str, last: &str, email: &str) -> String {
+        let r = self.register(first, last, email, PASSWORD).await;
+        assert_eq!(r.status(), 202, "{}", r.text().await.unwrap_or_default());
+        let token = self.mail_token(email, "registration").await;
+        let r = self
+            .post_json(
+                "/api/v1/accounts/confirm",
+                &serde_json::json!({"token": token}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let session: Value = r.json().await.expect("session");
+        session["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/v1/sessions",
+            &serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// A request carrying a bearer token.
+    pub fn with_token(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(token)
+    }
+
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await.expect("clean shutdown");
@@ -214,4 +276,69 @@ pub fn checkout_body(bag_id: &str) -> Value {
         "payment": {"card": {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2031, "cvc": "917", "holder_name": "CLAIRE DUBOIS"}},
         "accept_final_sale": false
     })
+}
+
+/// The password the test clients choose.
+pub const PASSWORD: &str = "Velvet orchid at midnight";
+
+/// The value of the first `token=` parameter in a text.
+pub fn token_in(text: &str) -> Option<String> {
+    let start = text.find("token=")? + "token=".len();
+    let token: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+/// An available creation without personalisation, with plenty of stock.
+pub async fn plain_sku(app: &TestApp) -> String {
+    let product = app
+        .product_where(|p| {
+            is_online_and("available")(p)
+                && p["personalisation"]
+                    .as_array()
+                    .is_some_and(|a| a.is_empty())
+                && p["variants"].as_array().is_some_and(|v| v.len() == 1)
+        })
+        .await;
+    let sku = product["sku"].as_str().expect("sku").to_owned();
+    app.store
+        .set_stock(&maison_domain::Sku::parse(&sku).expect("sku"), 50)
+        .await
+        .expect("stock");
+    sku
+}
+
+/// Places an order as the holder of `token` (Claire Dubois's details).
+pub async fn order_as(app: &TestApp, token: &str, sku: &str, key: &str) -> Value {
+    let r = app
+        .with_token(reqwest::Method::POST, "/api/v1/bags", token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 201);
+    let bag: Value = r.json().await.expect("bag");
+    let bag_id = bag["id"].as_str().expect("id");
+    let r = app
+        .with_token(
+            reqwest::Method::POST,
+            &format!("/api/v1/bags/{bag_id}/lines"),
+            token,
+        )
+        .json(&serde_json::json!({"sku": sku}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    let r = app
+        .with_token(reqwest::Method::POST, "/api/v1/checkout", token)
+        .header("Idempotency-Key", key)
+        .json(&checkout_body(bag_id))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    r.json().await.expect("order")
 }

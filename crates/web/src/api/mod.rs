@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1` (PRODUCT.md §7), and its reference.
 
+mod accounts;
 pub(crate) mod cache;
 mod catalogue;
 pub(crate) mod shop;
@@ -7,7 +8,7 @@ pub use catalogue::unknown_route;
 mod views;
 
 use axum::Router;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
@@ -31,6 +32,31 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/checkout/preview", post(shop::preview))
         .route("/api/v1/checkout", post(shop::checkout))
         .route("/api/v1/order-lookup", post(shop::order_lookup))
+        .route("/api/v1/accounts", post(accounts::register))
+        .route("/api/v1/accounts/confirm", post(accounts::confirm))
+        .route("/api/v1/sessions", post(accounts::sign_in))
+        .route("/api/v1/sessions/current", delete(accounts::sign_out))
+        .route("/api/v1/password-resets", post(accounts::request_reset))
+        .route(
+            "/api/v1/password-resets/complete",
+            post(accounts::complete_reset),
+        )
+        .route("/api/v1/account", get(accounts::account))
+        .route("/api/v1/account/password", put(accounts::change_password))
+        .route(
+            "/api/v1/account/addresses",
+            get(accounts::addresses).post(accounts::add_address),
+        )
+        .route(
+            "/api/v1/account/addresses/{id}",
+            delete(accounts::remove_address),
+        )
+        .route("/api/v1/account/orders", get(accounts::orders))
+        .route("/api/v1/account/orders/{number}", get(accounts::order))
+        .route(
+            "/api/v1/account/orders/{number}/requests",
+            post(accounts::request_change),
+        )
 }
 
 /// `/api/v1/openapi.json` and the readable reference at `/api/docs` (Swagger UI,

@@ -12,6 +12,7 @@ use maison_app::checkout::{CardRequest, CheckoutRequest, ContactInput, DeliveryI
 use maison_domain::address::AddressInput;
 
 use super::views::{BagJson, OrderJson};
+use crate::session::Visitor;
 use crate::{AppState, Problem};
 
 /// Reads a JSON body: malformed JSON is a 400, a missing or mistyped field a
@@ -44,22 +45,45 @@ fn bag_response(status: StatusCode, bag: &BagView) -> Response {
     (status, Json(BagJson::new(bag))).into_response()
 }
 
-pub async fn create_bag(State(state): State<AppState>) -> Result<Response, Problem> {
-    let bag = state
+/// A signed-in client's bag is the client's own: other callers are told
+/// there is no such bag.
+async fn check_access(state: &AppState, visitor: &Visitor, bag_id: &str) -> Result<(), Problem> {
+    state
         .maison
-        .create_bag()
+        .check_bag_access(bag_id, visitor.account_id())
         .await
-        .map_err(|e| state.problem(e))?;
+        .map_err(|e| state.problem(e))
+}
+
+pub async fn create_bag(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, Problem> {
+    let bag = match visitor.account_id() {
+        Some(account) => {
+            let id = state
+                .maison
+                .create_account_bag(account)
+                .await
+                .map_err(|e| state.problem(e))?;
+            state.maison.bag(&id).await
+        }
+        None => state.maison.create_bag().await,
+    }
+    .map_err(|e| state.problem(e))?;
     Ok(bag_response(StatusCode::CREATED, &bag))
 }
 
 pub async fn get_bag(
     State(state): State<AppState>,
+    visitor: Visitor,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Problem> {
+    let bag_id = id(path);
+    check_access(&state, &visitor, &bag_id).await?;
     let bag = state
         .maison
-        .bag(&id(path))
+        .bag(&bag_id)
         .await
         .map_err(|e| state.problem(e))?;
     Ok(bag_response(StatusCode::OK, &bag))
@@ -87,11 +111,13 @@ fn one() -> i64 {
 
 pub async fn add_line(
     State(state): State<AppState>,
+    visitor: Visitor,
     path: Result<Path<String>, PathRejection>,
     request: Result<Json<AddLine>, JsonRejection>,
 ) -> Result<Response, Problem> {
     let bag_id = id(path);
     let request = body(request)?;
+    check_access(&state, &visitor, &bag_id).await?;
     let personalisation = request.personalisation.map(|p| PersonalisationRequest {
         kind: p.kind,
         text: p.text,
@@ -112,11 +138,13 @@ pub struct ChangeQuantity {
 
 pub async fn change_line(
     State(state): State<AppState>,
+    visitor: Visitor,
     path: Result<Path<(String, String)>, PathRejection>,
     request: Result<Json<ChangeQuantity>, JsonRejection>,
 ) -> Result<Response, Problem> {
     let (bag_id, line_id) = ids(path);
     let request = body(request)?;
+    check_access(&state, &visitor, &bag_id).await?;
     let bag = state
         .maison
         .change_quantity(&bag_id, &line_id, request.quantity)
@@ -127,9 +155,11 @@ pub async fn change_line(
 
 pub async fn remove_line(
     State(state): State<AppState>,
+    visitor: Visitor,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, Problem> {
     let (bag_id, line_id) = ids(path);
+    check_access(&state, &visitor, &bag_id).await?;
     let bag = state
         .maison
         .remove_line(&bag_id, &line_id)
@@ -157,6 +187,20 @@ pub struct AddressJson {
     postal_code: String,
     country: String,
     company: Option<String>,
+}
+
+impl From<AddressJson> for AddressInput {
+    fn from(a: AddressJson) -> Self {
+        AddressInput {
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postal_code: a.postal_code,
+            country: a.country,
+            company: a.company,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -210,12 +254,14 @@ pub struct CheckoutJson {
 
 pub fn checkout_request(
     bag_id: String,
+    account_id: Option<&str>,
     contact: ContactJson,
     delivery: DeliveryJson,
     accept_final_sale: bool,
 ) -> CheckoutRequest {
     CheckoutRequest {
         bag_id,
+        account_id: account_id.map(str::to_owned),
         contact: ContactInput {
             first_name: contact.first_name,
             last_name: contact.last_name,
@@ -224,15 +270,7 @@ pub fn checkout_request(
         },
         delivery: DeliveryInput {
             method: delivery.method,
-            address: delivery.address.map(|a| AddressInput {
-                line1: a.line1,
-                line2: a.line2,
-                city: a.city,
-                region: a.region,
-                postal_code: a.postal_code,
-                country: a.country,
-                company: a.company,
-            }),
+            address: delivery.address.map(AddressInput::from),
             boutique_id: delivery.boutique_id,
         },
         accept_final_sale,
@@ -257,10 +295,12 @@ struct PreviewResponse {
 
 pub async fn preview(
     State(state): State<AppState>,
+    visitor: Visitor,
     request: Result<Json<PreviewJson>, JsonRejection>,
 ) -> Result<Response, Problem> {
     let r = body(request)?;
-    let request = checkout_request(r.bag_id, r.contact, r.delivery, false);
+    check_access(&state, &visitor, &r.bag_id).await?;
+    let request = checkout_request(r.bag_id, visitor.account_id(), r.contact, r.delivery, false);
     let prepared = state
         .maison
         .prepare_checkout(&request)
@@ -282,6 +322,7 @@ pub async fn preview(
 
 pub async fn checkout(
     State(state): State<AppState>,
+    visitor: Visitor,
     headers: HeaderMap,
     request: Result<Json<CheckoutJson>, JsonRejection>,
 ) -> Result<Response, Problem> {
@@ -304,7 +345,14 @@ pub async fn checkout(
         cvc: r.payment.card.cvc,
         holder_name: r.payment.card.holder_name,
     };
-    let request = checkout_request(r.bag_id, r.contact, r.delivery, r.accept_final_sale);
+    check_access(&state, &visitor, &r.bag_id).await?;
+    let request = checkout_request(
+        r.bag_id,
+        visitor.account_id(),
+        r.contact,
+        r.delivery,
+        r.accept_final_sale,
+    );
     let order = state
         .maison
         .checkout(&key, request, card)

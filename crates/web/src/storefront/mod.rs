@@ -1,6 +1,7 @@
 //! The storefront: server-rendered pages that work without JavaScript, on a
 //! phone, a tablet and a desktop (rule R11).
 
+mod account;
 mod images;
 mod pages;
 mod shop;
@@ -35,6 +36,45 @@ pub fn routes() -> Router<AppState> {
             get(shop::order_information).post(shop::look_up),
         )
         .route("/order-information/{number}", get(shop::order_from_link))
+        .route(
+            "/account/register",
+            get(account::register_page).post(account::register),
+        )
+        .route(
+            "/account/confirm",
+            get(account::confirm_page).post(account::confirm),
+        )
+        .route(
+            "/account/sign-in",
+            get(account::sign_in_page).post(account::sign_in),
+        )
+        .route("/account/sign-out", post(account::sign_out))
+        .route(
+            "/account/forgot",
+            get(account::forgot_page).post(account::forgot),
+        )
+        .route(
+            "/account/reset",
+            get(account::reset_page).post(account::reset),
+        )
+        .route("/account", get(account::account))
+        .route("/account/orders/{number}", get(account::order))
+        .route(
+            "/account/orders/{number}/requests",
+            post(account::request_change),
+        )
+        .route(
+            "/account/addresses",
+            get(account::addresses).post(account::add_address),
+        )
+        .route(
+            "/account/addresses/{id}/delete",
+            post(account::remove_address),
+        )
+        .route(
+            "/account/password",
+            get(account::password_page).post(account::change_password),
+        )
         .route("/images/{file}", get(images::image))
         .route("/assets/maison.css", get(stylesheet))
 }

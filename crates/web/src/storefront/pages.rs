@@ -257,6 +257,24 @@ struct MessagePage {
     links: Vec<Link>,
 }
 
+/// A short page that says one thing, with where to go next.
+pub(super) fn message_page(
+    state: &AppState,
+    title: &str,
+    message: &str,
+    links: Vec<Link>,
+    status: StatusCode,
+) -> Response {
+    let mut response = render(&MessagePage {
+        site: site(state),
+        title: title.to_owned(),
+        message: message.to_owned(),
+        links,
+    });
+    *response.status_mut() = status;
+    response
+}
+
 /// A friendly page for something that does not exist (status set by caller).
 pub fn not_found_page(state: &AppState, title: &str) -> Response {
     render(&MessagePage {

@@ -19,29 +19,44 @@ use maison_domain::address::AddressInput;
 
 use super::pages::{creation_page_with_error, render};
 use super::views::Site;
+use crate::session::{Visitor, cookie, set_cookie};
 use crate::{AppState, Problem};
 
-const BAG_COOKIE: &str = "maison_bag";
+pub(super) const BAG_COOKIE: &str = "maison_bag";
 const ORDER_COOKIE: &str = "maison_order";
+const BAG_COOKIE_AGE: Option<u32> = Some(60 * 60 * 24 * 30);
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-        .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-}
-
-fn set_cookie(state: &AppState, name: &str, value: &str, max_age: u32) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .unwrap_or(HeaderValue::from_static(""))
+/// The bag this browser uses: its cookie's, when the visitor may use it; else
+/// the signed-in client's own bag. The second value is a cookie to set when the
+/// bag is not the cookie's.
+pub(super) async fn current_bag(
+    state: &AppState,
+    headers: &HeaderMap,
+    visitor: &Visitor,
+) -> (Option<String>, Option<HeaderValue>) {
+    if let Some(id) = cookie(headers, BAG_COOKIE)
+        && state
+            .maison
+            .check_bag_access(&id, visitor.account_id())
+            .await
+            .is_ok()
+    {
+        return (Some(id), None);
+    }
+    let own = match visitor.account_id() {
+        Some(account) => state
+            .maison
+            .store()
+            .bag_of_account(account)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let cookie = own
+        .as_deref()
+        .map(|id| set_cookie(state, BAG_COOKIE, id, BAG_COOKIE_AGE));
+    (own, cookie)
 }
 
 fn field(form: &HashMap<String, String>, name: &str) -> String {
@@ -57,6 +72,7 @@ fn see_other(to: &str) -> Response {
 /// "Details and Purchase" on a product page: into the bag (created on first use).
 pub async fn add(
     State(state): State<AppState>,
+    visitor: Visitor,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -69,16 +85,22 @@ pub async fn add(
         .unwrap_or_default();
     let personalisation =
         (!kind.is_empty() && kind != "none").then_some(PersonalisationRequest { kind, text });
-    let mut new_cookie = None;
-    let bag_id = match cookie(&headers, BAG_COOKIE) {
-        Some(id) if state.maison.bag(&id).await.is_ok() => id,
-        _ => match state.maison.create_bag().await {
-            Ok(bag) => {
-                new_cookie = Some(bag.id.clone());
-                bag.id
+    let (bag_id, mut new_cookie) = current_bag(&state, &headers, &visitor).await;
+    let bag_id = match bag_id {
+        Some(id) => id,
+        None => {
+            let created = match visitor.account_id() {
+                Some(account) => state.maison.create_account_bag(account).await,
+                None => state.maison.create_bag().await.map(|bag| bag.id),
+            };
+            match created {
+                Ok(id) => {
+                    new_cookie = Some(set_cookie(&state, BAG_COOKIE, &id, BAG_COOKIE_AGE));
+                    id
+                }
+                Err(err) => return super::pages::error_page(&state, state.problem(err)),
             }
-            Err(err) => return super::pages::error_page(&state, state.problem(err)),
-        },
+        }
     };
     match state
         .maison
@@ -87,11 +109,8 @@ pub async fn add(
     {
         Ok(_) => {
             let mut response = see_other("/bag");
-            if let Some(id) = new_cookie {
-                response.headers_mut().insert(
-                    header::SET_COOKIE,
-                    set_cookie(&state, BAG_COOKIE, &id, 60 * 60 * 24 * 30),
-                );
+            if let Some(cookie) = new_cookie {
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
             }
             response
         }
@@ -104,11 +123,8 @@ pub async fn add(
             };
             *response.status_mut() =
                 StatusCode::from_u16(problem.status).unwrap_or(StatusCode::CONFLICT);
-            if let Some(id) = new_cookie {
-                response.headers_mut().insert(
-                    header::SET_COOKIE,
-                    set_cookie(&state, BAG_COOKIE, &id, 60 * 60 * 24 * 30),
-                );
+            if let Some(cookie) = new_cookie {
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
             }
             response
         }
@@ -121,16 +137,44 @@ struct BagPage {
     site: Site,
     bag: Option<BagView>,
     error: String,
+    notes: Vec<String>,
     max_items: u32,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct BagQuery {
+    /// SKUs that could not be carried over from the guest's bag at sign-in.
+    left_out: Option<String>,
+}
+
+/// What the bag page says about creations left out at sign-in, from the
+/// catalogue's own names (a link cannot put words on the page).
+fn left_out_notes(state: &AppState, skus: &str) -> Vec<String> {
+    let catalogue = state.maison.catalogue();
+    skus.split(',')
+        .take(5)
+        .filter_map(|sku| find_variant(&catalogue, sku.trim()))
+        .map(|(creation, _)| {
+            format!(
+                "{} from your earlier visit could not be added to your bag: an order holds up to {} creations, and only available creations can be added. {} can help.",
+                creation.name,
+                state.maison.policies.max_items_per_order,
+                state.maison.client_relations.contact_sentence()
+            )
+        })
+        .collect()
 }
 
 async fn bag_page(
     state: &AppState,
     headers: &HeaderMap,
+    visitor: &Visitor,
     error: String,
+    notes: Vec<String>,
     status: StatusCode,
 ) -> Response {
-    let bag = match cookie(headers, BAG_COOKIE) {
+    let (bag_id, new_cookie) = current_bag(state, headers, visitor).await;
+    let bag = match bag_id {
         Some(id) => state.maison.bag(&id).await.ok(),
         None => None,
     };
@@ -138,23 +182,46 @@ async fn bag_page(
         site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
         bag,
         error,
+        notes,
         max_items: state.maison.policies.max_items_per_order,
     });
     *response.status_mut() = status;
+    if let Some(cookie) = new_cookie {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
     response
 }
 
-pub async fn show_bag(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    bag_page(&state, &headers, String::new(), StatusCode::OK).await
+pub async fn show_bag(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<BagQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let notes = query
+        .ok()
+        .and_then(|q| q.0.left_out)
+        .map(|skus| left_out_notes(&state, &skus))
+        .unwrap_or_default();
+    bag_page(
+        &state,
+        &headers,
+        &visitor,
+        String::new(),
+        notes,
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn change(
     State(state): State<AppState>,
+    visitor: Visitor,
     headers: HeaderMap,
     Path(line_id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some(bag_id) = cookie(&headers, BAG_COOKIE) else {
+    let Some(bag_id) = current_bag(&state, &headers, &visitor).await.0 else {
         return see_other("/bag");
     };
     let result = if form.contains_key("remove") {
@@ -171,7 +238,15 @@ pub async fn change(
         Err(err) => {
             let problem = state.problem(err);
             let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::CONFLICT);
-            bag_page(&state, &headers, problem.detail, status).await
+            bag_page(
+                &state,
+                &headers,
+                &visitor,
+                problem.detail,
+                Vec::new(),
+                status,
+            )
+            .await
         }
     }
 }
@@ -193,6 +268,15 @@ struct CheckoutPage {
     boutiques: Vec<BoutiqueChoice>,
     needs_final_sale: bool,
     notices: Vec<String>,
+    /// The signed-in client's saved addresses ("Use this address" links).
+    saved: Vec<SavedChoice>,
+    signed_in: bool,
+}
+
+struct SavedChoice {
+    id: String,
+    label: String,
+    summary: String,
 }
 
 impl CheckoutPage {
@@ -211,10 +295,19 @@ impl CheckoutPage {
 
 async fn checkout_page(
     state: &AppState,
+    visitor: &Visitor,
     bag: BagView,
     mut form: HashMap<String, String>,
     problem: Option<Problem>,
 ) -> Response {
+    let saved = match visitor.account_id() {
+        Some(account) => state
+            .maison
+            .saved_addresses(account)
+            .await
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     let catalogue = state.maison.catalogue();
     // The card number and CVC are never sent back to the browser.
     form.remove("card_number");
@@ -267,9 +360,72 @@ async fn checkout_page(
         boutiques,
         needs_final_sale,
         notices,
+        saved: saved
+            .iter()
+            .map(|a| SavedChoice {
+                id: a.id.clone(),
+                label: a.label.clone(),
+                summary: format!("{}, {}, {} {}", a.line1, a.city, a.region, a.postal_code),
+            })
+            .collect(),
+        signed_in: visitor.session.is_some(),
     });
     *response.status_mut() = status;
     response
+}
+
+/// A signed-in client's form starts from the account: contact details, and a
+/// saved address (the one chosen, else the latest).
+async fn prefill(
+    state: &AppState,
+    visitor: &Visitor,
+    chosen: Option<&str>,
+) -> HashMap<String, String> {
+    let mut form = HashMap::new();
+    let Some(session) = visitor.session.as_deref() else {
+        return form;
+    };
+    let a = &session.account;
+    for (k, v) in [
+        ("first_name", &a.first_name),
+        ("last_name", &a.last_name),
+        ("email", &a.email),
+        ("phone", &a.phone),
+    ] {
+        form.insert(k.to_owned(), v.clone());
+    }
+    form.insert(
+        "holder_name".to_owned(),
+        format!("{} {}", a.first_name, a.last_name),
+    );
+    let saved = state
+        .maison
+        .saved_addresses(&a.id)
+        .await
+        .unwrap_or_default();
+    let address = match chosen {
+        Some(id) => saved.iter().find(|s| s.id == id),
+        None => saved.first(),
+    };
+    if let Some(addr) = address {
+        for (k, v) in [
+            ("line1", Some(&addr.line1)),
+            ("line2", addr.line2.as_ref()),
+            ("city", Some(&addr.city)),
+            ("region", Some(&addr.region)),
+            ("postal_code", Some(&addr.postal_code)),
+            ("country", Some(&addr.country)),
+            ("company", addr.company.as_ref()),
+        ] {
+            if let Some(v) = v {
+                form.insert(k.to_owned(), v.clone());
+            }
+        }
+        if addr.company.is_some() {
+            form.insert("method".to_owned(), "workplace".to_owned());
+        }
+    }
+    form
 }
 
 /// The API's field names, as the checkout form names them.
@@ -283,27 +439,43 @@ fn form_field(api_field: &str) -> &str {
     }
 }
 
-pub async fn show_checkout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(bag_id) = cookie(&headers, BAG_COOKIE) else {
+#[derive(serde::Deserialize)]
+pub struct CheckoutQuery {
+    address: Option<String>,
+}
+
+pub async fn show_checkout(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<CheckoutQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(bag_id) = current_bag(&state, &headers, &visitor).await.0 else {
         return see_other("/bag");
     };
+    let chosen = query.ok().and_then(|q| q.0.address);
     match state.maison.bag(&bag_id).await {
-        Ok(bag) if !bag.lines.is_empty() => checkout_page(&state, bag, HashMap::new(), None).await,
+        Ok(bag) if !bag.lines.is_empty() => {
+            let form = prefill(&state, &visitor, chosen.as_deref()).await;
+            checkout_page(&state, &visitor, bag, form, None).await
+        }
         _ => see_other("/bag"),
     }
 }
 
 pub async fn place(
     State(state): State<AppState>,
+    visitor: Visitor,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some(bag_id) = cookie(&headers, BAG_COOKIE) else {
+    let Some(bag_id) = current_bag(&state, &headers, &visitor).await.0 else {
         return see_other("/bag");
     };
     let method = field(&form, "method");
     let request = CheckoutRequest {
         bag_id: bag_id.clone(),
+        account_id: visitor.account_id().map(str::to_owned),
         contact: ContactInput {
             first_name: field(&form, "first_name"),
             last_name: field(&form, "last_name"),
@@ -336,12 +508,21 @@ pub async fn place(
         holder_name: field(&form, "holder_name"),
     };
     let key = field(&form, "key");
+    let address_to_save = request.delivery.address.clone();
     match state.maison.checkout(&key, request, card).await {
         Ok(order) => {
+            if let (Some(account), Some(address), true) = (
+                visitor.account_id(),
+                address_to_save,
+                form.get("save_address").is_some_and(|v| v == "on"),
+            ) && let Err(err) = state.maison.save_address(account, "", &address).await
+            {
+                tracing::info!(error = %err, "address not saved after checkout");
+            }
             let mut response = see_other("/checkout/complete");
             response.headers_mut().insert(
                 header::SET_COOKIE,
-                set_cookie(&state, ORDER_COOKIE, &order.id, 60 * 60 * 24),
+                set_cookie(&state, ORDER_COOKIE, &order.id, Some(60 * 60 * 24)),
             );
             response
         }
@@ -357,7 +538,7 @@ pub async fn place(
                 // That attempt is over (declined): another card is a new attempt.
                 form.remove("key");
             }
-            checkout_page(&state, bag, form, Some(problem)).await
+            checkout_page(&state, &visitor, bag, form, Some(problem)).await
         }
     }
 }

@@ -18,10 +18,16 @@ pub struct Site {
     pub tel_href: String,
     pub email: String,
     pub categories: Vec<Link>,
+    /// The signed-in client's first name, for the header.
+    pub client: Option<String>,
+    /// The session's CSRF token, sent back by every form (empty for guests).
+    pub csrf: String,
 }
 
 impl Site {
+    /// The frame for the request being handled: it knows who is signed in.
     pub fn new(client_relations: &ClientRelations, catalogue: &Catalogue) -> Self {
+        let visitor = crate::session::current();
         Site {
             name: client_relations.maison_name.clone(),
             phone: client_relations.phone.clone(),
@@ -35,6 +41,8 @@ impl Site {
                     name: c.name.clone(),
                 })
                 .collect(),
+            client: visitor.first_name().map(str::to_owned),
+            csrf: visitor.csrf_token().to_owned(),
         }
     }
 }

@@ -1,0 +1,324 @@
+//! Who is asking: the client session behind a request (a cookie for
+//! browsers, `Authorization: Bearer` for API clients), resolved once per
+//! request, and the session-bound CSRF check on every state-changing request
+//! a cookie authenticates.
+//!
+//! The resolved [`Visitor`] is a request extension (handlers take it as an
+//! extractor) and, for the page frame only, a task-local read by
+//! `storefront::views::Site`, so that every page's header and every form's
+//! CSRF field follow the session without each handler threading it through.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use maison_app::accounts::{ClientSession, SessionKind, SignedIn};
+
+use crate::{AppState, Problem};
+
+/// The session cookie. With TLS it carries the `__Host-` prefix: the browser
+/// then only accepts it over HTTPS, for the whole host, from no subdomain.
+const COOKIE: &str = "maison_session";
+const SECURE_COOKIE: &str = "__Host-maison_session";
+/// The form field and the header that carry the CSRF token.
+pub const CSRF_FIELD: &str = "csrf_token";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The client behind the request, if signed in.
+#[derive(Clone, Default)]
+pub struct Visitor {
+    pub session: Option<Arc<ClientSession>>,
+}
+
+impl Visitor {
+    pub fn account_id(&self) -> Option<&str> {
+        self.session.as_deref().map(|s| s.account.id.as_str())
+    }
+
+    /// The session, or the API's 401 `authentication_required`.
+    pub fn client(&self) -> Result<&ClientSession, Problem> {
+        self.session.as_deref().ok_or_else(|| {
+            Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "authentication_required",
+                "Sign-in required",
+                "Sign in first: POST /api/v1/sessions with your e-mail and password, then send the token as Authorization: Bearer.",
+            )
+        })
+    }
+
+    pub fn csrf_token(&self) -> &str {
+        self.session
+            .as_deref()
+            .map_or("", |s| s.csrf_token.as_str())
+    }
+
+    pub fn first_name(&self) -> Option<&str> {
+        self.session
+            .as_deref()
+            .map(|s| s.account.first_name.as_str())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Visitor>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+tokio::task_local! {
+    static CURRENT: Visitor;
+}
+
+/// The visitor of the request being handled (for the page frame).
+pub fn current() -> Visitor {
+    CURRENT.try_with(Visitor::clone).unwrap_or_default()
+}
+
+/// A cookie's value from the request, when it looks like one of ours.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+/// `Set-Cookie` for one of our cookies: `HttpOnly`, `SameSite=Lax`, `Secure`
+/// when the maison is reached over HTTPS; `max_age` `None` for a cookie that
+/// ends with the browser.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<u32>) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let age = max_age.map_or(String::new(), |s| format!("; Max-Age={s}"));
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{age}{secure}"
+    ))
+    .unwrap_or(HeaderValue::from_static(""))
+}
+
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.secure_cookies {
+        SECURE_COOKIE
+    } else {
+        COOKIE
+    }
+}
+
+/// The cookie that carries a new browser session.
+pub fn session_cookie(state: &AppState, signed_in: &SignedIn) -> HeaderValue {
+    set_cookie(state, cookie_name(state), signed_in.token.expose(), None)
+}
+
+/// The cookie that ends the browser's session.
+pub fn clear_session_cookie(state: &AppState) -> HeaderValue {
+    set_cookie(state, cookie_name(state), "", Some(0))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+fn is_api(request: &Request) -> bool {
+    request.uri().path().starts_with("/api/")
+}
+
+/// Resolves the session, checks the CSRF token of state-changing requests a
+/// cookie authenticates, and runs the handler with the visitor known.
+pub async fn resolve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let by_bearer = bearer(request.headers());
+    let by_cookie = cookie(request.headers(), cookie_name(&state));
+    let presented = by_bearer.is_some() || by_cookie.is_some();
+    let token = by_bearer.clone().or(by_cookie.clone());
+    let session = match token {
+        None => None,
+        Some(token) => match state.maison.session(&token).await {
+            Ok(session) => session,
+            Err(err) => return respond(&request, state.problem(err)),
+        },
+    };
+    // A bearer token is for API sessions, a cookie for browser sessions: a
+    // token carried the other way is not honoured.
+    let session = session.filter(|s| match s.kind {
+        SessionKind::Api => by_bearer.is_some(),
+        SessionKind::Browser => by_bearer.is_none(),
+    });
+    if by_bearer.is_some() && session.is_none() && is_api(&request) {
+        return respond(
+            &request,
+            Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "Invalid token",
+                "This token is not valid or has expired: sign in again with POST /api/v1/sessions.",
+            ),
+        );
+    }
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let (request, csrf_ok) = match &session {
+        Some(s) if s.kind == SessionKind::Browser && unsafe_method => {
+            match csrf_presented(request).await {
+                Ok((request, presented)) => {
+                    let ok = presented
+                        .as_deref()
+                        .is_some_and(|t| constant_time_eq(t.as_bytes(), s.csrf_token.as_bytes()));
+                    (request, ok)
+                }
+                Err(response) => return response,
+            }
+        }
+        _ => (request, true),
+    };
+    if !csrf_ok {
+        tracing::warn!(path = %request.uri().path(), "request without the session's CSRF token refused");
+        return respond(
+            &request,
+            Problem::new(
+                StatusCode::FORBIDDEN,
+                "csrf_token_invalid",
+                "Refused",
+                "This request did not carry the form's security token, so nothing was changed. Reload the page and try again (API clients: send the X-CSRF-Token header, or use a bearer token).",
+            ),
+        );
+    }
+    let stale_cookie = by_cookie.is_some() && session.is_none();
+    let visitor = Visitor {
+        session: session.map(Arc::new),
+    };
+    let mut request = request;
+    request.extensions_mut().insert(visitor.clone());
+    let mut response = CURRENT.scope(visitor, next.run(request)).await;
+    if stale_cookie && presented && !response.headers().contains_key(header::SET_COOKIE) {
+        // A cookie of a session that ended: the browser may forget it.
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, clear_session_cookie(&state));
+    }
+    response
+}
+
+/// Reads the CSRF token from the header, or from the form body (which is put
+/// back for the handler).
+async fn csrf_presented(request: Request) -> Result<(Request, Option<String>), Response> {
+    if let Some(token) = request
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        let token = token.to_owned();
+        return Ok((request, Some(token)));
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((request, None));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "This form is larger than the maison accepts.",
+            )
+                .into_response());
+        }
+    };
+    let token = bytes
+        .split(|b| *b == b'&')
+        .filter_map(|pair| pair.strip_prefix(format!("{CSRF_FIELD}=").as_bytes()))
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .next();
+    Ok((
+        Request::from_parts(parts, axum::body::Body::from(bytes)),
+        token,
+    ))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A refusal as the caller reads it: problem+json for the API, a short page
+/// otherwise.
+fn respond(request: &Request, problem: Problem) -> Response {
+    if is_api(request) {
+        return problem.into_response();
+    }
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::FORBIDDEN);
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        problem.detail,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_well_formed_cookies_are_read() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            "a=1; maison_session=abc123; evil=<script>"
+                .parse()
+                .expect("header"),
+        );
+        assert_eq!(
+            cookie(&headers, "maison_session").as_deref(),
+            Some("abc123")
+        );
+        assert_eq!(cookie(&headers, "evil"), None);
+        assert_eq!(cookie(&headers, "missing"), None);
+    }
+
+    #[test]
+    fn bearer_tokens_are_read_from_the_authorization_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            "Bearer  abc ".parse().expect("header"),
+        );
+        assert_eq!(bearer(&headers).as_deref(), Some("abc"));
+        headers.insert(header::AUTHORIZATION, "Basic abc".parse().expect("header"));
+        assert_eq!(bearer(&headers), None);
+    }
+
+    #[test]
+    fn csrf_tokens_compare_in_constant_time_and_exactly() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"", b"a"));
+    }
+}

@@ -1,0 +1,1007 @@
+//! The client's account pages: register (confirmed by e-mail), sign in and
+//! out, forgotten password, My account (order history), an order's page with
+//! its timeline and the "Request cancellation or change" form, saved
+//! addresses, and changing the password.
+//!
+//! Links from e-mails open a page with a button: following a link never
+//! changes anything by itself (mail scanners open links too).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use maison_app::accounts::{Secret, SessionKind, SignedIn};
+use maison_app::{OrderRow, ShopError};
+use maison_domain::address::AddressInput;
+use maison_domain::order::OrderStatus;
+
+use super::pages::{message_page, render};
+use super::shop::BAG_COOKIE;
+use super::views::{Link, Site};
+use crate::session::{Visitor, clear_session_cookie, cookie, session_cookie, set_cookie};
+use crate::{AppState, Problem};
+
+type Peer = ConnectInfo<std::net::SocketAddr>;
+
+fn field(form: &HashMap<String, String>, name: &str) -> String {
+    form.get(name)
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// A password as typed (never trimmed: spaces are part of it).
+fn password(form: &HashMap<String, String>, name: &str) -> Secret {
+    Secret::new(form.get(name).cloned().unwrap_or_default())
+}
+
+fn link(href: &str, name: &str) -> Link {
+    Link {
+        href: href.to_owned(),
+        name: name.to_owned(),
+    }
+}
+
+fn status_of(problem: &Problem) -> StatusCode {
+    StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+fn client_ip(state: &AppState, headers: &HeaderMap, peer: &Peer) -> String {
+    state.client_ip(headers, peer.0.ip()).to_string()
+}
+
+fn to_sign_in(next: &str) -> Response {
+    Redirect::to(&format!("/account/sign-in?next={next}")).into_response()
+}
+
+struct FormField {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: String,
+    hint: String,
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "account_form.html")]
+struct AccountForm {
+    site: Site,
+    form: FormSpec,
+}
+
+struct FormSpec {
+    title: &'static str,
+    intro: String,
+    action: &'static str,
+    hidden: Vec<(&'static str, String)>,
+    fields: Vec<FormField>,
+    submit: &'static str,
+    error: String,
+    links: Vec<Link>,
+}
+
+impl FormSpec {
+    /// Shows a refusal next to its field, or above the form.
+    fn with_problem(mut self, problem: &Problem) -> Self {
+        let name = problem
+            .field
+            .as_deref()
+            .map(|f| f.rsplit('.').next().unwrap_or(f));
+        match self.fields.iter_mut().find(|f| Some(f.name) == name) {
+            Some(f) => {
+                f.error = problem.detail.clone();
+                self.error = "Please check the form.".to_owned();
+            }
+            None => self.error = problem.detail.clone(),
+        }
+        self
+    }
+}
+
+fn input(
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    form: &HashMap<String, String>,
+) -> FormField {
+    FormField {
+        name,
+        label,
+        kind,
+        autocomplete,
+        value: field(form, name),
+        hint: String::new(),
+        error: String::new(),
+    }
+}
+
+fn show(state: &AppState, form: FormSpec, status: StatusCode) -> Response {
+    let mut response = render(&AccountForm {
+        site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
+        form,
+    });
+    *response.status_mut() = status;
+    response
+}
+
+const PASSWORD_HINT: &str = "At least 8 characters; a short sentence of your own is ideal. Very common passwords are refused.";
+
+fn register_form(form: &HashMap<String, String>) -> FormSpec {
+    let mut new_password = input("password", "Password", "password", "new-password", form);
+    new_password.hint = PASSWORD_HINT.to_owned();
+    FormSpec {
+        title: "Create an account",
+        intro: "Follow your orders, keep your addresses, and check out faster.".to_owned(),
+        action: "/account/register",
+        hidden: Vec::new(),
+        fields: vec![
+            input("first_name", "First name", "text", "given-name", form),
+            input("last_name", "Last name", "text", "family-name", form),
+            input("email", "E-mail", "email", "email", form),
+            input("phone", "Telephone (optional)", "tel", "tel", form),
+            new_password,
+        ],
+        submit: "Create my account",
+        error: String::new(),
+        links: vec![link("/account/sign-in", "I already have an account")],
+    }
+}
+
+pub async fn register_page(State(state): State<AppState>) -> Response {
+    show(&state, register_form(&HashMap::new()), StatusCode::OK)
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let email = field(&form, "email");
+    let registration = maison_app::accounts::Registration {
+        first_name: field(&form, "first_name"),
+        last_name: field(&form, "last_name"),
+        email: email.clone(),
+        phone: field(&form, "phone"),
+        password: password(&form, "password"),
+    };
+    match state
+        .maison
+        .register(registration, &client_ip(&state, &headers, &peer))
+        .await
+    {
+        Ok(()) => message_page(
+            &state,
+            "Please check your e-mail",
+            &format!(
+                "We have sent a message to {email}. Follow its link within 24 hours to confirm your account."
+            ),
+            vec![link("/", "Return to the maison")],
+            StatusCode::OK,
+        ),
+        Err(err) => {
+            let problem = state.problem(err);
+            let status = status_of(&problem);
+            show(&state, register_form(&form).with_problem(&problem), status)
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+fn token_of(query: Result<Query<TokenQuery>, QueryRejection>) -> String {
+    query
+        .ok()
+        .and_then(|Query(q)| q.token)
+        .unwrap_or_default()
+        .chars()
+        .take(128)
+        .collect()
+}
+
+/// The confirmation link: a page with one button (a GET changes nothing).
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    query: Result<Query<TokenQuery>, QueryRejection>,
+) -> Response {
+    let form = FormSpec {
+        title: "Confirm your account",
+        intro: "One last step: confirm that this e-mail address is yours.".to_owned(),
+        action: "/account/confirm",
+        hidden: vec![("token", token_of(query))],
+        fields: Vec::new(),
+        submit: "Confirm my account",
+        error: String::new(),
+        links: Vec::new(),
+    };
+    show(&state, form, StatusCode::OK)
+}
+
+/// Sets the session cookie (and the bag cookie) of a client just signed in.
+fn signed_in_response(
+    state: &AppState,
+    to: &str,
+    signed_in: &SignedIn,
+    bag: Option<&str>,
+) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, session_cookie(state, signed_in));
+    if let Some(bag) = bag {
+        headers.append(
+            header::SET_COOKIE,
+            set_cookie(state, BAG_COOKIE, bag, Some(60 * 60 * 24 * 30)),
+        );
+    }
+    response
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    match state
+        .maison
+        .confirm_registration(&field(&form, "token"), SessionKind::Browser)
+        .await
+    {
+        Ok(signed_in) => {
+            let merge = state
+                .maison
+                .adopt_bag(
+                    &signed_in.account.id,
+                    cookie(&headers, BAG_COOKIE).as_deref(),
+                )
+                .await
+                .unwrap_or_default();
+            signed_in_response(
+                &state,
+                "/account?welcome=1",
+                &signed_in,
+                merge.bag_id.as_deref(),
+            )
+        }
+        Err(err) => link_refused(&state, err, "/account/register", "Register again"),
+    }
+}
+
+fn link_refused(state: &AppState, err: ShopError, again: &str, again_label: &str) -> Response {
+    let problem = state.problem(err);
+    let status = status_of(&problem);
+    let message = match problem.code {
+        "link_expired" => "This link has expired or has already been used.",
+        "invalid_token" => "This link is not valid: copy it whole from the e-mail.",
+        _ => problem.detail.as_str(),
+    };
+    message_page(
+        state,
+        "This link does not work",
+        message,
+        vec![
+            link(again, again_label),
+            link("/account/sign-in", "Sign in"),
+        ],
+        status,
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only a path of this site (never `//elsewhere` or `https://…`).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.len() <= 200
+                && n.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            n.to_owned()
+        }
+        _ => "/account".to_owned(),
+    }
+}
+
+fn sign_in_form(form: &HashMap<String, String>, next: String) -> FormSpec {
+    FormSpec {
+        title: "Sign in",
+        intro: String::new(),
+        action: "/account/sign-in",
+        hidden: vec![("next", next)],
+        fields: vec![
+            input("email", "E-mail", "email", "username", form),
+            input("password", "Password", "password", "current-password", form),
+        ],
+        submit: "Sign in",
+        error: String::new(),
+        links: vec![
+            link("/account/forgot", "Forgotten your password?"),
+            link("/account/register", "Create an account"),
+            link("/order-information", "Follow an order placed as a guest"),
+        ],
+    }
+}
+
+pub async fn sign_in_page(
+    State(state): State<AppState>,
+    query: Result<Query<NextQuery>, QueryRejection>,
+) -> Response {
+    let next = safe_next(query.ok().and_then(|Query(q)| q.next).as_deref());
+    show(&state, sign_in_form(&HashMap::new(), next), StatusCode::OK)
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let next = safe_next(form.get("next").map(String::as_str));
+    let result = state
+        .maison
+        .sign_in(
+            &field(&form, "email"),
+            password(&form, "password"),
+            &client_ip(&state, &headers, &peer),
+            SessionKind::Browser,
+        )
+        .await;
+    match result {
+        Ok(signed_in) => {
+            let merge = state
+                .maison
+                .adopt_bag(
+                    &signed_in.account.id,
+                    cookie(&headers, BAG_COOKIE).as_deref(),
+                )
+                .await
+                .unwrap_or_default();
+            let to = if merge.left_out.is_empty() {
+                next
+            } else {
+                // What could not be carried over is said on the bag page.
+                let skus: Vec<String> = merge.left_out.iter().map(|m| percent(m)).collect();
+                format!("/bag?left_out={}", skus.join(","))
+            };
+            signed_in_response(&state, &to, &signed_in, merge.bag_id.as_deref())
+        }
+        Err(err) => {
+            let problem = state.problem(err);
+            let status = status_of(&problem);
+            let mut spec = sign_in_form(&form, next);
+            spec.error = problem.detail;
+            let mut response = show(&state, spec, status);
+            if let Some(seconds) = problem.retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
+        }
+    }
+}
+
+fn percent(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Ends the session here and on the server; the bag cookie goes too, so the
+/// next person at this browser sees neither the account nor its bag.
+pub async fn sign_out(State(state): State<AppState>, visitor: Visitor) -> Response {
+    if let Some(session) = visitor.session.as_deref()
+        && let Err(err) = state.maison.sign_out(session).await
+    {
+        return super::pages::error_page(&state, state.problem(err));
+    }
+    let mut response = Redirect::to("/").into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, clear_session_cookie(&state));
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(&state, BAG_COOKIE, "", Some(0)),
+    );
+    response
+}
+
+fn forgot_form(form: &HashMap<String, String>) -> FormSpec {
+    FormSpec {
+        title: "Forgotten password",
+        intro: "Enter the e-mail address of your account: we will send you a link to choose a new password.".to_owned(),
+        action: "/account/forgot",
+        hidden: Vec::new(),
+        fields: vec![input("email", "E-mail", "email", "email", form)],
+        submit: "Send me a link",
+        error: String::new(),
+        links: vec![link("/account/sign-in", "Sign in")],
+    }
+}
+
+pub async fn forgot_page(State(state): State<AppState>) -> Response {
+    show(&state, forgot_form(&HashMap::new()), StatusCode::OK)
+}
+
+pub async fn forgot(
+    State(state): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    match state
+        .maison
+        .request_password_reset(&field(&form, "email"), &client_ip(&state, &headers, &peer))
+        .await
+    {
+        Ok(()) => message_page(
+            &state,
+            "Please check your e-mail",
+            "If this address has an account, a link to choose a new password is on its way. It works once, within one hour.",
+            vec![link("/account/sign-in", "Sign in")],
+            StatusCode::OK,
+        ),
+        Err(err) => {
+            let problem = state.problem(err);
+            let status = status_of(&problem);
+            show(&state, forgot_form(&form).with_problem(&problem), status)
+        }
+    }
+}
+
+fn reset_form(token: String) -> FormSpec {
+    let mut new_password = input(
+        "password",
+        "New password",
+        "password",
+        "new-password",
+        &HashMap::new(),
+    );
+    new_password.hint = PASSWORD_HINT.to_owned();
+    FormSpec {
+        title: "Choose a new password",
+        intro: String::new(),
+        action: "/account/reset",
+        hidden: vec![("token", token)],
+        fields: vec![new_password],
+        submit: "Save my new password",
+        error: String::new(),
+        links: Vec::new(),
+    }
+}
+
+pub async fn reset_page(
+    State(state): State<AppState>,
+    query: Result<Query<TokenQuery>, QueryRejection>,
+) -> Response {
+    show(&state, reset_form(token_of(query)), StatusCode::OK)
+}
+
+pub async fn reset(
+    State(state): State<AppState>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let token = field(&form, "token");
+    match state
+        .maison
+        .reset_password(&token, password(&form, "password"))
+        .await
+    {
+        Ok(()) => message_page(
+            &state,
+            "Your password was changed",
+            "You can now sign in with your new password. Every other session of your account was signed out.",
+            vec![link("/account/sign-in", "Sign in")],
+            StatusCode::OK,
+        ),
+        Err(err @ (ShopError::LinkExpired | ShopError::InvalidToken)) => {
+            link_refused(&state, err, "/account/forgot", "Ask for a new link")
+        }
+        Err(err) => {
+            let problem = state.problem(err);
+            let status = status_of(&problem);
+            show(&state, reset_form(token).with_problem(&problem), status)
+        }
+    }
+}
+
+struct HistoryLine {
+    number: String,
+    placed: String,
+    items: String,
+    total: String,
+    status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    site: Site,
+    name: String,
+    email: String,
+    messages: Vec<String>,
+    orders: Vec<HistoryLine>,
+    next: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct AccountQuery {
+    cursor: Option<String>,
+    welcome: Option<String>,
+}
+
+/// Orders per page of My account.
+const PAGE: u32 = 10;
+
+fn day(micros: i64) -> String {
+    maison_app::clock::rfc3339(micros)
+        .split('T')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn when(micros: i64) -> String {
+    maison_app::clock::rfc3339(micros)
+        .replace('T', " ")
+        .replace('Z', " UTC")
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    query: Result<Query<AccountQuery>, QueryRejection>,
+) -> Response {
+    let Some(session) = visitor.session.as_deref() else {
+        return to_sign_in("/account");
+    };
+    let q = query.ok().map(|Query(q)| q);
+    let cursor = q.as_ref().and_then(|q| q.cursor.clone());
+    let welcome = q.as_ref().is_some_and(|q| q.welcome.is_some());
+    let page = match state
+        .maison
+        .order_history(&session.account.id, cursor.as_deref(), PAGE)
+        .await
+    {
+        Ok(page) => page,
+        Err(err) => return super::pages::error_page(&state, state.problem(err)),
+    };
+    let a = &session.account;
+    render(&AccountPage {
+        site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
+        name: format!("{} {}", a.first_name, a.last_name),
+        email: a.email.clone(),
+        messages: if welcome {
+            vec!["Welcome: your account is confirmed and you are signed in.".to_owned()]
+        } else {
+            Vec::new()
+        },
+        orders: page
+            .orders
+            .iter()
+            .map(|o| HistoryLine {
+                number: o.number.clone(),
+                placed: day(o.created_at),
+                items: if o.item_count == 1 {
+                    "1 creation".to_owned()
+                } else {
+                    format!("{} creations", o.item_count)
+                },
+                total: o.total.display(),
+                status: o.status.describe(),
+            })
+            .collect(),
+        next: page.next_cursor,
+    })
+}
+
+struct LineView {
+    quantity: u32,
+    name: String,
+    details: String,
+    total: String,
+    final_sale: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account_order.html")]
+struct OrderPage {
+    site: Site,
+    order: OrderRow,
+    status: &'static str,
+    lines: Vec<LineView>,
+    delivery: String,
+    address: Vec<String>,
+    messages: Vec<String>,
+    payment: String,
+    timeline: Vec<(String, String)>,
+    requests: Vec<String>,
+    modifiable: bool,
+    return_days: u32,
+    notice: String,
+    error: String,
+}
+
+impl OrderPage {
+    fn when(&self, micros: &i64) -> String {
+        when(*micros)
+    }
+}
+
+/// The same page for an order that does not exist and for one that is not
+/// the visitor's: nothing tells them apart.
+fn order_not_found(state: &AppState) -> Response {
+    message_page(
+        state,
+        "Order not found",
+        "There is no order with this number in your account. If you placed it as a guest, follow it through Order Information.",
+        vec![
+            link("/account", "My account"),
+            link("/order-information", "Order Information"),
+        ],
+        StatusCode::NOT_FOUND,
+    )
+}
+
+async fn order_page(
+    state: &AppState,
+    visitor: &Visitor,
+    number: &str,
+    notice: String,
+    error: String,
+    status: StatusCode,
+) -> Response {
+    let Some(account) = visitor.account_id() else {
+        return order_not_found(state);
+    };
+    let Ok(order) = state.maison.account_order(account, number).await else {
+        return order_not_found(state);
+    };
+    let requests = state
+        .maison
+        .order_requests(&order.id)
+        .await
+        .unwrap_or_default();
+    let doc = maison_app::documents::document(&state.maison, &order);
+    let mut response = render(&OrderPage {
+        site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
+        status: order.status.describe(),
+        lines: order
+            .lines
+            .iter()
+            .map(|l| LineView {
+                quantity: l.quantity,
+                name: l.name.clone(),
+                details: [
+                    l.size.as_ref().map(|s| format!("size {s}")),
+                    l.personalisation.as_ref().map(|p| p.describe()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", "),
+                total: l
+                    .unit_price
+                    .checked_mul(l.quantity)
+                    .unwrap_or(l.unit_price)
+                    .display(),
+                final_sale: l.final_sale,
+            })
+            .collect(),
+        delivery: doc.delivery,
+        address: doc.address_lines,
+        messages: maison_app::checkout::delivery_messages(&state.maison, &order),
+        payment: doc.payment,
+        timeline: order
+            .timeline
+            .iter()
+            .filter(|e| e.status != OrderStatus::PendingPayment.as_str())
+            .map(|e| (when(e.at), e.note.clone()))
+            .collect(),
+        requests: requests
+            .iter()
+            .map(|r| {
+                let what = if r.kind == "cancellation" {
+                    "Cancellation requested"
+                } else {
+                    "Change requested"
+                };
+                let status = if r.status == "open" {
+                    "Client Relations will contact you"
+                } else {
+                    "answered"
+                };
+                format!("{what} on {}: {status}.", when(r.created_at))
+            })
+            .collect(),
+        modifiable: order.status.is_modifiable(),
+        return_days: state.maison.policies.return_window_days,
+        notice,
+        error,
+        order,
+    });
+    *response.status_mut() = status;
+    response
+}
+
+pub async fn order(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(number): Path<String>,
+) -> Response {
+    order_page(
+        &state,
+        &visitor,
+        &number,
+        String::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn request_change(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(number): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(account) = visitor.account_id() else {
+        return order_not_found(&state);
+    };
+    let kind = field(&form, "kind");
+    match state
+        .maison
+        .request_order_change(
+            account,
+            &number,
+            &kind,
+            form.get("message").map_or("", String::as_str),
+        )
+        .await
+    {
+        Ok(_) => {
+            let notice =
+                "Your request has been sent to Client Relations, who will contact you shortly."
+                    .to_owned();
+            order_page(
+                &state,
+                &visitor,
+                &number,
+                notice,
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(ShopError::OrderNotFound) => order_not_found(&state),
+        Err(err) => {
+            let problem = state.problem(err);
+            let status = status_of(&problem);
+            order_page(
+                &state,
+                &visitor,
+                &number,
+                String::new(),
+                problem.detail,
+                status,
+            )
+            .await
+        }
+    }
+}
+
+struct AddressLine {
+    id: String,
+    label: String,
+    summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "addresses.html")]
+struct AddressesPage {
+    site: Site,
+    addresses: Vec<AddressLine>,
+    form: HashMap<String, String>,
+    error: String,
+}
+
+impl AddressesPage {
+    fn value(&self, name: &str) -> String {
+        self.form.get(name).cloned().unwrap_or_default()
+    }
+}
+
+async fn addresses_page(
+    state: &AppState,
+    account_id: &str,
+    form: HashMap<String, String>,
+    error: String,
+    status: StatusCode,
+) -> Response {
+    let saved = state
+        .maison
+        .saved_addresses(account_id)
+        .await
+        .unwrap_or_default();
+    let mut response = render(&AddressesPage {
+        site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
+        addresses: saved
+            .iter()
+            .map(|a| AddressLine {
+                id: a.id.clone(),
+                label: a.label.clone(),
+                summary: format!(
+                    "{}{}, {}, {} {}, {}",
+                    a.company
+                        .as_ref()
+                        .map_or(String::new(), |c| format!("{c}, ")),
+                    a.line1,
+                    a.city,
+                    a.region,
+                    a.postal_code,
+                    a.country
+                ),
+            })
+            .collect(),
+        form,
+        error,
+    });
+    *response.status_mut() = status;
+    response
+}
+
+pub async fn addresses(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let Some(account) = visitor.account_id() else {
+        return to_sign_in("/account/addresses");
+    };
+    addresses_page(
+        &state,
+        account,
+        HashMap::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn add_address(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(account) = visitor.account_id() else {
+        return to_sign_in("/account/addresses");
+    };
+    let optional = |name: &str| Some(field(&form, name)).filter(|v| !v.is_empty());
+    let input = AddressInput {
+        line1: field(&form, "line1"),
+        line2: optional("line2"),
+        city: field(&form, "city"),
+        region: field(&form, "region"),
+        postal_code: field(&form, "postal_code"),
+        country: field(&form, "country"),
+        company: optional("company"),
+    };
+    match state
+        .maison
+        .save_address(account, &field(&form, "label"), &input)
+        .await
+    {
+        Ok(_) => Redirect::to("/account/addresses").into_response(),
+        Err(err) => {
+            let problem = state.problem(err);
+            let status = status_of(&problem);
+            addresses_page(&state, account, form, problem.detail, status).await
+        }
+    }
+}
+
+pub async fn remove_address(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(account) = visitor.account_id() else {
+        return to_sign_in("/account/addresses");
+    };
+    match state.maison.remove_address(account, &id).await {
+        Ok(()) => Redirect::to("/account/addresses").into_response(),
+        Err(err) => {
+            let problem = state.problem(err);
+            let status = status_of(&problem);
+            addresses_page(&state, account, HashMap::new(), problem.detail, status).await
+        }
+    }
+}
+
+fn password_form() -> FormSpec {
+    let empty = HashMap::new();
+    let mut new_password = input(
+        "new_password",
+        "New password",
+        "password",
+        "new-password",
+        &empty,
+    );
+    new_password.hint = PASSWORD_HINT.to_owned();
+    FormSpec {
+        title: "Change my password",
+        intro: "Every other session of your account will be signed out.".to_owned(),
+        action: "/account/password",
+        hidden: Vec::new(),
+        fields: vec![
+            input(
+                "current_password",
+                "Current password",
+                "password",
+                "current-password",
+                &empty,
+            ),
+            new_password,
+        ],
+        submit: "Change my password",
+        error: String::new(),
+        links: vec![link("/account", "Back to my account")],
+    }
+}
+
+pub async fn password_page(State(state): State<AppState>, visitor: Visitor) -> Response {
+    if visitor.session.is_none() {
+        return to_sign_in("/account/password");
+    }
+    show(&state, password_form(), StatusCode::OK)
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(session) = visitor.session.as_deref() else {
+        return to_sign_in("/account/password");
+    };
+    match state
+        .maison
+        .change_password(
+            session,
+            password(&form, "current_password"),
+            password(&form, "new_password"),
+        )
+        .await
+    {
+        Ok(signed_in) => {
+            let mut response = message_page(
+                &state,
+                "Your password was changed",
+                "Your new password is in place, and every other session of your account was signed out.",
+                vec![link("/account", "My account")],
+                StatusCode::OK,
+            );
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&state, &signed_in));
+            response
+        }
+        Err(err) => {
+            let mut problem = state.problem(err);
+            if problem.field.as_deref() == Some("password") {
+                problem.field = Some("new_password".into());
+            }
+            let status = status_of(&problem);
+            show(&state, password_form().with_problem(&problem), status)
+        }
+    }
+}

@@ -325,3 +325,254 @@ async fn refusals_are_shown_next_to_their_field_in_plain_words() {
     b.close().await;
     app.stop().await;
 }
+
+/// Types into the fields of the current page, by id.
+async fn fill(b: &maison_testkit::Browser, fields: &[(&str, &str)]) {
+    for (id, value) in fields {
+        let input = b.client.find(Locator::Id(id)).await.expect(id);
+        input.clear().await.expect("cleared");
+        input.send_keys(value).await.expect("typed");
+    }
+}
+
+async fn value_of(b: &maison_testkit::Browser, id: &str) -> String {
+    b.client
+        .find(Locator::Id(id))
+        .await
+        .expect(id)
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_signs_up_checks_out_follows_the_order_and_asks_to_cancel_on_a_phone() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let sku = common::plain_sku(&app).await;
+    let product = app.product_where(|p| p["sku"] == sku.as_str()).await;
+    let b = browser(Viewport::Phone).await;
+
+    // Sign up: a weak password is refused beside its field, then a letter.
+    b.client
+        .goto(&format!("{}/account/register", app.url))
+        .await
+        .expect("page loads");
+    assert!(!b.overflows_horizontally().await, "the form fits a phone");
+    fill(
+        &b,
+        &[
+            ("first_name", "Claire"),
+            ("last_name", "Dubois"),
+            ("email", "claire@example.com"),
+            ("phone", "212-555-0147"),
+            ("password", "password1"),
+        ],
+    )
+    .await;
+    click(&b, "[data-testid=submit]").await;
+    let error = b
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=password-error]"))
+        .await
+        .expect("the refusal beside the password");
+    assert!(error.text().await.expect("text").contains("most used"));
+    assert_eq!(value_of(&b, "email").await, "claire@example.com", "kept");
+    fill(&b, &[("password", common::PASSWORD)]).await;
+    click(&b, "[data-testid=submit]").await;
+    until_text(&b, "Please check your e-mail").await;
+
+    // The link from the letter, then one button.
+    let token = app.mail_token("claire@example.com", "registration").await;
+    b.client
+        .goto(&format!("{}/account/confirm?token={token}", app.url))
+        .await
+        .expect("page loads");
+    click(&b, "[data-testid=submit]").await;
+    until_text(&b, "your account is confirmed").await;
+
+    // Sign out, and back in (a wrong password first).
+    click(&b, "[data-testid=sign-out]").await;
+    until_text(&b, "Sign in").await;
+    b.client
+        .goto(&format!("{}/account/sign-in", app.url))
+        .await
+        .expect("page loads");
+    fill(
+        &b,
+        &[("email", "claire@example.com"), ("password", "not mine")],
+    )
+    .await;
+    click(&b, "[data-testid=submit]").await;
+    until_text(&b, "is not right").await;
+    fill(
+        &b,
+        &[
+            ("email", "claire@example.com"),
+            ("password", common::PASSWORD),
+        ],
+    )
+    .await;
+    click(&b, "[data-testid=submit]").await;
+    until_text(&b, "My orders").await;
+
+    // Checkout as a client: the contact is already filled in.
+    b.client
+        .goto(&format!(
+            "{}/creations/{}",
+            app.url,
+            product["slug"].as_str().expect("slug")
+        ))
+        .await
+        .expect("page loads");
+    click(&b, "[data-testid=action]").await;
+    until_text(&b, "Proceed to checkout").await;
+    click(&b, "[data-testid=checkout]").await;
+    until_text(&b, "Name on the card").await;
+    assert_eq!(value_of(&b, "first_name").await, "Claire");
+    assert_eq!(value_of(&b, "email").await, "claire@example.com");
+    assert_eq!(value_of(&b, "phone").await, "212-555-0147");
+    fill_checkout(&b, "Claire Dubois").await;
+    click(&b, "[data-testid=place-order]").await;
+    until_text(&b, "Thank you").await;
+    let number = b
+        .client
+        .find(Locator::Css("[data-testid=order-number]"))
+        .await
+        .expect("order number")
+        .text()
+        .await
+        .expect("text");
+
+    // The history, the order page and its timeline.
+    click(&b, "[data-testid=my-account]").await;
+    let history = until_text(&b, &number).await;
+    assert!(
+        history.to_lowercase().contains("order confirmed"),
+        "{history}"
+    );
+    assert!(
+        !b.overflows_horizontally().await,
+        "the account fits a phone"
+    );
+    click(&b, "[data-testid=order-link]").await;
+    let page = until_text(&b, "Timeline").await;
+    assert!(
+        page.to_lowercase().contains("visa ending in 4242"),
+        "{page}"
+    );
+    assert!(page.contains("10 Park Avenue"), "{page}");
+    let timeline = b
+        .client
+        .find(Locator::Css("[data-testid=timeline]"))
+        .await
+        .expect("timeline")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        timeline.to_lowercase().contains("received your order")
+            && timeline.to_lowercase().contains("payment secured"),
+        "{timeline}"
+    );
+    assert!(
+        timeline.contains("UTC"),
+        "each step has its time: {timeline}"
+    );
+    assert!(
+        !b.overflows_horizontally().await,
+        "the order page fits a phone"
+    );
+
+    // Request a cancellation while the order is not yet processed.
+    b.client
+        .find(Locator::Id("message"))
+        .await
+        .expect("message")
+        .send_keys("Ordered twice by mistake")
+        .await
+        .expect("typed");
+    click(&b, "[data-testid=request-change]").await;
+    until_text(&b, "Your request has been sent to Client Relations").await;
+    let request = b
+        .client
+        .find(Locator::Css("[data-testid=request]"))
+        .await
+        .expect("the request on the order")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        request.to_lowercase().contains("cancellation requested"),
+        "{request}"
+    );
+    let order = app
+        .store
+        .order_by_number(&number)
+        .await
+        .expect("read")
+        .expect("order");
+    let requests = app
+        .store
+        .requests_of_order(&order.id)
+        .await
+        .expect("requests");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].message, "Ordered twice by mistake");
+    assert!(order.account_id.is_some(), "the order is the account's");
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_follows_an_order_with_its_e_mail_and_a_wrong_e_mail_finds_nothing() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let sku = common::plain_sku(&app).await;
+    let bag = app.bag_with(&[(&sku, 1)]).await;
+    let response = app.checkout("guest", &common::checkout_body(&bag)).await;
+    assert_eq!(response.status(), 201);
+    let order: serde_json::Value = response.json().await.expect("order");
+    let number = order["number"].as_str().expect("number");
+    let b = browser(Viewport::Phone).await;
+    b.client
+        .goto(&format!("{}/order-information", app.url))
+        .await
+        .expect("page loads");
+    fill(&b, &[("number", number), ("email", "someone@example.com")]).await;
+    click(&b, "[data-testid=look-up]").await;
+    let text = until_text(&b, "No order matches").await;
+    assert!(!text.contains("Order received"), "{text}");
+    fill(
+        &b,
+        &[
+            ("number", &number.to_lowercase()),
+            ("email", "Claire@Example.com"),
+        ],
+    )
+    .await;
+    click(&b, "[data-testid=look-up]").await;
+    let status = b
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css("[data-testid=order-status]"))
+        .await
+        .expect("the order's status")
+        .text()
+        .await
+        .expect("text");
+    assert!(status.contains(number), "{status}");
+    assert!(
+        status.to_lowercase().contains("order confirmed"),
+        "{status}"
+    );
+    assert!(
+        !status.contains("Park Avenue") && !status.contains("4242"),
+        "no address nor card: {status}"
+    );
+    assert!(!b.overflows_horizontally().await);
+    b.close().await;
+    app.stop().await;
+}

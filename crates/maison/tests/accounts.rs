@@ -379,12 +379,38 @@ on_both_databases! {
         assert_problem(app.http.post(format!("{}/api/v1/bags", app.url)).header("cookie", &cookie).json(&json!({})).send().await.expect("sent"), 403, "csrf_token_invalid").await;
         let r = app.http.post(format!("{}/api/v1/bags", app.url)).header("cookie", &cookie).header("x-csrf-token", &csrf).json(&json!({})).send().await.expect("sent");
         assert_eq!(r.status(), 201);
+        // A client's pages are never cached.
+        let r = app.http.get(format!("{}/account", app.url)).header("cookie", &cookie).send().await.expect("sent");
+        assert_eq!(r.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
         // Sign-out ends the session on the server: the old cookie opens nothing.
         let r = app.http.post(format!("{}/account/sign-out", app.url)).header("cookie", &cookie).form(&[("csrf_token", csrf.as_str())]).send().await.expect("sent");
         assert_eq!(r.status(), 303);
         let r = app.http.get(format!("{}/account", app.url)).header("cookie", &cookie).send().await.expect("sent");
         assert_eq!(r.status(), 303, "back to sign-in");
         assert!(r.headers().get("location").and_then(|v| v.to_str().ok()).is_some_and(|l| l.starts_with("/account/sign-in")));
+        // The ended session's cookie is cleared in the browser.
+        assert!(r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).any(|c| c.starts_with("maison_session=;") && c.contains("Max-Age=0")));
+
+        // Signing in again at a browser that holds a session replaces it.
+        let sign_in = |cookie: Option<String>, csrf: Option<String>| {
+            let mut r = app.http.post(format!("{}/account/sign-in", app.url));
+            if let Some(c) = cookie {
+                r = r.header("cookie", c);
+            }
+            let mut form = vec![("email".to_owned(), "claire@example.com".to_owned()), ("password".to_owned(), PASSWORD.to_owned())];
+            if let Some(t) = csrf {
+                form.push(("csrf_token".to_owned(), t));
+            }
+            r.form(&form).send()
+        };
+        let first = sign_in(None, None).await.expect("sent");
+        let first_cookie = first.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("maison_session=")).expect("cookie").split(';').next().expect("pair").to_owned();
+        let page = app.http.get(format!("{}/account", app.url)).header("cookie", &first_cookie).send().await.expect("sent").text().await.expect("html");
+        let first_csrf = page.split("name=\"csrf_token\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf").to_owned();
+        let second = sign_in(Some(first_cookie.clone()), Some(first_csrf)).await.expect("sent");
+        assert_eq!(second.status(), 303);
+        let r = app.http.get(format!("{}/account", app.url)).header("cookie", &first_cookie).send().await.expect("sent");
+        assert_eq!(r.status(), 303, "the earlier session ended");
         app.stop().await;
     }
 

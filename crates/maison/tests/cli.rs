@@ -337,6 +337,85 @@ async fn card_numbers_and_security_codes_are_never_stored_nor_logged() {
         .to_owned();
     let out = maison(&["stock", "set", &sku, "10", "--database-url", &url]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // A client signs up, confirms, signs in, and later resets the password:
+    // every secret of that journey is kept for the search below.
+    let store = maison_app::Store::connect(&url).await.expect("database");
+    let password = "Velvet orchid at midnight";
+    let new_password = "Quiet harbour lantern";
+    let mut secrets: Vec<String> = vec![password.into(), new_password.into()];
+    let status = http
+        .post(format!("{base}/api/v1/accounts"))
+        .json(&serde_json::json!({"first_name": "Claire", "last_name": "Dubois", "email": "claire@example.com", "password": password}))
+        .send()
+        .await
+        .expect("sent")
+        .status();
+    assert_eq!(status, 202);
+    let letter = |kind: &'static str| {
+        let store = store.clone();
+        async move {
+            let messages = store
+                .messages_to("claire@example.com")
+                .await
+                .expect("outbox");
+            let m = messages
+                .iter()
+                .rev()
+                .find(|m| m.kind == kind)
+                .expect("letter");
+            common::token_in(&m.text_body).expect("token")
+        }
+    };
+    let confirmation = letter("registration").await;
+    // The client opens the link (the page only shows a button).
+    let page = http
+        .get(format!("{base}/account/confirm?token={confirmation}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), 200);
+    let session: serde_json::Value = http
+        .post(format!("{base}/api/v1/accounts/confirm"))
+        .json(&serde_json::json!({"token": confirmation}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("session");
+    let signed_in: serde_json::Value = http
+        .post(format!("{base}/api/v1/sessions"))
+        .json(&serde_json::json!({"email": "claire@example.com", "password": password}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("session");
+    let bearer = signed_in["token"].as_str().expect("token").to_owned();
+    secrets.push(confirmation);
+    secrets.push(session["token"].as_str().expect("token").to_owned());
+    secrets.push(bearer.clone());
+    // A browser session too: its cookie and CSRF token.
+    let form = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("{base}/account/sign-in"))
+        .form(&[("email", "claire@example.com"), ("password", password)])
+        .send()
+        .await
+        .expect("sent");
+    let cookie = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("maison_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("session cookie")
+        .to_owned();
+    secrets.push(cookie);
     // A confirmed order, and a declined attempt with another card.
     for (key, number) in [
         ("ok", "4242 4242 4242 4242"),
@@ -358,17 +437,50 @@ async fn card_numbers_and_security_codes_are_never_stored_nor_logged() {
             .expect("sent");
         let mut body = common::checkout_body(bag);
         body["payment"]["card"]["number"] = serde_json::json!(number);
-        let status = http
+        let response = http
             .post(format!("{base}/api/v1/checkout"))
             .header("Idempotency-Key", key)
+            .bearer_auth(&bearer)
             .json(&body)
             .send()
             .await
-            .expect("sent")
-            .status()
-            .as_u16();
+            .expect("sent");
+        let status = response.status().as_u16();
         assert!(status == 201 || status == 402, "{key}: {status}");
+        if status == 201 {
+            let order: serde_json::Value = response.json().await.expect("order");
+            let lookup = http
+                .post(format!("{base}/api/v1/order-lookup"))
+                .json(
+                    &serde_json::json!({"number": order["number"], "email": "claire@example.com"}),
+                )
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(lookup.status(), 200);
+        }
     }
+    // The forgotten password: a reset link, used once.
+    http.post(format!("{base}/api/v1/password-resets"))
+        .json(&serde_json::json!({"email": "claire@example.com"}))
+        .send()
+        .await
+        .expect("sent");
+    let reset = letter("password_reset").await;
+    let page = http
+        .get(format!("{base}/account/reset?token={reset}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), 200);
+    let done = http
+        .post(format!("{base}/api/v1/password-resets/complete"))
+        .json(&serde_json::json!({"token": reset, "password": new_password}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(done.status(), 204);
+    secrets.push(reset);
     // Let the outbox write its messages, then stop cleanly.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     Command::new("kill")
@@ -396,6 +508,28 @@ async fn card_numbers_and_security_codes_are_never_stored_nor_logged() {
         !log.contains("sig="),
         "an order link's signature was logged"
     );
+    assert!(
+        log.contains("signed in"),
+        "the log is the trace of this journey"
+    );
+    // Passwords, session tokens, cookies and link tokens: never in the logs.
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "a secret was logged: {secret}"
+        );
+    }
+    // Passwords are nowhere on disk (only their Argon2id hashes).
+    for file in files_under(dir.path()) {
+        let bytes = std::fs::read(&file).expect("readable");
+        for secret in [password, new_password] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "a password found in {}",
+                file.display()
+            );
+        }
+    }
     for file in files {
         let bytes = std::fs::read(&file).expect("readable");
         for secret in [

@@ -106,20 +106,22 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 /// when the maison is reached over HTTPS; `max_age` `None` for a cookie that
 /// ends with the browser.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<u32>) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&cookie_header(name, value, max_age, state.secure_cookies))
+        .unwrap_or(HeaderValue::from_static(""))
+}
+
+fn cookie_header(name: &str, value: &str, max_age: Option<u32>, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
     let age = max_age.map_or(String::new(), |s| format!("; Max-Age={s}"));
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{age}{secure}"
-    ))
-    .unwrap_or(HeaderValue::from_static(""))
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{age}{secure}")
 }
 
 pub fn cookie_name(state: &AppState) -> &'static str {
-    if state.secure_cookies {
-        SECURE_COOKIE
-    } else {
-        COOKIE
-    }
+    session_cookie_name(state.secure_cookies)
+}
+
+fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_COOKIE } else { COOKIE }
 }
 
 /// The cookie that carries a new browser session.
@@ -206,12 +208,21 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
         );
     }
     let stale_cookie = by_cookie.is_some() && session.is_none();
+    let path = request.uri().path();
+    let shared_asset = path.starts_with("/assets/") || path.starts_with("/images/");
+    let private = (session.is_some() && !shared_asset) || path.starts_with("/account");
     let visitor = Visitor {
         session: session.map(Arc::new),
     };
     let mut request = request;
     request.extensions_mut().insert(visitor.clone());
     let mut response = CURRENT.scope(visitor, next.run(request)).await;
+    if private {
+        // A client's pages and answers stay out of shared and browser caches.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if stale_cookie && presented && !response.headers().contains_key(header::SET_COOKIE) {
         // A cookie of a session that ended: the browser may forget it.
         response
@@ -300,6 +311,22 @@ mod tests {
         );
         assert_eq!(cookie(&headers, "evil"), None);
         assert_eq!(cookie(&headers, "missing"), None);
+    }
+
+    #[test]
+    fn over_https_the_session_cookie_is_host_only_secure_and_never_read_by_scripts() {
+        let cookie = cookie_header(session_cookie_name(true), "abc", None, true);
+        assert_eq!(
+            cookie,
+            "__Host-maison_session=abc; Path=/; HttpOnly; SameSite=Lax; Secure"
+        );
+        // A browser session: it ends with the browser; the server ends it sooner.
+        assert!(!cookie.contains("Max-Age") && !cookie.contains("Domain"));
+        let plain = cookie_header(session_cookie_name(false), "abc", Some(0), false);
+        assert_eq!(
+            plain,
+            "maison_session=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+        );
     }
 
     #[test]

@@ -347,11 +347,18 @@ pub async fn sign_in_page(
 
 pub async fn sign_in(
     State(state): State<AppState>,
+    visitor: Visitor,
     peer: Peer,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let next = safe_next(form.get("next").map(String::as_str));
+    // Whoever was signed in at this browser is signed out first.
+    if let Some(previous) = visitor.session.as_deref()
+        && let Err(err) = state.maison.sign_out(previous).await
+    {
+        return super::pages::error_page(&state, state.problem(err));
+    }
     let result = state
         .maison
         .sign_in(

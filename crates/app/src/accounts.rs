@@ -9,6 +9,8 @@
 //! [`Secret`], which never prints itself; the database keeps SHA-256 digests
 //! of tokens and Argon2id hashes of passwords.
 
+use std::sync::Arc;
+
 use sha2::{Digest, Sha256};
 
 use maison_domain::address::{AddressInput, validate_address};
@@ -496,7 +498,14 @@ impl Maison {
 
     /// E-mails a single-use link to choose a new password, when the address
     /// has an account. The answer is the same either way.
-    pub async fn request_password_reset(&self, email: &str, client: &str) -> Result<(), ShopError> {
+    ///
+    /// The letter is prepared after the answer, so that the answer's timing
+    /// does not depend on whether there is an account either.
+    pub async fn request_password_reset(
+        self: &Arc<Self>,
+        email: &str,
+        client: &str,
+    ) -> Result<(), ShopError> {
         self.throttled(
             &format!("mail:address:{client}"),
             MAIL_WINDOW_MICROS,
@@ -504,6 +513,16 @@ impl Maison {
         )
         .await?;
         let email = parse_email(email)?;
+        let maison = Arc::clone(self);
+        tokio::spawn(async move {
+            if let Err(err) = maison.send_reset_link(&email).await {
+                tracing::warn!(error = %err, "password reset link not sent");
+            }
+        });
+        Ok(())
+    }
+
+    async fn send_reset_link(&self, email: &Email) -> Result<(), ShopError> {
         let Some(account) = self.store().account_by_email(email.as_str()).await? else {
             return Ok(());
         };

@@ -134,8 +134,9 @@ on_both_databases! {
         assert_eq!(status, 202);
         let (status, unknown) = json_of(app.post_json("/api/v1/password-resets", &json!({"email": "nobody@example.com"})).await).await;
         assert_eq!((status, &unknown), (202, &known), "the same answer for a known and an unknown address");
-        assert!(app.store.messages_to("nobody@example.com").await.expect("outbox").is_empty());
+
         let token = app.mail_token("claire@example.com", "password_reset").await;
+        assert!(app.store.messages_to("nobody@example.com").await.expect("outbox").is_empty());
 
         // A refused password leaves the link usable.
         let p = assert_problem(app.post_json("/api/v1/password-resets/complete", &json!({"token": token, "password": "qwerty123"})).await, 422, "password_too_common").await;
@@ -150,7 +151,7 @@ on_both_databases! {
 
         // A link past its hour no longer works.
         app.post_json("/api/v1/password-resets", &json!({"email": "claire@example.com"})).await;
-        let late = app.mail_token("claire@example.com", "password_reset").await;
+        let late = app.nth_mail_token("claire@example.com", "password_reset", 1).await;
         assert_ne!(late, token);
         sqlx::query("UPDATE account_tokens SET expires_at = 1 WHERE purpose = 'password_reset'")
             .execute(app.store.pool())

@@ -176,14 +176,26 @@ impl TestApp {
 
     /// The token in the latest letter of `kind` to `email` (the link's
     /// `token=` parameter), as the client would follow it.
+    /// Letters may be written just after the answer: waits up to 10 s for one.
     pub async fn mail_token(&self, email: &str, kind: &str) -> String {
-        let messages = self.store.messages_to(email).await.expect("outbox");
-        let letter = messages
-            .iter()
-            .rev()
-            .find(|m| m.kind == kind)
-            .unwrap_or_else(|| panic!("no {kind} letter to {email}: {messages:?}"));
-        token_in(&letter.text_body).expect("a link with a token")
+        self.nth_mail_token(email, kind, 0).await
+    }
+
+    /// The token of the latest letter of `kind`, once there are more than `seen`.
+    pub async fn nth_mail_token(&self, email: &str, kind: &str, seen: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let messages = self.store.messages_to(email).await.expect("outbox");
+            let letters: Vec<_> = messages.iter().filter(|m| m.kind == kind).collect();
+            if let Some(latest) = letters.last().filter(|_| letters.len() > seen) {
+                return token_in(&latest.text_body).expect("a link with a token");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {kind} letter to {email}: {messages:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn register(

@@ -95,6 +95,10 @@ on_both_databases! {
             .json(&json!({"current_password": "wrong", "new_password": "Quiet harbour lantern"})).send().await.expect("sent");
         let p = assert_problem(r, 422, "invalid_credentials").await;
         assert_eq!(p["field"], "current_password");
+        let weak = app.with_token(Method::PUT, "/api/v1/account/password", &second)
+            .json(&json!({"current_password": PASSWORD, "new_password": "iloveyou1"})).send().await.expect("sent");
+        let p = assert_problem(weak, 422, "password_too_common").await;
+        assert_eq!(p["field"], "new_password");
         let r = app.with_token(Method::PUT, "/api/v1/account/password", &second)
             .json(&json!({"current_password": PASSWORD, "new_password": "Quiet harbour lantern"})).send().await.expect("sent");
         let (status, rotated) = json_of(r).await;
@@ -232,6 +236,14 @@ on_both_databases! {
         assert_eq!(r.status(), 404);
         let (status, _) = app.get_text(&format!("/account/orders/{number}")).await;
         assert_eq!(status, 404);
+        let r = app.with_token(Method::POST, &format!("/account/orders/{number}/requests"), &jean)
+            .form(&[("kind", "cancellation")]).send().await.expect("sent");
+        assert_eq!(r.status(), 404);
+        let r = app.http.post(format!("{}/account/orders/{number}/requests", app.url))
+            .form(&[("kind", "cancellation")]).send().await.expect("sent");
+        assert_eq!(r.status(), 404);
+        let order_id = app.store.order_by_number(&number).await.expect("read").expect("order").id;
+        assert!(app.store.requests_of_order(&order_id).await.expect("requests").is_empty(), "nothing recorded");
         app.stop().await;
     }
 
@@ -372,6 +384,8 @@ on_both_databases! {
             }
             let r = app.http.post(format!("{}/bag", app.url)).header("cookie", &cookie).form(&form).send().await.expect("sent");
             assert_eq!(r.status(), 403);
+            let page = r.text().await.expect("html");
+            assert!(page.contains("security token") && page.contains("Reload the page"), "a readable page: {page}");
         }
         let r = app.http.post(format!("{}/bag", app.url)).header("cookie", &cookie)
             .form(&[("sku", sku.as_str()), ("quantity", "1"), ("csrf_token", csrf.as_str())]).send().await.expect("sent");

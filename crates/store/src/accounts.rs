@@ -365,7 +365,7 @@ impl Store {
         Ok(())
     }
 
-    /// Sessions past either timeout, and spent or expired tokens, go.
+    /// Sessions past either timeout, expired tokens and old attempt counters go.
     pub async fn purge_expired_sessions(&self, now: i64, idle_before: i64) -> Result<u64> {
         let sessions =
             sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2")
@@ -376,6 +376,11 @@ impl Store {
                 .rows_affected();
         sqlx::query("DELETE FROM account_tokens WHERE expires_at <= $1")
             .bind(now)
+            .execute(self.pool())
+            .await?;
+        // Attempt counters whose window ended a day ago count nothing now.
+        sqlx::query("DELETE FROM throttle WHERE window_start < $1")
+            .bind(now - 24 * 60 * 60 * 1_000_000)
             .execute(self.pool())
             .await?;
         Ok(sessions)

@@ -157,7 +157,7 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
         None => None,
         Some(token) => match state.maison.session(&token).await {
             Ok(session) => session,
-            Err(err) => return respond(&request, state.problem(err)),
+            Err(err) => return respond(&state, &request, state.problem(err)),
         },
     };
     // A bearer token is for API sessions, a cookie for browser sessions: a
@@ -168,6 +168,7 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
     });
     if by_bearer.is_some() && session.is_none() && is_api(&request) {
         return respond(
+            &state,
             &request,
             Problem::new(
                 StatusCode::UNAUTHORIZED,
@@ -198,6 +199,7 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
     if !csrf_ok {
         tracing::warn!(path = %request.uri().path(), "request without the session's CSRF token refused");
         return respond(
+            &state,
             &request,
             Problem::new(
                 StatusCode::FORBIDDEN,
@@ -279,17 +281,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// A refusal as the caller reads it: problem+json for the API, a short page
 /// otherwise.
-fn respond(request: &Request, problem: Problem) -> Response {
+fn respond(state: &AppState, request: &Request, problem: Problem) -> Response {
     if is_api(request) {
         return problem.into_response();
     }
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::FORBIDDEN);
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        problem.detail,
-    )
-        .into_response()
+    crate::storefront::refusal_page(state, &problem)
 }
 
 #[cfg(test)]

@@ -245,7 +245,14 @@ pub async fn change_password(
             Secret::new(r.new_password),
         )
         .await
-        .map_err(|e| state.problem(e))?;
+        .map_err(|e| {
+            let mut problem = state.problem(e);
+            // The new password's refusals name the request's field.
+            if problem.field.as_deref() == Some("password") {
+                problem.field = Some("new_password".into());
+            }
+            problem
+        })?;
     Ok(session_response(
         StatusCode::OK,
         &signed_in,

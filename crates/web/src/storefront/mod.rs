@@ -17,6 +17,21 @@ use crate::AppState;
 
 pub use pages::not_found_page;
 
+/// A refusal made before any page handler ran (a form without its security
+/// token, say), as a page that says what to do.
+pub fn refusal_page(state: &AppState, problem: &crate::Problem) -> Response {
+    pages::message_page(
+        state,
+        problem.title,
+        &problem.detail,
+        vec![views::Link {
+            href: "/".into(),
+            name: "Return to the maison".into(),
+        }],
+        StatusCode::from_u16(problem.status).unwrap_or(StatusCode::FORBIDDEN),
+    )
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))

@@ -564,12 +564,20 @@ impl CompletePage {
 }
 
 /// The acknowledgement page, for the browser that placed the order.
-pub async fn complete(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn complete(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+) -> Response {
     let Some(order_id) = cookie(&headers, ORDER_COOKIE) else {
         return see_other("/");
     };
     match state.maison.store().order(&order_id).await {
-        Ok(Some(order)) => {
+        // A client's order shows only to that client's session.
+        Ok(Some(order))
+            if order.account_id.is_none()
+                || order.account_id.as_deref() == visitor.account_id() =>
+        {
             let messages = delivery_messages(&state.maison, &order);
             let payment = maison_app::documents::payment_sentence(&order);
             render(&CompletePage {

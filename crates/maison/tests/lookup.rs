@@ -4,28 +4,12 @@
 
 mod common;
 
-use common::{assert_problem, checkout_body, is_online_and, spawn_app};
+use common::{assert_problem, checkout_body, spawn_app};
 use maison_testkit::on_both_databases;
 use serde_json::{Value, json};
 
 async fn placed_order(app: &common::TestApp) -> Value {
-    let product = app
-        .product_where(|p| {
-            is_online_and("available")(p)
-                && p["personalisation"]
-                    .as_array()
-                    .is_some_and(|a| a.is_empty())
-        })
-        .await;
-    let sku = product["variants"]
-        .as_array()
-        .expect("variants")
-        .iter()
-        .find(|v| v["availability"] == "available")
-        .expect("size")["sku"]
-        .as_str()
-        .expect("sku")
-        .to_owned();
+    let sku = common::plain_sku(app).await;
     let bag = app.bag_with(&[(&sku, 1)]).await;
     let response = app.checkout("lookup", &checkout_body(&bag)).await;
     assert_eq!(response.status(), 201);

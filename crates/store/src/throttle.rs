@@ -5,6 +5,11 @@ use sqlx::Row;
 
 use crate::{Result, Store};
 
+/// Whole seconds until the window ends (at least one).
+fn wait_secs(window_end: i64, now: i64) -> u64 {
+    u64::try_from((window_end - now).max(0) / 1_000_000 + 1).unwrap_or(1)
+}
+
 impl Store {
     /// Counts one attempt under `key` in the window of `window_micros` that
     /// started at most that long ago. Returns `Some(seconds to wait)` when the
@@ -30,16 +35,9 @@ impl Store {
         .await?;
         let hits: i64 = row.try_get("hits")?;
         let window_start: i64 = row.try_get("window_start")?;
-        if hits > i64::from(limit) {
-            let remaining = (window_start + window_micros - now).max(0);
-            Ok(Some(u64::try_from(remaining / 1_000_000 + 1).unwrap_or(1)))
-        } else {
-            Ok(None)
-        }
+        Ok((hits > i64::from(limit)).then(|| wait_secs(window_start + window_micros, now)))
     }
-}
 
-impl Store {
     /// Whether `key` is already over `limit` in its current window, without
     /// counting an attempt (for counters of failures only).
     pub async fn throttle_peek(
@@ -56,12 +54,8 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let hits: i64 = row.try_get("hits")?;
         let window_start: i64 = row.try_get("window_start")?;
-        if window_start > now - window_micros && hits >= i64::from(limit) {
-            let remaining = (window_start + window_micros - now).max(0);
-            Ok(Some(u64::try_from(remaining / 1_000_000 + 1).unwrap_or(1)))
-        } else {
-            Ok(None)
-        }
+        let over = window_start > now - window_micros && hits >= i64::from(limit);
+        Ok(over.then(|| wait_secs(window_start + window_micros, now)))
     }
 
     /// Forgets the attempts counted under `key` (e.g. after a good sign-in).

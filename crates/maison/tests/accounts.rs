@@ -453,4 +453,34 @@ on_both_databases! {
         }
         app.stop().await;
     }
+
+    async fn the_forgotten_password_pages_lead_to_a_new_password_once(backend) {
+        let app = spawn_app(backend).await;
+        app.client("Claire", "Dubois", "claire@example.com").await;
+        let form = |path: &str, fields: Vec<(&'static str, String)>| {
+            app.http.post(format!("{}{path}", app.url)).form(&fields).send()
+        };
+        let r = form("/account/forgot", vec![("email", "not an address".into())]).await.expect("sent");
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.expect("html").contains("Enter an e-mail address"));
+        let r = form("/account/forgot", vec![("email", "claire@example.com".into())]).await.expect("sent");
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.expect("html").contains("Please check your e-mail"));
+        let token = app.mail_token("claire@example.com", "password_reset").await;
+        // Opening the link changes nothing: the page holds the token for its form.
+        let (status, page) = app.get_text(&format!("/account/reset?token={token}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(&format!("value=\"{token}\"")));
+        let r = form("/account/reset", vec![("token", token.clone()), ("password", "sunshine1".into())]).await.expect("sent");
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.expect("html").contains("data-testid=\"password-error\""), "the refusal beside the field");
+        let r = form("/account/reset", vec![("token", token.clone()), ("password", "Quiet harbour lantern".into())]).await.expect("sent");
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.expect("html").contains("Your password was changed"));
+        let r = form("/account/reset", vec![("token", token), ("password", "Another quiet harbour".into())]).await.expect("sent");
+        assert_eq!(r.status(), 410);
+        assert!(r.text().await.expect("html").contains("has expired or has already been used"));
+        assert_eq!(app.sign_in("claire@example.com", "Quiet harbour lantern").await.status(), 201);
+        app.stop().await;
+    }
 }

@@ -177,17 +177,34 @@ fn parse_email(text: &str) -> Result<Email, ShopError> {
     Email::parse(text).map_err(|e| invalid("invalid_email", "email", e.message))
 }
 
-async fn hash(password: Secret) -> Result<String, ShopError> {
-    tokio::task::spawn_blocking(move || passwords::hash_password(password.expose()))
+/// Argon2id runs at most this many at once (19 MiB each): a flood of
+/// sign-ins queues instead of exhausting memory; requests that wait too long
+/// are cut by the server's request timeout.
+const CONCURRENT_HASHES: usize = 4;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ShopError> {
+    let _permit = HASHING
+        .acquire()
         .await
-        .map_err(|e| ShopError::Internal(e.to_string()))?
+        .map_err(|e| ShopError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ShopError::Internal(e.to_string()))
+}
+
+async fn hash(password: Secret) -> Result<String, ShopError> {
+    hashing(move || passwords::hash_password(password.expose()))
+        .await?
         .map_err(|e| ShopError::Internal(e.to_string()))
 }
 
 /// Verifies against the stored hash, or spends the same time on a dummy one
 /// when there is no account (the answer's timing tells nothing).
 async fn verify(password: Secret, stored: Option<String>) -> Result<bool, ShopError> {
-    tokio::task::spawn_blocking(move || match stored {
+    hashing(move || match stored {
         Some(phc) => passwords::verify_password(password.expose(), &phc),
         None => {
             passwords::dummy_verify(password.expose());
@@ -195,7 +212,6 @@ async fn verify(password: Secret, stored: Option<String>) -> Result<bool, ShopEr
         }
     })
     .await
-    .map_err(|e| ShopError::Internal(e.to_string()))
 }
 
 fn message(
@@ -361,24 +377,41 @@ impl Maison {
 
     /// Follows the link of a registration: creates the account, gathers the
     /// orders placed as a guest with that address, and signs the client in.
+    ///
+    /// The password chosen at registration must be typed again: whoever
+    /// registered someone else's address cannot have the owner confirm an
+    /// account whose password the registrant knows.
     pub async fn confirm_registration(
         &self,
         token: &str,
+        password: Secret,
         kind: SessionKind,
     ) -> Result<SignedIn, ShopError> {
+        let digest = token_digest(token.trim());
         let now = now_micros();
-        let mut tx = self.store().begin_write().await?;
-        let spent =
-            accounts::spend_token(&mut tx, &token_digest(token.trim()), "registration", now)
-                .await?;
-        let row = match spent {
-            TokenUse::Spent(row) => row,
-            TokenUse::Expired => return Err(ShopError::LinkExpired),
-            TokenUse::Unknown => return Err(ShopError::InvalidToken),
+        let row = match self.store().account_token(&digest, "registration").await? {
+            None => return Err(ShopError::InvalidToken),
+            Some(row) if row.used_at.is_some() || row.expires_at <= now => {
+                return Err(ShopError::LinkExpired);
+            }
+            Some(row) => row,
         };
         let pending: PendingRegistration =
             serde_json::from_str(row.payload.as_deref().unwrap_or(""))
                 .map_err(|e| ShopError::Internal(format!("registration payload: {e}")))?;
+        if !verify(password, Some(pending.password_hash.clone())).await? {
+            return Err(invalid(
+                "invalid_credentials",
+                "password",
+                "This is not the password chosen for this registration: type the one you chose when you registered.",
+            ));
+        }
+        let mut tx = self.store().begin_write().await?;
+        match accounts::spend_token(&mut tx, &digest, "registration", now).await? {
+            TokenUse::Spent(_) => {}
+            TokenUse::Expired => return Err(ShopError::LinkExpired),
+            TokenUse::Unknown => return Err(ShopError::InvalidToken),
+        }
         let account = AccountRow {
             id: new_id(),
             email: pending.email,
@@ -414,37 +447,43 @@ impl Maison {
         let email = parse_email(email)?;
         let account_key = format!("signin:account:{}", email_key(email.as_str()));
         let address_key = format!("signin:address:{client}");
-        let now = now_micros();
         let store = self.store();
-        for (key, limit) in [
-            (&account_key, SIGN_IN_FAILURES_PER_ACCOUNT),
-            (&address_key, SIGN_IN_FAILURES_PER_ADDRESS),
-        ] {
-            if let Some(retry_after) = store
-                .throttle_peek(key, now, SIGN_IN_WINDOW_MICROS, limit)
-                .await?
-            {
-                tracing::warn!(retry_after, "sign-in throttled");
-                return Err(ShopError::TooManyAttempts { retry_after });
-            }
-        }
+        // Every attempt is counted before the password is checked, so that
+        // attempts sent at once are counted at once; a good one is given back.
+        self.count_attempt(&account_key, SIGN_IN_FAILURES_PER_ACCOUNT)
+            .await?;
+        self.count_attempt(&address_key, SIGN_IN_FAILURES_PER_ADDRESS)
+            .await?;
         let account = store.account_by_email(email.as_str()).await?;
         let ok = verify(password, account.as_ref().map(|a| a.password_hash.clone())).await?;
         let Some(account) = account.filter(|_| ok) else {
-            for key in [&account_key, &address_key] {
-                store
-                    .throttle(key, now, SIGN_IN_WINDOW_MICROS, u32::MAX)
-                    .await?;
-            }
             tracing::warn!("sign-in refused");
             return Err(ShopError::InvalidCredentials);
         };
         store.clear_throttle(&account_key).await?;
+        store.give_back_attempt(&address_key).await?;
+        let now = now_micros();
         let mut tx = store.begin_write().await?;
         let signed_in = open_session(&mut tx, account, kind, now).await?;
         tx.commit().await.map_err(StoreError::from)?;
         tracing::info!(account = %signed_in.account.id, kind = kind.as_str(), "signed in");
         Ok(signed_in)
+    }
+
+    /// Counts one sign-in attempt under `key`; refuses it past `limit` in the
+    /// window.
+    async fn count_attempt(&self, key: &str, limit: u32) -> Result<(), ShopError> {
+        match self
+            .store()
+            .throttle(key, now_micros(), SIGN_IN_WINDOW_MICROS, limit)
+            .await?
+        {
+            Some(retry_after) => {
+                tracing::warn!(retry_after, "sign-in throttled");
+                Err(ShopError::TooManyAttempts { retry_after })
+            }
+            None => Ok(()),
+        }
     }
 
     /// The live session a token names, if any; a session past its idle or
@@ -605,6 +644,7 @@ impl Maison {
         }
         accounts::set_password(&mut tx, &account.id, &password_hash, now).await?;
         accounts::delete_sessions_of(&mut tx, &account.id, None).await?;
+        accounts::expire_tokens(&mut tx, &email_key(&account.email), "password_reset", now).await?;
         outbox::enqueue(&mut tx, &self.password_changed_letter(&account), now).await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.store()
@@ -641,29 +681,17 @@ impl Maison {
     ) -> Result<SignedIn, ShopError> {
         let account = &session.account;
         let key = format!("signin:account:{}", email_key(&account.email));
-        let now = now_micros();
-        if let Some(retry_after) = self
-            .store()
-            .throttle_peek(
-                &key,
-                now,
-                SIGN_IN_WINDOW_MICROS,
-                SIGN_IN_FAILURES_PER_ACCOUNT,
-            )
-            .await?
-        {
-            return Err(ShopError::TooManyAttempts { retry_after });
-        }
+        self.count_attempt(&key, SIGN_IN_FAILURES_PER_ACCOUNT)
+            .await?;
         if !verify(current, Some(account.password_hash.clone())).await? {
-            self.store()
-                .throttle(&key, now, SIGN_IN_WINDOW_MICROS, u32::MAX)
-                .await?;
             return Err(invalid(
                 "invalid_credentials",
                 "current_password",
                 "The current password is not right.",
             ));
         }
+        self.store().clear_throttle(&key).await?;
+        let now = now_micros();
         check_password(
             new_password.expose(),
             &account.email,
@@ -675,6 +703,7 @@ impl Maison {
         let mut tx = self.store().begin_write().await?;
         accounts::set_password(&mut tx, &account.id, &password_hash, now).await?;
         accounts::delete_sessions_of(&mut tx, &account.id, None).await?;
+        accounts::expire_tokens(&mut tx, &email_key(&account.email), "password_reset", now).await?;
         let mut account = account.clone();
         account.password_hash = password_hash;
         outbox::enqueue(&mut tx, &self.password_changed_letter(&account), now).await?;
@@ -848,6 +877,10 @@ impl Maison {
         if !order.status.is_modifiable() {
             return Err(ShopError::OrderNotModifiable(order.status));
         }
+        let open = self.store().requests_of_order(&order.id).await?;
+        if open.iter().any(|r| r.kind == kind && r.status == "open") {
+            return Err(ShopError::RequestAlreadyOpen);
+        }
         let now = now_micros();
         let request = OrderRequestRow {
             id: new_id(),
@@ -942,7 +975,13 @@ impl Maison {
             }
             (Some(guest), Some(own)) => (guest, own),
         };
-        let lines = self.store().bag_lines(&guest).await?.unwrap_or_default();
+        // Take the guest's lines out in one transaction: a second sign-in
+        // carrying the same bag at the same moment finds it empty.
+        let mut tx = self.store().begin_write().await?;
+        bags::lock_bag(&mut tx, &guest, now_micros()).await?;
+        let lines = bags::lines_in(&mut tx, &guest).await?;
+        bags::empty_bag(&mut tx, &guest).await?;
+        tx.commit().await.map_err(StoreError::from)?;
         let catalogue = self.catalogue();
         let mut messages = Vec::new();
         let mut left_out = Vec::new();
@@ -968,9 +1007,6 @@ impl Maison {
                 left_out.push(line.sku.clone());
             }
         }
-        let mut tx = self.store().begin_write().await?;
-        bags::empty_bag(&mut tx, &guest).await?;
-        tx.commit().await.map_err(StoreError::from)?;
         Ok(BagMerge {
             bag_id: Some(own),
             messages,

@@ -27,13 +27,11 @@ use crate::clock::{new_id, now_micros, random_bytes, year_month};
 use crate::documents::order_messages;
 use crate::{Maison, ShopError};
 
-/// Idempotency keys are the caller's: a signed-in client's keys cannot collide
-/// with anyone else's; guests share one scope.
-fn key_scope(account_id: Option<&str>) -> String {
-    match account_id {
-        Some(id) => format!("checkout:{id}"),
-        None => "checkout".to_owned(),
-    }
+/// Idempotency keys are scoped by the bag being checked out: keys chosen by
+/// different clients never collide (a bag's id is unguessable), and a retry
+/// is recognised whether or not the client has signed in since.
+fn key_scope(bag_id: &str) -> String {
+    format!("checkout:{bag_id}")
 }
 
 pub struct ContactInput {
@@ -275,7 +273,7 @@ impl Maison {
             });
         }
         let fingerprint = fingerprint(&request, &card);
-        let scope = key_scope(request.account_id.as_deref());
+        let scope = key_scope(&request.bag_id);
         // A retry of a request already under way or done is answered as that
         // one is. The key itself is claimed with the order, in phase 1: a
         // request refused before that leaves the key free for a corrected one.

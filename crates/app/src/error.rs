@@ -69,6 +69,9 @@ pub enum ShopError {
     /// The order is past the point where it can be changed or cancelled.
     #[error("the order can no longer be changed or cancelled ({0:?})")]
     OrderNotModifiable(OrderStatus),
+    /// The same request is already with Client Relations.
+    #[error("this request is already with Client Relations")]
+    RequestAlreadyOpen,
     #[error("there is no such saved address")]
     AddressNotFound,
     #[error("an account keeps at most {0} addresses")]

@@ -27,7 +27,11 @@ on_both_databases! {
         assert_problem(app.sign_in("claire@example.com", PASSWORD).await, 401, "invalid_credentials").await;
         let token = app.mail_token("claire@example.com", "registration").await;
         assert_eq!(token.len(), 64);
-        let r = app.post_json("/api/v1/accounts/confirm", &json!({"token": token})).await;
+        // Someone who registered this address cannot have its owner confirm
+        // an account whose password they know: the link asks for it again.
+        let p = assert_problem(app.post_json("/api/v1/accounts/confirm", &json!({"token": token, "password": "the owner's own password"})).await, 422, "invalid_credentials").await;
+        assert_eq!(p["field"], "password");
+        let r = app.post_json("/api/v1/accounts/confirm", &json!({"token": token, "password": PASSWORD})).await;
         assert_eq!(r.status(), 201);
         let session: Value = r.json().await.expect("session");
         assert_eq!(session["account"]["email"], "claire@example.com");
@@ -43,8 +47,8 @@ on_both_databases! {
         assert!(letters.iter().any(|m| m.kind == "account_exists" && !m.text_body.contains("token=")), "{letters:?}");
 
         // The link works once; a forged one is refused.
-        assert_problem(app.post_json("/api/v1/accounts/confirm", &json!({"token": token})).await, 410, "link_expired").await;
-        assert_problem(app.post_json("/api/v1/accounts/confirm", &json!({"token": "0".repeat(64)})).await, 400, "invalid_token").await;
+        assert_problem(app.post_json("/api/v1/accounts/confirm", &json!({"token": token, "password": PASSWORD})).await, 410, "link_expired").await;
+        assert_problem(app.post_json("/api/v1/accounts/confirm", &json!({"token": "0".repeat(64), "password": PASSWORD})).await, 400, "invalid_token").await;
 
         // The password policy, with the field at fault.
         let p = assert_problem(app.register("Jean", "Martin", "jean@example.com", "password123").await, 422, "password_too_common").await;
@@ -315,6 +319,8 @@ on_both_databases! {
         let (status, request) = json_of(r).await;
         assert_eq!(status, 201, "{request}");
         assert_eq!((request["kind"].as_str(), request["status"].as_str()), (Some("cancellation"), Some("open")));
+        // The same request twice: Client Relations already have it.
+        assert_problem(app.with_token(Method::POST, &path, &token).json(&json!({"kind": "cancellation"})).send().await.expect("sent"), 409, "request_already_open").await;
         let p = assert_problem(app.with_token(Method::POST, &path, &token).json(&json!({"kind": "refund"})).send().await.expect("sent"), 422, "invalid_request_kind").await;
         assert_eq!(p["field"], "kind");
         assert_problem(app.with_token(Method::POST, &path, &token).json(&json!({"kind": "change"})).send().await.expect("sent"), 422, "invalid_message").await;
@@ -481,6 +487,36 @@ on_both_databases! {
         assert_eq!(r.status(), 410);
         assert!(r.text().await.expect("html").contains("has expired or has already been used"));
         assert_eq!(app.sign_in("claire@example.com", "Quiet harbour lantern").await.status(), 201);
+        app.stop().await;
+    }
+
+    async fn sign_in_attempts_sent_at_once_are_counted_at_once(backend) {
+        let app = spawn_app(backend).await;
+        app.client("Claire", "Dubois", "claire@example.com").await;
+        let mut attempts = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let request = app.http.post(format!("{}/api/v1/sessions", app.url)).json(&json!({"email": "claire@example.com", "password": "a guess"}));
+            attempts.spawn(async move { request.send().await.expect("sent").status().as_u16() });
+        }
+        let statuses = attempts.join_all().await;
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        let refused = statuses.iter().filter(|s| **s == 429).count();
+        assert_eq!((checked, refused), (5, 15), "{statuses:?}");
+        app.stop().await;
+    }
+
+    async fn orders_placed_as_a_guest_join_the_account_of_that_address(backend) {
+        let app = spawn_app(backend).await;
+        let sku = plain_sku(&app).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let mut body = checkout_body(&bag);
+        body["contact"]["email"] = json!("Claire.Dubois@Example.COM");
+        let r = app.checkout("as-guest", &body).await;
+        assert_eq!(r.status(), 201);
+        let number = r.json::<Value>().await.expect("order")["number"].as_str().expect("n").to_owned();
+        let token = app.client("Claire", "Dubois", "claire.dubois@example.com").await;
+        let (_, history) = json_of(app.with_token(Method::GET, "/api/v1/account/orders", &token).send().await.expect("sent")).await;
+        assert_eq!(history["items"][0]["number"], number.as_str(), "{history}");
         app.stop().await;
     }
 }

@@ -390,6 +390,7 @@ async fn a_client_signs_up_checks_out_follows_the_order_and_asks_to_cancel_on_a_
         .goto(&format!("{}/account/confirm?token={token}", app.url))
         .await
         .expect("page loads");
+    fill(&b, &[("password", common::PASSWORD)]).await;
     click(&b, "[data-testid=submit]").await;
     until_text(&b, "your account is confirmed").await;
 

@@ -378,7 +378,7 @@ async fn card_numbers_and_security_codes_are_never_stored_nor_logged() {
     assert_eq!(page.status(), 200);
     let session: serde_json::Value = http
         .post(format!("{base}/api/v1/accounts/confirm"))
-        .json(&serde_json::json!({"token": confirmation}))
+        .json(&serde_json::json!({"token": confirmation, "password": password}))
         .send()
         .await
         .expect("sent")

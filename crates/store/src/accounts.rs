@@ -75,7 +75,7 @@ pub async fn set_password(tx: &mut Tx, account_id: &str, hash: &str, now: i64) -
 /// the account's history.
 pub async fn claim_guest_orders(tx: &mut Tx, account_id: &str, email: &str) -> Result<u64> {
     let claimed = sqlx::query(
-        "UPDATE orders SET account_id = $1 WHERE account_id IS NULL AND LOWER(email) = $2",
+        "UPDATE orders SET account_id = $1 WHERE account_id IS NULL AND email_key = $2",
     )
     .bind(account_id)
     .bind(email_key(email))

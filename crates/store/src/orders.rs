@@ -96,9 +96,9 @@ pub async fn insert(tx: &mut Tx, order: &OrderRow) -> Result<()> {
          delivery_method, line1, line2, city, region, postal_code, country, company, boutique_id, carrier, \
          estimate_min_days, estimate_max_days, subtotal_minor, total_minor, currency, payment_method, \
          card_brand, card_last4, card_exp_month, card_exp_year, cardholder_name, card_token, \
-         final_sale_accepted, bag_id, created_at, updated_at, account_id) \
+         final_sale_accepted, bag_id, created_at, updated_at, account_id, email_key) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-         $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $33, $34)",
+         $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $33, $34, $35)",
     )
     .bind(order.id.as_str())
     .bind(order.number.as_str())
@@ -134,6 +134,7 @@ pub async fn insert(tx: &mut Tx, order: &OrderRow) -> Result<()> {
     .bind(order.bag_id.clone())
     .bind(order.created_at)
     .bind(order.account_id.clone())
+    .bind(crate::accounts::email_key(&order.email))
     .execute(&mut **tx)
     .await?;
     for (line_no, line) in order.lines.iter().enumerate() {

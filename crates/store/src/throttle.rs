@@ -38,24 +38,13 @@ impl Store {
         Ok((hits > i64::from(limit)).then(|| wait_secs(window_start + window_micros, now)))
     }
 
-    /// Whether `key` is already over `limit` in its current window, without
-    /// counting an attempt (for counters of failures only).
-    pub async fn throttle_peek(
-        &self,
-        key: &str,
-        now: i64,
-        window_micros: i64,
-        limit: u32,
-    ) -> Result<Option<u64>> {
-        let row = sqlx::query("SELECT hits, window_start FROM throttle WHERE key = $1")
+    /// Takes back one attempt counted under `key` (one that succeeded).
+    pub async fn give_back_attempt(&self, key: &str) -> Result<()> {
+        sqlx::query("UPDATE throttle SET hits = hits - 1 WHERE key = $1 AND hits > 0")
             .bind(key)
-            .fetch_optional(self.pool())
+            .execute(self.pool())
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        let hits: i64 = row.try_get("hits")?;
-        let window_start: i64 = row.try_get("window_start")?;
-        let over = window_start > now - window_micros && hits >= i64::from(limit);
-        Ok(over.then(|| wait_secs(window_start + window_micros, now)))
+        Ok(())
     }
 
     /// Forgets the attempts counted under `key` (e.g. after a good sign-in).

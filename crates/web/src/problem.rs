@@ -287,6 +287,15 @@ impl crate::AppState {
                     cr.contact_sentence()
                 ),
             ),
+            E::RequestAlreadyOpen => Problem::new(
+                StatusCode::CONFLICT,
+                "request_already_open",
+                "Refused",
+                format!(
+                    "This request is already with Client Relations, who will contact you shortly. To add to it, please contact {}.",
+                    cr.contact_sentence()
+                ),
+            ),
             E::AddressNotFound => Problem::not_found("address_not_found", "Your account has no such address."),
             E::TooManyAddresses(max) => Problem::new(
                 StatusCode::CONFLICT,

@@ -220,7 +220,7 @@ impl TestApp {
         let r = self
             .post_json(
                 "/api/v1/accounts/confirm",
-                &serde_json::json!({"token": token}),
+                &serde_json::json!({"token": token, "password": PASSWORD}),
             )
             .await;
         assert_eq!(r.status(), 201);

@@ -61,6 +61,11 @@ CREATE INDEX saved_addresses_by_account ON saved_addresses (account_id, created_
 
 ALTER TABLE orders ADD COLUMN account_id TEXT REFERENCES accounts (id);
 CREATE INDEX orders_by_account ON orders (account_id, created_at);
+-- The order's e-mail as accounts key theirs (lower-cased by the application,
+-- the same on both databases), to gather a new client's guest orders.
+ALTER TABLE orders ADD COLUMN email_key TEXT;
+UPDATE orders SET email_key = LOWER(email);
+CREATE INDEX orders_by_email_key ON orders (email_key);
 
 -- A client's bag follows the client from one device to another.
 ALTER TABLE bags ADD COLUMN account_id TEXT REFERENCES accounts (id) ON DELETE SET NULL;

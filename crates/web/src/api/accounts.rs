@@ -138,27 +138,36 @@ pub async fn register(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TokenJson {
+pub struct ConfirmJson {
     token: String,
+    /// The password chosen at registration, typed again.
+    password: String,
+    /// A guest bag to carry into the client's bag.
+    bag_id: Option<String>,
 }
 
 /// `POST /api/v1/accounts/confirm`: the e-mailed token creates the account and
 /// opens an API session.
 pub async fn confirm(
     State(state): State<AppState>,
-    request: Result<Json<TokenJson>, JsonRejection>,
+    request: Result<Json<ConfirmJson>, JsonRejection>,
 ) -> Result<Response, Problem> {
     let r = body(request)?;
     let signed_in = state
         .maison
-        .confirm_registration(&r.token, SessionKind::Api)
+        .confirm_registration(&r.token, Secret::new(r.password), SessionKind::Api)
+        .await
+        .map_err(|e| state.problem(e))?;
+    let merge = state
+        .maison
+        .adopt_bag(&signed_in.account.id, r.bag_id.as_deref())
         .await
         .map_err(|e| state.problem(e))?;
     Ok(session_response(
         StatusCode::CREATED,
         &signed_in,
-        None,
-        Vec::new(),
+        merge.bag_id,
+        merge.messages,
     ))
 }
 
@@ -512,7 +521,10 @@ pub async fn order(
         .maison
         .account_order(account_id, &number)
         .await
-        .map_err(|_| not_found())?;
+        .map_err(|e| match e {
+            maison_app::ShopError::OrderNotFound => not_found(),
+            other => state.problem(other),
+        })?;
     let requests = state
         .maison
         .order_requests(&order.id)

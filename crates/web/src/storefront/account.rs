@@ -210,21 +210,49 @@ fn token_of(query: Result<Query<TokenQuery>, QueryRejection>) -> String {
 }
 
 /// The confirmation link: a page with one button (a GET changes nothing).
+fn confirm_form(token: String) -> FormSpec {
+    FormSpec {
+        title: "Confirm your account",
+        intro: "One last step: type the password you chose when you registered, to confirm that this e-mail address and this account are yours.".to_owned(),
+        action: "/account/confirm",
+        hidden: vec![("token", token)],
+        fields: vec![input(
+            "password",
+            "Password",
+            "password",
+            "current-password",
+            &HashMap::new(),
+        )],
+        submit: "Confirm my account",
+        error: String::new(),
+        links: Vec::new(),
+    }
+}
+
 pub async fn confirm_page(
     State(state): State<AppState>,
     query: Result<Query<TokenQuery>, QueryRejection>,
 ) -> Response {
-    let form = FormSpec {
-        title: "Confirm your account",
-        intro: "One last step: confirm that this e-mail address is yours.".to_owned(),
-        action: "/account/confirm",
-        hidden: vec![("token", token_of(query))],
-        fields: Vec::new(),
-        submit: "Confirm my account",
-        error: String::new(),
-        links: Vec::new(),
-    };
-    show(&state, form, StatusCode::OK)
+    show(&state, confirm_form(token_of(query)), StatusCode::OK)
+}
+
+/// Where a client goes once signed in: `next`, or the bag when something of
+/// the guest's bag could not be carried over (the bag page says what).
+fn after_sign_in(next: String, merge: &maison_app::accounts::BagMerge) -> String {
+    if merge.left_out.is_empty() {
+        return next;
+    }
+    let skus: Vec<String> = merge.left_out.iter().map(|m| percent(m)).collect();
+    format!("/bag?left_out={}", skus.join(","))
+}
+
+/// Ends the session this browser held before a new one replaces it.
+async fn end_previous(state: &AppState, visitor: &Visitor) {
+    if let Some(previous) = visitor.session.as_deref()
+        && let Err(err) = state.maison.sign_out(previous).await
+    {
+        tracing::warn!(error = %err, "the previous session could not be ended");
+    }
 }
 
 /// Sets the session cookie (and the bag cookie) of a client just signed in.
@@ -248,15 +276,18 @@ fn signed_in_response(
 
 pub async fn confirm(
     State(state): State<AppState>,
+    visitor: Visitor,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    let token = field(&form, "token");
     match state
         .maison
-        .confirm_registration(&field(&form, "token"), SessionKind::Browser)
+        .confirm_registration(&token, password(&form, "password"), SessionKind::Browser)
         .await
     {
         Ok(signed_in) => {
+            end_previous(&state, &visitor).await;
             let merge = state
                 .maison
                 .adopt_bag(
@@ -265,14 +296,17 @@ pub async fn confirm(
                 )
                 .await
                 .unwrap_or_default();
-            signed_in_response(
-                &state,
-                "/account?welcome=1",
-                &signed_in,
-                merge.bag_id.as_deref(),
-            )
+            let to = after_sign_in("/account?welcome=1".to_owned(), &merge);
+            signed_in_response(&state, &to, &signed_in, merge.bag_id.as_deref())
         }
-        Err(err) => link_refused(&state, err, "/account/register", "Register again"),
+        Err(err @ (ShopError::LinkExpired | ShopError::InvalidToken)) => {
+            link_refused(&state, err, "/account/register", "Register again")
+        }
+        Err(err) => {
+            let problem = state.problem(err);
+            let status = status_of(&problem);
+            show(&state, confirm_form(token).with_problem(&problem), status)
+        }
     }
 }
 
@@ -353,12 +387,6 @@ pub async fn sign_in(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let next = safe_next(form.get("next").map(String::as_str));
-    // Whoever was signed in at this browser is signed out first.
-    if let Some(previous) = visitor.session.as_deref()
-        && let Err(err) = state.maison.sign_out(previous).await
-    {
-        return super::pages::error_page(&state, state.problem(err));
-    }
     let result = state
         .maison
         .sign_in(
@@ -370,6 +398,8 @@ pub async fn sign_in(
         .await;
     match result {
         Ok(signed_in) => {
+            // Whoever was signed in at this browser before is signed out.
+            end_previous(&state, &visitor).await;
             let merge = state
                 .maison
                 .adopt_bag(
@@ -378,13 +408,7 @@ pub async fn sign_in(
                 )
                 .await
                 .unwrap_or_default();
-            let to = if merge.left_out.is_empty() {
-                next
-            } else {
-                // What could not be carried over is said on the bag page.
-                let skus: Vec<String> = merge.left_out.iter().map(|m| percent(m)).collect();
-                format!("/bag?left_out={}", skus.join(","))
-            };
+            let to = after_sign_in(next, &merge);
             signed_in_response(&state, &to, &signed_in, merge.bag_id.as_deref())
         }
         Err(err) => {
@@ -743,16 +767,27 @@ async fn order_page(
     response
 }
 
+#[derive(serde::Deserialize)]
+pub struct OrderQuery {
+    requested: Option<String>,
+}
+
 pub async fn order(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(number): Path<String>,
+    query: Result<Query<OrderQuery>, QueryRejection>,
 ) -> Response {
+    let notice = match query.ok().and_then(|Query(q)| q.requested) {
+        Some(_) => "Your request has been sent to Client Relations, who will contact you shortly."
+            .to_owned(),
+        None => String::new(),
+    };
     order_page(
         &state,
         &visitor,
         &number,
-        String::new(),
+        notice,
         String::new(),
         StatusCode::OK,
     )
@@ -779,20 +814,13 @@ pub async fn request_change(
         )
         .await
     {
-        Ok(_) => {
-            let notice =
-                "Your request has been sent to Client Relations, who will contact you shortly."
-                    .to_owned();
-            order_page(
-                &state,
-                &visitor,
-                &number,
-                notice,
-                String::new(),
-                StatusCode::OK,
-            )
-            .await
-        }
+        // After the post, a plain page: reloading it sends nothing again.
+        Ok(request) => Redirect::to(&format!(
+            "/account/orders/{}?requested={}",
+            percent(&number),
+            request.kind
+        ))
+        .into_response(),
         Err(ShopError::OrderNotFound) => order_not_found(&state),
         Err(err) => {
             let problem = state.problem(err);

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod documents;
 pub mod error;
+pub mod form_tokens;
 pub mod links;
 pub mod lookup;
 pub mod outbox;

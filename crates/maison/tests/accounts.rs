@@ -243,8 +243,7 @@ on_both_databases! {
         let r = app.with_token(Method::POST, &format!("/account/orders/{number}/requests"), &jean)
             .form(&[("kind", "cancellation")]).send().await.expect("sent");
         assert_eq!(r.status(), 404);
-        let r = app.http.post(format!("{}/account/orders/{number}/requests", app.url))
-            .form(&[("kind", "cancellation")]).send().await.expect("sent");
+        let r = app.guest_form(&format!("/account/orders/{number}/requests"), None, &[("kind", "cancellation")]).await;
         assert_eq!(r.status(), 404);
         let order_id = app.store.order_by_number(&number).await.expect("read").expect("order").id;
         assert!(app.store.requests_of_order(&order_id).await.expect("requests").is_empty(), "nothing recorded");
@@ -369,9 +368,7 @@ on_both_databases! {
         let app = spawn_app(backend).await;
         let sku = plain_sku(&app).await;
         app.client("Claire", "Dubois", "claire@example.com").await;
-        let r = app.http.post(format!("{}/account/sign-in", app.url))
-            .form(&[("email", "claire@example.com"), ("password", PASSWORD), ("next", "/account")])
-            .send().await.expect("sent");
+        let r = app.guest_form("/account/sign-in", None, &[("email", "claire@example.com"), ("password", PASSWORD), ("next", "/account")]).await;
         assert_eq!(r.status(), 303);
         let set_cookie: Vec<String> = r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect();
         let session = set_cookie.iter().find(|c| c.starts_with("maison_session=")).expect("a session cookie");
@@ -413,22 +410,12 @@ on_both_databases! {
         assert!(r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).any(|c| c.starts_with("maison_session=;") && c.contains("Max-Age=0")));
 
         // Signing in again at a browser that holds a session replaces it.
-        let sign_in = |cookie: Option<String>, csrf: Option<String>| {
-            let mut r = app.http.post(format!("{}/account/sign-in", app.url));
-            if let Some(c) = cookie {
-                r = r.header("cookie", c);
-            }
-            let mut form = vec![("email".to_owned(), "claire@example.com".to_owned()), ("password".to_owned(), PASSWORD.to_owned())];
-            if let Some(t) = csrf {
-                form.push(("csrf_token".to_owned(), t));
-            }
-            r.form(&form).send()
-        };
-        let first = sign_in(None, None).await.expect("sent");
+        let first = app.guest_form("/account/sign-in", None, &[("email", "claire@example.com"), ("password", PASSWORD)]).await;
         let first_cookie = first.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("maison_session=")).expect("cookie").split(';').next().expect("pair").to_owned();
         let page = app.http.get(format!("{}/account", app.url)).header("cookie", &first_cookie).send().await.expect("sent").text().await.expect("html");
         let first_csrf = page.split("name=\"csrf_token\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf").to_owned();
-        let second = sign_in(Some(first_cookie.clone()), Some(first_csrf)).await.expect("sent");
+        let second = app.http.post(format!("{}/account/sign-in", app.url)).header("cookie", &first_cookie)
+            .form(&[("email", "claire@example.com"), ("password", PASSWORD), ("csrf_token", first_csrf.as_str())]).send().await.expect("sent");
         assert_eq!(second.status(), 303);
         let r = app.http.get(format!("{}/account", app.url)).header("cookie", &first_cookie).send().await.expect("sent");
         assert_eq!(r.status(), 303, "the earlier session ended");
@@ -442,9 +429,7 @@ on_both_databases! {
         app.with_token(Method::POST, "/api/v1/account/addresses", &token)
             .json(&json!({"label": "Office", "address": {"line1": "200 Bay Street", "city": "Toronto", "region": "ON", "postal_code": "M5J 2J5", "country": "CA", "company": "Maple Holdings"}}))
             .send().await.expect("sent");
-        let r = app.http.post(format!("{}/account/sign-in", app.url))
-            .form(&[("email", "claire@example.com"), ("password", PASSWORD)])
-            .send().await.expect("sent");
+        let r = app.guest_form("/account/sign-in", None, &[("email", "claire@example.com"), ("password", PASSWORD)]).await;
         let cookie = r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("maison_session=")).expect("cookie").split(';').next().expect("pair").to_owned();
         let page = app.http.get(format!("{}/account", app.url)).header("cookie", &cookie).send().await.expect("sent").text().await.expect("html");
         let csrf = page.split("name=\"csrf_token\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf").to_owned();
@@ -463,8 +448,10 @@ on_both_databases! {
     async fn the_forgotten_password_pages_lead_to_a_new_password_once(backend) {
         let app = spawn_app(backend).await;
         app.client("Claire", "Dubois", "claire@example.com").await;
-        let form = |path: &str, fields: Vec<(&'static str, String)>| {
-            app.http.post(format!("{}{path}", app.url)).form(&fields).send()
+        let guest = &app;
+        let form = |path: &'static str, fields: Vec<(&'static str, String)>| async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            Ok::<_, std::convert::Infallible>(guest.guest_form(path, None, &fields).await)
         };
         let r = form("/account/forgot", vec![("email", "not an address".into())]).await.expect("sent");
         assert_eq!(r.status(), 422);

@@ -398,13 +398,26 @@ async fn card_numbers_and_security_codes_are_never_stored_nor_logged() {
     secrets.push(confirmation);
     secrets.push(session["token"].as_str().expect("token").to_owned());
     secrets.push(bearer.clone());
-    // A browser session too: its cookie and CSRF token.
+    // A browser session too: the sign-in page's form token, then the form.
+    let page = http
+        .get(format!("{base}/account/sign-in"))
+        .send()
+        .await
+        .expect("sent");
+    let form_cookie = common::cookie_pair(&page, "maison_form").expect("form cookie");
+    let form_token = common::csrf_field(&page.text().await.expect("page")).expect("token");
+    secrets.push(form_token.clone());
     let form = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
         .post(format!("{base}/account/sign-in"))
-        .form(&[("email", "claire@example.com"), ("password", password)])
+        .header("cookie", form_cookie)
+        .form(&[
+            ("email", "claire@example.com"),
+            ("password", password),
+            ("csrf_token", form_token.as_str()),
+        ])
         .send()
         .await
         .expect("sent");

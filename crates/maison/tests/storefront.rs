@@ -114,16 +114,27 @@ async fn details_and_purchase_puts_the_creation_in_a_bag_kept_by_cookie() {
         .iter()
         .find(|v| v["availability"] == "available")
         .expect("available size");
-    let response = app
+    let sku = variant["sku"].as_str().expect("sku");
+    // Without the form's token (a page of this maison was never opened, or
+    // another site sends it), nothing is added.
+    let tokenless = app
         .http
         .post(format!("{}/bag", app.url))
-        .form(&[
-            ("sku", variant["sku"].as_str().expect("sku")),
-            ("quantity", "1"),
-        ])
+        .form(&[("sku", sku), ("quantity", "1")])
         .send()
         .await
         .expect("sent");
+    assert_eq!(tokenless.status(), 403);
+    assert!(
+        tokenless
+            .text()
+            .await
+            .expect("page")
+            .contains("security token")
+    );
+    let response = app
+        .guest_form("/bag", None, &[("sku", sku), ("quantity", "1")])
+        .await;
     assert_eq!(response.status(), 303);
     let cookie = response.headers()["set-cookie"]
         .to_str()

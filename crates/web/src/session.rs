@@ -24,6 +24,11 @@ use crate::{AppState, Problem};
 /// then only accepts it over HTTPS, for the whole host, from no subdomain.
 const COOKIE: &str = "maison_session";
 const SECURE_COOKIE: &str = "__Host-maison_session";
+/// The cookie that holds a guest's form token (`__Host-` over HTTPS), and
+/// how long it lasts.
+const FORM_COOKIE: &str = "maison_form";
+const SECURE_FORM_COOKIE: &str = "__Host-maison_form";
+const FORM_COOKIE_AGE: u32 = 7 * 24 * 60 * 60;
 /// The form field and the header that carry the CSRF token.
 pub const CSRF_FIELD: &str = "csrf_token";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -32,6 +37,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[derive(Clone, Default)]
 pub struct Visitor {
     pub session: Option<Arc<ClientSession>>,
+    /// A guest's form token (see `maison_app::form_tokens`).
+    pub form_token: Option<String>,
 }
 
 impl Visitor {
@@ -51,10 +58,13 @@ impl Visitor {
         })
     }
 
+    /// The token every form sends back: the session's, or the guest's.
     pub fn csrf_token(&self) -> &str {
-        self.session
-            .as_deref()
-            .map_or("", |s| s.csrf_token.as_str())
+        match (&self.session, &self.form_token) {
+            (Some(s), _) => s.csrf_token.as_str(),
+            (None, Some(t)) => t.as_str(),
+            (None, None) => "",
+        }
     }
 
     pub fn first_name(&self) -> Option<&str> {
@@ -120,6 +130,14 @@ pub fn cookie_name(state: &AppState) -> &'static str {
     session_cookie_name(state.secure_cookies)
 }
 
+fn form_cookie_name(state: &AppState) -> &'static str {
+    if state.secure_cookies {
+        SECURE_FORM_COOKIE
+    } else {
+        FORM_COOKIE
+    }
+}
+
 fn session_cookie_name(secure: bool) -> &'static str {
     if secure { SECURE_COOKIE } else { COOKIE }
 }
@@ -182,39 +200,60 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let (request, csrf_ok) = match &session {
-        Some(s) if s.kind == SessionKind::Browser && unsafe_method => {
-            match csrf_presented(request).await {
-                Ok((request, presented)) => {
-                    let ok = presented
-                        .as_deref()
-                        .is_some_and(|t| constant_time_eq(t.as_bytes(), s.csrf_token.as_bytes()));
-                    (request, ok)
-                }
-                Err(response) => return response,
-            }
-        }
-        _ => (request, true),
+    // A guest's form token, when its cookie holds one the maison made.
+    let guest_token = cookie(request.headers(), form_cookie_name(&state))
+        .filter(|t| session.is_none() && state.maison.is_form_token(t));
+    // Which token a state-changing request must carry: the session's, for a
+    // browser session; the guest's cookie's, for a storefront form without
+    // a session. A bearer token, or an API call without a cookie session,
+    // carries no ambient authority to abuse.
+    let expected = match &session {
+        Some(s) if s.kind == SessionKind::Browser => Some(s.csrf_token.clone()),
+        Some(_) => None,
+        None if !is_api(&request) => Some(guest_token.clone().unwrap_or_default()),
+        None => None,
     };
-    if !csrf_ok {
-        tracing::warn!(path = %request.uri().path(), "request without the session's CSRF token refused");
-        return respond(
-            &state,
-            &request,
-            Problem::new(
-                StatusCode::FORBIDDEN,
-                "csrf_token_invalid",
-                "Refused",
-                "This request did not carry the form's security token, so nothing was changed. Reload the page and try again (API clients: send the X-CSRF-Token header, or use a bearer token).",
-            ),
-        );
-    }
+    let request = match expected {
+        Some(expected) if unsafe_method => {
+            let (request, presented) = match csrf_presented(request).await {
+                Ok(read) => read,
+                Err(response) => return response,
+            };
+            let ok = !expected.is_empty()
+                && presented
+                    .as_deref()
+                    .is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes()));
+            if !ok {
+                tracing::warn!(path = %request.uri().path(), "request without the form's CSRF token refused");
+                return respond(
+                    &state,
+                    &request,
+                    Problem::new(
+                        StatusCode::FORBIDDEN,
+                        "csrf_token_invalid",
+                        "Refused",
+                        "This request did not carry the form's security token, so nothing was changed. Reload the page and try again (API clients: send the X-CSRF-Token header, or use a bearer token).",
+                    ),
+                );
+            }
+            request
+        }
+        _ => request,
+    };
     let stale_cookie = by_cookie.is_some() && session.is_none();
     let path = request.uri().path();
     let shared_asset = path.starts_with("/assets/") || path.starts_with("/images/");
     let private = (session.is_some() && !shared_asset) || path.starts_with("/account");
+    // A guest's first page gives the browser its form token.
+    let new_guest_token = match (&session, &guest_token) {
+        (None, None) if !is_api(&request) && !shared_asset && !unsafe_method => {
+            state.maison.new_form_token().ok()
+        }
+        _ => None,
+    };
     let visitor = Visitor {
         session: session.map(Arc::new),
+        form_token: guest_token.or_else(|| new_guest_token.clone()),
     };
     let mut request = request;
     request.extensions_mut().insert(visitor.clone());
@@ -230,6 +269,17 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
         response
             .headers_mut()
             .append(header::SET_COOKIE, clear_session_cookie(&state));
+    }
+    if let Some(token) = new_guest_token {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(
+                &state,
+                form_cookie_name(&state),
+                &token,
+                Some(FORM_COOKIE_AGE),
+            ),
+        );
     }
     response
 }

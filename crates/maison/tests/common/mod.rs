@@ -248,6 +248,41 @@ impl TestApp {
             .bearer_auth(token)
     }
 
+    /// What a guest's browser holds after opening any page: the form-token
+    /// cookie (`name=value`) and the token its forms send back.
+    pub async fn guest_form_token(&self) -> (String, String) {
+        let response = self.get("/account/sign-in").await;
+        let cookie = cookie_pair(&response, "maison_form").expect("a form-token cookie");
+        let html = response.text().await.expect("page");
+        let token = csrf_field(&html).expect("the form's token");
+        assert_eq!(cookie, format!("maison_form={token}"));
+        (cookie, token)
+    }
+
+    /// Posts a storefront form as a guest's browser does: with its form-token
+    /// cookie and the form's token (and `cookies`, such as the bag's).
+    pub async fn guest_form(
+        &self,
+        path: &str,
+        cookies: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let (cookie, token) = self.guest_form_token().await;
+        let cookie = match cookies {
+            Some(more) => format!("{cookie}; {more}"),
+            None => cookie,
+        };
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        self.http
+            .post(format!("{}{path}", self.url))
+            .header("cookie", cookie)
+            .form(&form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await.expect("clean shutdown");
@@ -288,6 +323,27 @@ pub fn checkout_body(bag_id: &str) -> Value {
         "payment": {"card": {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2031, "cvc": "917", "holder_name": "CLAIRE DUBOIS"}},
         "accept_final_sale": false
     })
+}
+
+/// The `name=value` of the cookie `name` a response sets.
+pub fn cookie_pair(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+}
+
+/// The value of the first `csrf_token` field of a page.
+pub fn csrf_field(html: &str) -> Option<String> {
+    html.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
 }
 
 /// The password the test clients choose.

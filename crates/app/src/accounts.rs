@@ -18,10 +18,10 @@ use maison_domain::contact::{Email, name_part, phone};
 use maison_domain::order::{OrderNumber, OrderStatus};
 use maison_domain::password::{MAX_BYTES, PasswordError, check_password};
 use maison_notify::{Notice, notice};
+use maison_store::StoreError;
 use maison_store::accounts::{self, SessionRow, TokenRow, TokenUse, email_key};
 pub use maison_store::accounts::{AccountRow, OrderRequestRow, OrderSummaryRow, SavedAddressRow};
 use maison_store::outbox::{self, OutboxMessage};
-use maison_store::{StoreError, bags};
 
 use crate::bag::PersonalisationRequest;
 use crate::clock::{new_id, now_micros};
@@ -186,13 +186,18 @@ static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCU
 async fn hashing<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ShopError> {
-    let _permit = HASHING
+    let permit = HASHING
         .acquire()
         .await
         .map_err(|e| ShopError::Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| ShopError::Internal(e.to_string()))
+    // The permit goes with the work: a request dropped while its hash runs
+    // does not free a slot before the hash ends.
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| ShopError::Internal(e.to_string()))
 }
 
 async fn hash(password: Secret) -> Result<String, ShopError> {
@@ -399,6 +404,9 @@ impl Maison {
         let pending: PendingRegistration =
             serde_json::from_str(row.payload.as_deref().unwrap_or(""))
                 .map_err(|e| ShopError::Internal(format!("registration payload: {e}")))?;
+        let attempts = format!("signin:account:{}", row.email_key);
+        self.count_attempt(&attempts, SIGN_IN_FAILURES_PER_ACCOUNT)
+            .await?;
         if !verify(password, Some(pending.password_hash.clone())).await? {
             return Err(invalid(
                 "invalid_credentials",
@@ -406,6 +414,7 @@ impl Maison {
                 "This is not the password chosen for this registration: type the one you chose when you registered.",
             ));
         }
+        self.store().clear_throttle(&attempts).await?;
         let mut tx = self.store().begin_write().await?;
         match accounts::spend_token(&mut tx, &digest, "registration", now).await? {
             TokenUse::Spent(_) => {}
@@ -921,7 +930,10 @@ impl Maison {
             None,
         );
         let mut tx = self.store().begin_write().await?;
-        accounts::insert_request(&mut tx, &request).await?;
+        if !accounts::insert_request(&mut tx, &request).await? {
+            // The same request, sent twice at once: the first stands.
+            return Err(ShopError::RequestAlreadyOpen);
+        }
         let mut letter = letter;
         letter.order_id = Some(order.id.clone());
         outbox::enqueue(&mut tx, &letter, now).await?;
@@ -964,24 +976,32 @@ impl Maison {
                     ..BagMerge::default()
                 });
             }
-            (Some(guest), None) => {
-                let mut tx = self.store().begin_write().await?;
-                accounts::set_bag_owner(&mut tx, &guest, account_id).await?;
-                tx.commit().await.map_err(StoreError::from)?;
+            (Some(guest), own) => (guest, own),
+        };
+        // Claim the guest's bag first: a second sign-in carrying the same
+        // bag at the same moment finds it taken and merges nothing.
+        let mut tx = self.store().begin_write().await?;
+        let claimed = accounts::claim_guest_bag(&mut tx, &guest, account_id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        let own = match (claimed, own) {
+            (true, Some(own)) => own,
+            // No bag of the client's yet: the guest's bag becomes it.
+            (true, None) => {
                 return Ok(BagMerge {
                     bag_id: Some(guest),
                     ..BagMerge::default()
                 });
             }
-            (Some(guest), Some(own)) => (guest, own),
+            (false, own) => {
+                return Ok(BagMerge {
+                    bag_id: own,
+                    ..BagMerge::default()
+                });
+            }
         };
-        // Take the guest's lines out in one transaction: a second sign-in
-        // carrying the same bag at the same moment finds it empty.
-        let mut tx = self.store().begin_write().await?;
-        bags::lock_bag(&mut tx, &guest, now_micros()).await?;
-        let lines = bags::lines_in(&mut tx, &guest).await?;
-        bags::empty_bag(&mut tx, &guest).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        // Each line moves on its own (added to the client's bag, then taken
+        // from the claimed one): an interruption loses nothing.
+        let lines = self.store().bag_lines(&guest).await?.unwrap_or_default();
         let catalogue = self.catalogue();
         let mut messages = Vec::new();
         let mut left_out = Vec::new();
@@ -1006,7 +1026,10 @@ impl Maison {
                 messages.push(format!("{name} could not be added to your bag: {reason}"));
                 left_out.push(line.sku.clone());
             }
+            self.remove_line(&guest, &line.id).await?;
         }
+        // Emptied, the guest's bag has served: only the client's remains.
+        self.store().delete_empty_bag(&guest).await?;
         Ok(BagMerge {
             bag_id: Some(own),
             messages,

@@ -126,6 +126,10 @@ async fn details_and_purchase_puts_the_creation_in_a_bag_kept_by_cookie() {
         .expect("sent");
     assert_eq!(tokenless.status(), 403);
     assert!(
+        common::cookie_pair(&tokenless, "maison_form").is_some(),
+        "the refusal gives the browser a token for the reloaded page"
+    );
+    assert!(
         tokenless
             .text()
             .await

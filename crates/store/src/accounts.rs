@@ -271,10 +271,12 @@ pub struct OrderRequestRow {
     pub created_at: i64,
 }
 
-pub async fn insert_request(tx: &mut Tx, r: &OrderRequestRow) -> Result<()> {
-    sqlx::query(
+/// Records the request; `false` when the same kind is already open on the
+/// order (a unique index decides, so two at once cannot both be recorded).
+pub async fn insert_request(tx: &mut Tx, r: &OrderRequestRow) -> Result<bool> {
+    let inserted = sqlx::query(
         "INSERT INTO order_requests (id, order_id, account_id, kind, message, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
     )
     .bind(r.id.as_str())
     .bind(r.order_id.as_str())
@@ -284,8 +286,21 @@ pub async fn insert_request(tx: &mut Tx, r: &OrderRequestRow) -> Result<()> {
     .bind(r.status.as_str())
     .bind(r.created_at)
     .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// Gives a guest's bag to the account, unless someone took it first.
+pub async fn claim_guest_bag(tx: &mut Tx, bag_id: &str, account_id: &str) -> Result<bool> {
+    let claimed =
+        sqlx::query("UPDATE bags SET account_id = $1 WHERE id = $2 AND account_id IS NULL")
+            .bind(account_id)
+            .bind(bag_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    Ok(claimed == 1)
 }
 
 /// Gives the bag to the account (the guest's bag becomes the client's).
@@ -299,6 +314,30 @@ pub async fn set_bag_owner(tx: &mut Tx, bag_id: &str, account_id: &str) -> Resul
 }
 
 impl Store {
+    /// Gives orders written before accounts existed their `email_key`.
+    pub(crate) async fn backfill_order_email_keys(&self) -> Result<()> {
+        loop {
+            let rows =
+                sqlx::query("SELECT id, email FROM orders WHERE email_key IS NULL LIMIT 500")
+                    .fetch_all(self.pool())
+                    .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self.begin_write().await?;
+            for row in &rows {
+                let id: String = row.try_get("id")?;
+                let email: String = row.try_get("email")?;
+                sqlx::query("UPDATE orders SET email_key = $1 WHERE id = $2")
+                    .bind(email_key(&email))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+    }
+
     pub async fn account(&self, id: &str) -> Result<Option<AccountRow>> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -526,6 +565,17 @@ impl Store {
                 .fetch_optional(self.pool())
                 .await?;
         Ok(owner)
+    }
+
+    /// Deletes the bag if it has no line left.
+    pub async fn delete_empty_bag(&self, bag_id: &str) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM bags WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM bag_lines WHERE bag_id = $1)",
+        )
+        .bind(bag_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     /// The account's current bag (the one touched last).

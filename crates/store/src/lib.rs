@@ -121,6 +121,7 @@ impl Store {
         migrations::for_backend(self.backend)
             .run(&self.pool)
             .await?;
+        self.backfill_order_email_keys().await?;
         Ok(())
     }
 

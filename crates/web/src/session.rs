@@ -210,6 +210,9 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
     let expected = match &session {
         Some(s) if s.kind == SessionKind::Browser => Some(s.csrf_token.clone()),
         Some(_) => None,
+        // Signing out without a session changes nothing: no token needed (a
+        // page kept open past the session's end must still sign out).
+        None if request.uri().path() == "/account/sign-out" => None,
         None if !is_api(&request) => Some(guest_token.clone().unwrap_or_default()),
         None => None,
     };
@@ -225,16 +228,38 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
                     .is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes()));
             if !ok {
                 tracing::warn!(path = %request.uri().path(), "request without the form's CSRF token refused");
-                return respond(
+                let detail = if is_api(&request) {
+                    "This request did not carry the session's security token, so nothing was changed: send the X-CSRF-Token header, or use a bearer token."
+                } else {
+                    "This form did not carry its security token (the page may be old), so nothing was changed. Please go back, reload the page and try again."
+                };
+                let mut response = respond(
                     &state,
                     &request,
                     Problem::new(
                         StatusCode::FORBIDDEN,
                         "csrf_token_invalid",
                         "Refused",
-                        "This request did not carry the form's security token, so nothing was changed. Reload the page and try again (API clients: send the X-CSRF-Token header, or use a bearer token).",
+                        detail,
                     ),
                 );
+                // A guest without a valid form cookie gets one, so that the
+                // reloaded page's form goes through.
+                if session.is_none()
+                    && guest_token.is_none()
+                    && let Ok(token) = state.maison.new_form_token()
+                {
+                    response.headers_mut().append(
+                        header::SET_COOKIE,
+                        set_cookie(
+                            &state,
+                            form_cookie_name(&state),
+                            &token,
+                            Some(FORM_COOKIE_AGE),
+                        ),
+                    );
+                }
+                return response;
             }
             request
         }

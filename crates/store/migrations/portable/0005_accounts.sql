@@ -61,10 +61,11 @@ CREATE INDEX saved_addresses_by_account ON saved_addresses (account_id, created_
 
 ALTER TABLE orders ADD COLUMN account_id TEXT REFERENCES accounts (id);
 CREATE INDEX orders_by_account ON orders (account_id, created_at);
--- The order's e-mail as accounts key theirs (lower-cased by the application,
--- the same on both databases), to gather a new client's guest orders.
+-- The order's e-mail as accounts key theirs, to gather a new client's guest
+-- orders. Lower-cased by the application (SQL LOWER differs between the two
+-- databases outside ASCII): orders from before this migration get theirs
+-- when the store opens (`Store::migrate`).
 ALTER TABLE orders ADD COLUMN email_key TEXT;
-UPDATE orders SET email_key = LOWER(email);
 CREATE INDEX orders_by_email_key ON orders (email_key);
 
 -- A client's bag follows the client from one device to another.
@@ -83,3 +84,5 @@ CREATE TABLE order_requests (
 );
 
 CREATE INDEX order_requests_by_order ON order_requests (order_id, created_at);
+-- One open request of each kind per order: a double click records one.
+CREATE UNIQUE INDEX order_requests_one_open ON order_requests (order_id, kind) WHERE status = 'open';

@@ -162,7 +162,11 @@ pub async fn confirm(
         .maison
         .adopt_bag(&signed_in.account.id, r.bag_id.as_deref())
         .await
-        .map_err(|e| state.problem(e))?;
+        .unwrap_or_else(|err| {
+            // Signed in all the same: the bag can be sent again.
+            tracing::warn!(error = %err, "the guest bag could not be carried over");
+            maison_app::accounts::BagMerge::default()
+        });
     Ok(session_response(
         StatusCode::CREATED,
         &signed_in,
@@ -202,7 +206,11 @@ pub async fn sign_in(
         .maison
         .adopt_bag(&signed_in.account.id, r.bag_id.as_deref())
         .await
-        .map_err(|e| state.problem(e))?;
+        .unwrap_or_else(|err| {
+            // Signed in all the same: the bag can be sent again.
+            tracing::warn!(error = %err, "the guest bag could not be carried over");
+            maison_app::accounts::BagMerge::default()
+        });
     Ok(session_response(
         StatusCode::CREATED,
         &signed_in,

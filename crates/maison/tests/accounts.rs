@@ -144,6 +144,18 @@ on_both_databases! {
         assert_eq!((status, &unknown), (202, &known), "the same answer for a known and an unknown address");
 
         let token = app.mail_token("claire@example.com", "password_reset").await;
+        // Once sent, the letter's link is not kept in the database.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let letters = app.store.messages_to("claire@example.com").await.expect("outbox");
+            let reset = letters.iter().find(|m| m.kind == "password_reset").expect("the letter");
+            if reset.status == "sent" {
+                assert!(!reset.text_body.contains(&token) && !reset.html_body.contains(&token), "{reset:?}");
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "never sent");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         assert!(app.store.messages_to("nobody@example.com").await.expect("outbox").is_empty());
 
         // A refused password leaves the link usable.

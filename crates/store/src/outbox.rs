@@ -6,6 +6,10 @@ use sqlx::Row;
 
 use crate::{Result, Store, Tx};
 
+/// What a sent letter that carried a single-use link keeps as its body.
+pub const SENT_LINK_BODY: &str =
+    "(Sent. This letter carried a single-use link, which is not kept.)";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxMessage {
     pub id: String,
@@ -80,6 +84,9 @@ impl Store {
 
     /// Records the delivery of `ids`, in one transaction (one commit for a
     /// whole batch).
+    /// Records delivered messages. A letter that carried a single-use link
+    /// (registration, password reset) keeps no body once sent: whoever reads
+    /// the database must not find a working link there.
     pub async fn mark_sent(&self, ids: &[String], now: i64) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
@@ -87,10 +94,14 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for id in ids {
             sqlx::query(
-                "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claimed_until = 0 WHERE id = $2",
+                "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claimed_until = 0, \
+                 text_body = CASE WHEN kind IN ('registration', 'password_reset') THEN $3 ELSE text_body END, \
+                 html_body = CASE WHEN kind IN ('registration', 'password_reset') THEN $3 ELSE html_body END \
+                 WHERE id = $2",
             )
             .bind(now)
             .bind(id.as_str())
+            .bind(SENT_LINK_BODY)
             .execute(&mut *tx)
             .await?;
         }

@@ -369,6 +369,24 @@ on_both_databases! {
         assert_eq!(list["items"][0]["postal_code"], "10016");
         let id = saved["id"].as_str().expect("id");
         let other = app.client("Jean", "Martin", "jean@example.com").await;
+        // Checkout to a saved address, named by its id: only the client's own.
+        let sku = plain_sku(&app).await;
+        for (who, expected) in [(&other, 404), (&token, 201)] {
+            let (_, bag) = json_of(app.with_token(Method::POST, "/api/v1/bags", who).json(&json!({})).send().await.expect("sent")).await;
+            let bag_id = bag["id"].as_str().expect("bag");
+            app.with_token(Method::POST, &format!("/api/v1/bags/{bag_id}/lines"), who).json(&json!({"sku": sku})).send().await.expect("sent");
+            let mut body = checkout_body(bag_id);
+            body["delivery"] = json!({"method": "home", "address_id": id});
+            let r = app.with_token(Method::POST, "/api/v1/checkout", who).header("Idempotency-Key", "saved").json(&body).send().await.expect("sent");
+            if expected == 404 {
+                let p = assert_problem(r, 404, "address_not_found").await;
+                assert_eq!(p["field"], "delivery.address_id");
+            } else {
+                let (status, order) = json_of(r).await;
+                assert_eq!(status, 201, "{order}");
+                assert_eq!(order["delivery"]["address"]["line1"], "10 Park Avenue");
+            }
+        }
         assert_problem(app.with_token(Method::DELETE, &format!("/api/v1/account/addresses/{id}"), &other).send().await.expect("sent"), 404, "address_not_found").await;
         assert_eq!(app.with_token(Method::DELETE, &format!("/api/v1/account/addresses/{id}"), &token).send().await.expect("sent").status(), 204);
         assert_problem(app.with_token(Method::DELETE, &format!("/api/v1/account/addresses/{id}"), &token).send().await.expect("sent"), 404, "address_not_found").await;

@@ -208,7 +208,52 @@ impl From<AddressJson> for AddressInput {
 pub struct DeliveryJson {
     method: String,
     address: Option<AddressJson>,
+    /// One of the signed-in client's saved addresses, instead of `address`.
+    address_id: Option<String>,
     boutique_id: Option<String>,
+}
+
+/// A saved address named by `delivery.address_id` becomes the delivery
+/// address; only the caller's own addresses can be named.
+async fn saved_address(
+    state: &AppState,
+    visitor: &Visitor,
+    delivery: &mut DeliveryJson,
+) -> Result<(), Problem> {
+    let Some(id) = delivery.address_id.take() else {
+        return Ok(());
+    };
+    if delivery.address.is_some() {
+        return Err(Problem::invalid(
+            "invalid_request",
+            "delivery.address_id",
+            "Send either delivery.address or delivery.address_id, not both.",
+        ));
+    }
+    let not_found = || {
+        Problem::not_found("address_not_found", "Your account has no such address.")
+            .field("delivery.address_id")
+    };
+    let account = visitor.account_id().ok_or_else(not_found)?;
+    let saved = state
+        .maison
+        .saved_addresses(account)
+        .await
+        .map_err(|e| state.problem(e))?;
+    let a = saved
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(not_found)?;
+    delivery.address = Some(AddressJson {
+        line1: a.line1,
+        line2: a.line2,
+        city: a.city,
+        region: a.region,
+        postal_code: a.postal_code,
+        country: a.country,
+        company: a.company,
+    });
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -298,8 +343,9 @@ pub async fn preview(
     visitor: Visitor,
     request: Result<Json<PreviewJson>, JsonRejection>,
 ) -> Result<Response, Problem> {
-    let r = body(request)?;
+    let mut r = body(request)?;
     check_access(&state, &visitor, &r.bag_id).await?;
+    saved_address(&state, &visitor, &mut r.delivery).await?;
     let request = checkout_request(r.bag_id, visitor.account_id(), r.contact, r.delivery, false);
     let prepared = state
         .maison
@@ -337,7 +383,7 @@ pub async fn checkout(
         )
         .field("Idempotency-Key"));
     };
-    let r = body(request)?;
+    let mut r = body(request)?;
     let card = CardRequest {
         number: r.payment.card.number,
         exp_month: r.payment.card.exp_month,
@@ -346,6 +392,7 @@ pub async fn checkout(
         holder_name: r.payment.card.holder_name,
     };
     check_access(&state, &visitor, &r.bag_id).await?;
+    saved_address(&state, &visitor, &mut r.delivery).await?;
     let request = checkout_request(
         r.bag_id,
         visitor.account_id(),

@@ -120,7 +120,7 @@ on_both_databases! {
         app.stop().await;
     }
 
-    async fn a_session_ends_after_its_idle_timeout(backend) {
+    async fn a_session_ends_after_its_idle_and_its_absolute_timeout(backend) {
         let app = spawn_app(backend).await;
         let token = app.client("Claire", "Dubois", "claire@example.com").await;
         assert_eq!(app.with_token(Method::GET, "/api/v1/account", &token).send().await.expect("sent").status(), 200);
@@ -132,6 +132,16 @@ on_both_databases! {
             .await
             .expect("update");
         assert_problem(app.with_token(Method::GET, "/api/v1/account", &token).send().await.expect("sent"), 401, "invalid_token").await;
+        // And 12 hours after sign-in, however active.
+        let (_, fresh) = json_of(app.sign_in("claire@example.com", PASSWORD).await).await;
+        let fresh = fresh["token"].as_str().expect("token").to_owned();
+        assert_eq!(app.with_token(Method::GET, "/api/v1/account", &fresh).send().await.expect("sent").status(), 200);
+        sqlx::query("UPDATE sessions SET expires_at = $1")
+            .bind(maison_app::clock::now_micros() - 1)
+            .execute(app.store.pool())
+            .await
+            .expect("update");
+        assert_problem(app.with_token(Method::GET, "/api/v1/account", &fresh).send().await.expect("sent"), 401, "invalid_token").await;
         app.stop().await;
     }
 

@@ -48,7 +48,7 @@ pub const SIGN_IN_FAILURES_PER_ACCOUNT: u32 = 5;
 pub const SIGN_IN_FAILURES_PER_ADDRESS: u32 = 20;
 pub const SIGN_IN_WINDOW_MICROS: i64 = 15 * MINUTE;
 /// Registrations and reset requests per client address in a window.
-pub const MAIL_REQUESTS_PER_ADDRESS: u32 = 10;
+pub const MAIL_REQUESTS_PER_ADDRESS: u32 = 20;
 /// Letters of one kind to one address in a window: beyond, the answer is the
 /// same but no letter leaves (nobody can flood a mailbox through us).
 pub const MAIL_REQUESTS_PER_RECIPIENT: u32 = 3;

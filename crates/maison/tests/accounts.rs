@@ -361,6 +361,10 @@ on_both_databases! {
         assert!(p["detail"].as_str().expect("detail").contains("Conditions of Sale"));
         let (_, detail) = json_of(app.with_token(Method::GET, &format!("/api/v1/account/orders/{number}"), &token).send().await.expect("sent")).await;
         assert_eq!(detail["modifiable"], false);
+        // The page says why, and offers no form.
+        let page = app.with_token(Method::GET, &format!("/account/orders/{number}"), &token).send().await.expect("sent").text().await.expect("html");
+        assert!(page.contains("can no longer be changed or cancelled") && page.contains("Conditions of Sale"), "{page}");
+        assert!(!page.contains("data-testid=\"request-change\""));
         app.stop().await;
     }
 

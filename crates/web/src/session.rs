@@ -1,7 +1,8 @@
 //! Who is asking: the client session behind a request (a cookie for
 //! browsers, `Authorization: Bearer` for API clients), resolved once per
-//! request, and the session-bound CSRF check on every state-changing request
-//! a cookie authenticates.
+//! request, and the CSRF check on every state-changing request a cookie
+//! session authenticates (the session's token) or a guest's form sends (a
+//! signed token kept in a cookie, see `maison_app::form_tokens`).
 //!
 //! The resolved [`Visitor`] is a request extension (handlers take it as an
 //! extractor) and, for the page frame only, a task-local read by
@@ -164,12 +165,13 @@ fn is_api(request: &Request) -> bool {
     request.uri().path().starts_with("/api/")
 }
 
-/// Resolves the session, checks the CSRF token of state-changing requests a
-/// cookie authenticates, and runs the handler with the visitor known.
+/// Resolves the session; checks the CSRF token of every state-changing
+/// request that a cookie session authenticates or that a guest's storefront
+/// form sends; gives a guest's first page its form token; runs the handler
+/// with the visitor known.
 pub async fn resolve(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let by_bearer = bearer(request.headers());
     let by_cookie = cookie(request.headers(), cookie_name(&state));
-    let presented = by_bearer.is_some() || by_cookie.is_some();
     let token = by_bearer.clone().or(by_cookie.clone());
     let session = match token {
         None => None,
@@ -289,7 +291,7 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if stale_cookie && presented && !response.headers().contains_key(header::SET_COOKIE) {
+    if stale_cookie && !response.headers().contains_key(header::SET_COOKIE) {
         // A cookie of a session that ended: the browser may forget it.
         response
             .headers_mut()

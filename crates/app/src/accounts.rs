@@ -25,6 +25,7 @@ use maison_store::outbox::{self, OutboxMessage};
 
 use crate::bag::PersonalisationRequest;
 use crate::clock::{new_id, now_micros};
+use crate::documents::outbox_message;
 use crate::{Maison, OrderRow, ShopError, passwords};
 
 const MINUTE: i64 = 60 * 1_000_000;
@@ -219,26 +220,6 @@ async fn verify(password: Secret, stored: Option<String>) -> Result<bool, ShopEr
     .await
 }
 
-fn message(
-    to: &str,
-    kind: &str,
-    order_id: Option<String>,
-    email: maison_notify::Email,
-) -> OutboxMessage {
-    OutboxMessage {
-        id: new_id(),
-        kind: kind.to_owned(),
-        order_id,
-        recipient: to.to_owned(),
-        subject: email.subject,
-        text_body: email.text,
-        html_body: email.html,
-        status: "pending".into(),
-        attempts: 0,
-        last_error: None,
-    }
-}
-
 impl Maison {
     fn letter(
         &self,
@@ -256,7 +237,7 @@ impl Maison {
             paragraphs,
             link,
         };
-        message(to, kind, None, notice(&n, &self.client_relations))
+        outbox_message(kind, None, notice(&n, &self.client_relations))
     }
 
     async fn throttled(&self, key: &str, window: i64, limit: u32) -> Result<(), ShopError> {
@@ -905,7 +886,7 @@ impl Maison {
         } else {
             "change"
         };
-        let letter = self.letter(
+        let mut letter = self.letter(
             "order_request",
             &self.client_relations.email,
             format!("Client request: {what} order {}", order.number),
@@ -929,13 +910,12 @@ impl Maison {
             ],
             None,
         );
+        letter.order_id = Some(order.id.clone());
         let mut tx = self.store().begin_write().await?;
         if !accounts::insert_request(&mut tx, &request).await? {
             // The same request, sent twice at once: the first stands.
             return Err(ShopError::RequestAlreadyOpen);
         }
-        let mut letter = letter;
-        letter.order_id = Some(order.id.clone());
         outbox::enqueue(&mut tx, &letter, now).await?;
         tx.commit().await.map_err(StoreError::from)?;
         tracing::info!(order = %order.number, kind, "client request recorded");
@@ -959,7 +939,19 @@ impl Maison {
     /// At sign-in: the guest's bag becomes the client's bag, merged into the
     /// bag the client already had, within the rules of one order (five
     /// creations at most). What cannot be carried over is said.
-    pub async fn adopt_bag(
+    ///
+    /// Never fails the sign-in: a merge that fails is logged, and the guest's
+    /// bag stays as it was, to be sent again.
+    pub async fn adopt_bag(&self, account_id: &str, guest_bag: Option<&str>) -> BagMerge {
+        self.try_adopt_bag(account_id, guest_bag)
+            .await
+            .unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "the guest bag could not be carried over");
+                BagMerge::default()
+            })
+    }
+
+    async fn try_adopt_bag(
         &self,
         account_id: &str,
         guest_bag: Option<&str>,

@@ -100,10 +100,20 @@ pub fn order_messages(maison: &Maison, order: &OrderRow) -> Vec<OutboxMessage> {
         ("confirmation", confirmation(&doc, &maison.client_relations)),
     ]
     .into_iter()
-    .map(|(kind, email)| OutboxMessage {
+    .map(|(kind, email)| outbox_message(kind, Some(&order.id), email))
+    .collect()
+}
+
+/// A rendered letter as a pending outbox message.
+pub fn outbox_message(
+    kind: &str,
+    order_id: Option<&str>,
+    email: maison_notify::Email,
+) -> OutboxMessage {
+    OutboxMessage {
         id: new_id(),
         kind: kind.to_owned(),
-        order_id: Some(order.id.clone()),
+        order_id: order_id.map(str::to_owned),
         recipient: email.to,
         subject: email.subject,
         text_body: email.text,
@@ -111,6 +121,5 @@ pub fn order_messages(maison: &Maison, order: &OrderRow) -> Vec<OutboxMessage> {
         status: "pending".into(),
         attempts: 0,
         last_error: None,
-    })
-    .collect()
+    }
 }

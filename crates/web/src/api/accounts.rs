@@ -79,6 +79,16 @@ fn session_response(
         .into_response()
 }
 
+/// 201 with a new API session, after carrying a guest's bag into the
+/// client's.
+async fn opened(state: &AppState, signed_in: &SignedIn, guest_bag: Option<&str>) -> Response {
+    let merge = state
+        .maison
+        .adopt_bag(&signed_in.account.id, guest_bag)
+        .await;
+    session_response(StatusCode::CREATED, signed_in, merge.bag_id, merge.messages)
+}
+
 fn client_ip(state: &AppState, headers: &HeaderMap, peer: &Peer) -> String {
     state.client_ip(headers, peer.0.ip()).to_string()
 }
@@ -158,21 +168,7 @@ pub async fn confirm(
         .confirm_registration(&r.token, Secret::new(r.password), SessionKind::Api)
         .await
         .map_err(|e| state.problem(e))?;
-    let merge = state
-        .maison
-        .adopt_bag(&signed_in.account.id, r.bag_id.as_deref())
-        .await
-        .unwrap_or_else(|err| {
-            // Signed in all the same: the bag can be sent again.
-            tracing::warn!(error = %err, "the guest bag could not be carried over");
-            maison_app::accounts::BagMerge::default()
-        });
-    Ok(session_response(
-        StatusCode::CREATED,
-        &signed_in,
-        merge.bag_id,
-        merge.messages,
-    ))
+    Ok(opened(&state, &signed_in, r.bag_id.as_deref()).await)
 }
 
 #[derive(Deserialize)]
@@ -202,21 +198,7 @@ pub async fn sign_in(
         )
         .await
         .map_err(|e| state.problem(e))?;
-    let merge = state
-        .maison
-        .adopt_bag(&signed_in.account.id, r.bag_id.as_deref())
-        .await
-        .unwrap_or_else(|err| {
-            // Signed in all the same: the bag can be sent again.
-            tracing::warn!(error = %err, "the guest bag could not be carried over");
-            maison_app::accounts::BagMerge::default()
-        });
-    Ok(session_response(
-        StatusCode::CREATED,
-        &signed_in,
-        merge.bag_id,
-        merge.messages,
-    ))
+    Ok(opened(&state, &signed_in, r.bag_id.as_deref()).await)
 }
 
 /// `DELETE /api/v1/sessions/current`: the token stops working everywhere.

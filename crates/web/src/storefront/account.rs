@@ -255,18 +255,30 @@ async fn end_previous(state: &AppState, visitor: &Visitor) {
     }
 }
 
-/// Sets the session cookie (and the bag cookie) of a client just signed in.
-fn signed_in_response(
+/// A client just signed in (or confirmed): the browser's earlier session
+/// ends, the guest's bag joins the client's, and the response sets the
+/// session and bag cookies and goes to `next` (or to the bag, when something
+/// could not be carried over).
+async fn welcome(
     state: &AppState,
-    to: &str,
+    visitor: &Visitor,
+    headers: &HeaderMap,
     signed_in: &SignedIn,
-    bag: Option<&str>,
+    next: String,
 ) -> Response {
-    let mut response = Redirect::to(to).into_response();
-    let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, session_cookie(state, signed_in));
-    if let Some(bag) = bag {
-        headers.append(
+    end_previous(state, visitor).await;
+    let merge = state
+        .maison
+        .adopt_bag(
+            &signed_in.account.id,
+            cookie(headers, BAG_COOKIE).as_deref(),
+        )
+        .await;
+    let mut response = Redirect::to(&after_sign_in(next, &merge)).into_response();
+    let cookies = response.headers_mut();
+    cookies.append(header::SET_COOKIE, session_cookie(state, signed_in));
+    if let Some(bag) = merge.bag_id.as_deref() {
+        cookies.append(
             header::SET_COOKIE,
             set_cookie(state, BAG_COOKIE, bag, Some(60 * 60 * 24 * 30)),
         );
@@ -287,17 +299,14 @@ pub async fn confirm(
         .await
     {
         Ok(signed_in) => {
-            end_previous(&state, &visitor).await;
-            let merge = state
-                .maison
-                .adopt_bag(
-                    &signed_in.account.id,
-                    cookie(&headers, BAG_COOKIE).as_deref(),
-                )
-                .await
-                .unwrap_or_default();
-            let to = after_sign_in("/account?welcome=1".to_owned(), &merge);
-            signed_in_response(&state, &to, &signed_in, merge.bag_id.as_deref())
+            welcome(
+                &state,
+                &visitor,
+                &headers,
+                &signed_in,
+                "/account?welcome=1".to_owned(),
+            )
+            .await
         }
         Err(err @ (ShopError::LinkExpired | ShopError::InvalidToken)) => {
             link_refused(&state, err, "/account/register", "Register again")
@@ -397,20 +406,7 @@ pub async fn sign_in(
         )
         .await;
     match result {
-        Ok(signed_in) => {
-            // Whoever was signed in at this browser before is signed out.
-            end_previous(&state, &visitor).await;
-            let merge = state
-                .maison
-                .adopt_bag(
-                    &signed_in.account.id,
-                    cookie(&headers, BAG_COOKIE).as_deref(),
-                )
-                .await
-                .unwrap_or_default();
-            let to = after_sign_in(next, &merge);
-            signed_in_response(&state, &to, &signed_in, merge.bag_id.as_deref())
-        }
+        Ok(signed_in) => welcome(&state, &visitor, &headers, &signed_in, next).await,
         Err(err) => {
             let problem = state.problem(err);
             let status = status_of(&problem);

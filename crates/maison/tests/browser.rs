@@ -135,11 +135,7 @@ async fn fill_checkout(b: &maison_testkit::Browser, holder: &str) {
         ("exp_year", "2031"),
         ("cvc", "917"),
     ];
-    for (id, value) in fields {
-        let input = b.client.find(Locator::Id(id)).await.expect(id);
-        input.clear().await.expect("cleared");
-        input.send_keys(value).await.expect("typed");
-    }
+    fill(b, &fields).await;
 }
 
 async fn click(b: &maison_testkit::Browser, css: &str) {
@@ -150,6 +146,20 @@ async fn click(b: &maison_testkit::Browser, css: &str) {
         .click()
         .await
         .expect("clicked");
+}
+
+/// The text of the element `css` once the page (a new document, after a
+/// form) shows it.
+async fn text_when_shown(b: &maison_testkit::Browser, css: &str) -> String {
+    b.client
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} never shown"))
+        .text()
+        .await
+        .expect("text")
 }
 
 /// Waits until the page's text contains `needle`.
@@ -276,14 +286,8 @@ async fn refusals_are_shown_next_to_their_field_in_plain_words() {
     fill_checkout(&b, "Claire Dubois").await;
     click(&b, "[data-testid=place-order]").await;
     // The answer is a new document: wait for the refusal itself.
-    let error = b
-        .client
-        .wait()
-        .at_most(std::time::Duration::from_secs(10))
-        .for_element(Locator::Css("[data-testid=final-sale-error]"))
-        .await
-        .expect("the final-sale refusal beside its box");
-    assert!(error.text().await.expect("text").contains("final sale"));
+    let error = text_when_shown(&b, "[data-testid=final-sale-error]").await;
+    assert!(error.contains("final sale"), "{error}");
 
     // The name on the card must be the client's.
     fill_checkout(&b, "Jean Martin").await;
@@ -371,14 +375,8 @@ async fn a_client_signs_up_checks_out_follows_the_order_and_asks_to_cancel_on_a_
     )
     .await;
     click(&b, "[data-testid=submit]").await;
-    let error = b
-        .client
-        .wait()
-        .at_most(std::time::Duration::from_secs(10))
-        .for_element(Locator::Css("[data-testid=password-error]"))
-        .await
-        .expect("the refusal beside the password");
-    assert!(error.text().await.expect("text").contains("most used"));
+    let error = text_when_shown(&b, "[data-testid=password-error]").await;
+    assert!(error.contains("most used"), "{error}");
     assert_eq!(value_of(&b, "email").await, "claire@example.com", "kept");
     fill(&b, &[("password", common::PASSWORD)]).await;
     click(&b, "[data-testid=submit]").await;
@@ -554,16 +552,7 @@ async fn a_guest_follows_an_order_with_its_e_mail_and_a_wrong_e_mail_finds_nothi
     )
     .await;
     click(&b, "[data-testid=look-up]").await;
-    let status = b
-        .client
-        .wait()
-        .at_most(std::time::Duration::from_secs(10))
-        .for_element(Locator::Css("[data-testid=order-status]"))
-        .await
-        .expect("the order's status")
-        .text()
-        .await
-        .expect("text");
+    let status = text_when_shown(&b, "[data-testid=order-status]").await;
     assert!(status.contains(number), "{status}");
     assert!(
         status.to_lowercase().contains("order confirmed"),

@@ -483,7 +483,7 @@ impl Maison {
             return Ok(None);
         }
         let digest = token_digest(token);
-        let Some(row) = self.store().session(&digest).await? else {
+        let Some((row, account)) = self.store().session(&digest).await? else {
             return Ok(None);
         };
         let now = now_micros();
@@ -494,9 +494,6 @@ impl Maison {
         if now - row.last_seen_at >= TOUCH_EVERY_MICROS {
             self.store().touch_session(&digest, now).await?;
         }
-        let Some(account) = self.store().account(&row.account_id).await? else {
-            return Ok(None);
-        };
         Ok(Some(ClientSession {
             token_digest: digest,
             kind: if row.kind == "api" {

@@ -366,24 +366,29 @@ impl Store {
         row.as_ref().map(token_from).transpose()
     }
 
-    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
+    /// The session with this token digest and its account, in one read (it
+    /// runs on every request a signed-in client makes).
+    pub async fn session(&self, token_hash: &str) -> Result<Option<(SessionRow, AccountRow)>> {
         let row = sqlx::query(
-            "SELECT token_hash, account_id, kind, csrf_token, created_at, last_seen_at, expires_at \
-             FROM sessions WHERE token_hash = $1",
+            "SELECT s.token_hash, s.account_id, s.kind, s.csrf_token, s.created_at AS session_created_at, \
+               s.last_seen_at, s.expires_at, a.id, a.email, a.first_name, a.last_name, a.phone, \
+               a.password_hash, a.created_at \
+             FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
-        Ok(Some(SessionRow {
+        let session = SessionRow {
             token_hash: row.try_get("token_hash")?,
             account_id: row.try_get("account_id")?,
             kind: row.try_get("kind")?,
             csrf_token: row.try_get("csrf_token")?,
-            created_at: row.try_get("created_at")?,
+            created_at: row.try_get("session_created_at")?,
             last_seen_at: row.try_get("last_seen_at")?,
             expires_at: row.try_get("expires_at")?,
-        }))
+        };
+        Ok(Some((session, account_from(&row)?)))
     }
 
     /// Records activity on the session (for the idle timeout).

@@ -1043,7 +1043,7 @@ pub fn boutiques() -> Vec<Boutique> {
             "808-555-0129",
             &["Daily 10:00–22:00"],
             (21.2793, -157.8292),
-            false,
+            true,
         ),
         boutique(
             "dallas-highland-park",
@@ -1142,7 +1142,7 @@ pub fn boutiques() -> Vec<Boutique> {
             "561-555-0137",
             &["Monday–Saturday 10:00–18:00", "Sunday closed"],
             (26.7017, -80.0378),
-            false,
+            true,
         ),
         boutique(
             "toronto-yorkville",
@@ -1196,7 +1196,7 @@ pub fn boutiques() -> Vec<Boutique> {
             "403-555-0151",
             &["Monday–Saturday 10:00–18:00", "Sunday 12:00–17:00"],
             (51.0459, -114.0690),
-            false,
+            true,
         ),
     ]
 }
@@ -1566,7 +1566,65 @@ mod tests {
         ] {
             assert!(cities.contains(city), "no boutique in {city}");
         }
-        let without_pickup = directory.iter().filter(|b| !b.accepts_pickup).count();
-        assert!((1..=3).contains(&without_pickup));
+    }
+
+    #[test]
+    fn every_boutique_takes_deliveries_for_pickup() {
+        // The seed promises delivery "to any of our North American boutiques".
+        for b in boutiques() {
+            assert!(b.accepts_pickup, "{} does not take deliveries", b.id);
+        }
+    }
+
+    #[test]
+    fn every_boutique_address_is_one_a_client_could_type() {
+        use maison_domain::address::{AddressInput, validate_address};
+        for b in boutiques() {
+            let a = &b.address;
+            let checked = validate_address(&AddressInput {
+                line1: a.line1.clone(),
+                line2: a.line2.clone(),
+                city: a.city.clone(),
+                region: a.region.clone(),
+                postal_code: a.postal_code.clone(),
+                country: a.country.code().to_owned(),
+                company: a.company.clone(),
+            })
+            .unwrap_or_else(|e| panic!("{}: {e}", b.id));
+            assert_eq!(&checked, a, "{} is not written as checked", b.id);
+        }
+    }
+
+    #[test]
+    fn the_directory_is_found_by_province_code_or_name_but_not_by_the_maison_s_name() {
+        use maison_domain::boutique::search;
+        let directory = boutiques();
+        let ids = |query: &str| -> Vec<String> {
+            search(&directory, query)
+                .iter()
+                .map(|b| b.id.clone())
+                .collect()
+        };
+        assert_eq!(ids("ON"), ["toronto-yorkville"]);
+        assert_eq!(ids("Ontario"), ["toronto-yorkville"]);
+        assert_eq!(ids("Québec"), ["montreal-sherbrooke-ouest"]);
+        assert_eq!(ids("Quebec"), ["montreal-sherbrooke-ouest"]);
+        assert_eq!(ids("British Columbia"), ["vancouver-alberni-street"]);
+        assert_eq!(ids("New York"), ids("NY"));
+        assert_eq!(ids("NY").len(), 2);
+        let california = ids("California");
+        assert_eq!(california.len(), 3, "{california:?}");
+        assert_eq!(california, ids("CA"));
+        assert!(ids("Maison").is_empty());
+        assert!(ids("Valoria").is_empty());
+        assert!(ids("Maison Valoria").is_empty());
+        for b in &directory {
+            let own_name = b
+                .name
+                .strip_prefix("Maison Valoria ")
+                .expect("named after the maison");
+            assert!(ids(own_name).contains(&b.id), "{own_name}");
+            assert!(ids(&b.name).contains(&b.id), "{}", b.name);
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! "Find a Boutique" (rule R10): the directory of North American boutiques,
 //! searched by text or by distance from a point.
 
-use crate::address::Address;
+use crate::address::{Address, Country};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Boutique {
@@ -66,39 +66,118 @@ impl Coordinates {
     }
 }
 
-/// Boutiques whose name, city, state or province (code), or postal code match
-/// `query`, best matches first. Postal codes match by prefix, ignoring spaces.
+/// Boutiques matching `query`, best matches first (in directory order within a
+/// rank); every boutique when the query is empty.
+///
+/// A boutique is found by its city, its state or province (code, such as `ON`, or
+/// name, such as "Ontario" or "Québec"), its country's name, its postal code (by
+/// prefix, ignoring spaces, once the query holds a digit), its street address,
+/// and what its name adds to the maison's: the words that begin the name of every
+/// boutique of `boutiques` ("Maison Valoria" in "Maison Valoria Yorkville") are
+/// the maison's own name and find nothing, or they would find every boutique
+/// (the whole name, typed in full, finds its boutique). Case, accents and
+/// punctuation do not matter. Words match from their start ("brit" finds
+/// British Columbia, "york" New York), never from their middle, so that a short
+/// query such as "on" finds nothing inside "Toronto", "Boston" or "Maison".
+///
+/// A query that is exactly the code of a state or province where the maison has
+/// boutiques ("ON", "ca") finds those boutiques only.
 pub fn search<'a>(boutiques: &'a [Boutique], query: &str) -> Vec<&'a Boutique> {
     let needle = fold(query);
     if needle.is_empty() {
         return boutiques.iter().collect();
     }
-    let compact_needle: String = needle.chars().filter(|c| !c.is_whitespace()).collect();
+    let in_region: Vec<&Boutique> = boutiques
+        .iter()
+        .filter(|b| fold(&b.address.region) == needle)
+        .collect();
+    if !in_region.is_empty() {
+        return in_region;
+    }
+    let compact_needle: String = needle.chars().filter(|c| *c != ' ').collect();
+    let looks_postal = compact_needle.chars().any(|c| c.is_ascii_digit());
+    let maison_words = maison_name_words(boutiques);
     let mut scored: Vec<(u8, &Boutique)> = boutiques
         .iter()
         .filter_map(|b| {
-            let city = fold(&b.address.city);
-            let region = fold(&b.address.region);
-            let postal: String = fold(&b.address.postal_code)
+            let address = &b.address;
+            let city = fold(&address.city);
+            let code = fold(&address.region);
+            let region = address
+                .country
+                .region_name(&address.region)
+                .map(fold)
+                .unwrap_or_default();
+            let full_name = fold(&b.name);
+            let own_name = full_name
+                .split(' ')
+                .skip(maison_words)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let postal: String = fold(&address.postal_code)
                 .chars()
-                .filter(|c| !c.is_whitespace())
+                .filter(|c| *c != ' ')
                 .collect();
-            let score = if city == needle || region == needle {
+            let country = fold(match address.country {
+                Country::UnitedStates => "United States",
+                Country::Canada => "Canada",
+            });
+            // "Toronto ON", "Montréal, Québec", "Washington DC".
+            let city_and_code = format!("{city} {code}");
+            let city_and_region = format!("{city} {region}");
+            let places = [&city, &region, &own_name, &city_and_code, &city_and_region];
+            let streets = [
+                address.line1.as_str(),
+                address.line2.as_deref().unwrap_or(""),
+            ]
+            .map(fold);
+            let rank = if places.iter().any(|field| **field == needle)
+                || full_name == needle
+                || (looks_postal && postal == compact_needle)
+            {
                 0
-            } else if !compact_needle.is_empty() && postal.starts_with(&compact_needle) {
+            } else if looks_postal && postal.starts_with(&compact_needle) {
                 1
-            } else if city.starts_with(&needle) {
+            } else if places.iter().any(|field| starts_a_word(field, &needle))
+                || starts_a_word(&country, &needle)
+            {
                 2
-            } else if fold(&b.name).contains(&needle) || city.contains(&needle) {
+            } else if streets.iter().any(|line| starts_a_word(line, &needle)) {
                 3
             } else {
                 return None;
             };
-            Some((score, b))
+            Some((rank, b))
         })
         .collect();
-    scored.sort_by_key(|(score, _)| *score);
+    scored.sort_by_key(|(rank, _)| *rank);
     scored.into_iter().map(|(_, b)| b).collect()
+}
+
+/// How many words begin the (folded) name of every boutique: the maison's own
+/// name. Each name keeps at least its last word, so that a directory of one
+/// boutique, or of names that all begin alike, still has something to search.
+fn maison_name_words(boutiques: &[Boutique]) -> usize {
+    let names: Vec<String> = boutiques.iter().map(|b| fold(&b.name)).collect();
+    let Some(first) = names.first() else {
+        return 0;
+    };
+    let first: Vec<&str> = first.split(' ').collect();
+    names
+        .iter()
+        .fold(first.len().saturating_sub(1), |shared, name| {
+            let words: Vec<&str> = name.split(' ').collect();
+            let common = first.iter().zip(&words).take_while(|(a, b)| a == b).count();
+            shared.min(common).min(words.len().saturating_sub(1))
+        })
+}
+
+/// Whether `needle` (folded words) begins `field` or one of its words.
+fn starts_a_word(field: &str, needle: &str) -> bool {
+    field.starts_with(needle)
+        || field
+            .match_indices(' ')
+            .any(|(i, _)| field[i + 1..].starts_with(needle))
 }
 
 /// The boutiques with their distance from `point`, nearest first.
@@ -114,38 +193,59 @@ pub fn nearest<'a>(
     with_distance
 }
 
-/// Lower-case, accents removed for the common Latin letters of North American
-/// place names (Montréal, Québec), whitespace collapsed.
+/// Lower-case words separated by single spaces: accents removed from Latin
+/// letters (Montréal, Québec, Waikīkī), `.` and apostrophes dropped (St. John's,
+/// D.C.), any other punctuation a space.
 fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for ch in text.trim().chars().flat_map(char::to_lowercase) {
-        let plain = match ch {
-            'à' | 'á' | 'â' | 'ä' | 'ã' => 'a',
-            'ç' => 'c',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ñ' => 'n',
-            'ò' | 'ó' | 'ô' | 'ö' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            '.' | '\'' => continue,
-            '-' => ' ',
-            c => c,
-        };
-        if plain.is_whitespace() {
-            if !out.ends_with(' ') {
+    let mut push = |plain: &str| {
+        if plain == " " {
+            if !out.is_empty() && !out.ends_with(' ') {
                 out.push(' ');
             }
         } else {
-            out.push(plain);
+            out.push_str(plain);
         }
+    };
+    let mut buf = [0u8; 4];
+    for ch in text.chars().flat_map(char::to_lowercase) {
+        let plain = match ch {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+            'ç' | 'ć' | 'č' => "c",
+            'ď' | 'đ' => "d",
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+            'ğ' => "g",
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => "i",
+            'ł' => "l",
+            'ñ' | 'ń' | 'ň' => "n",
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'ø' | 'ō' | 'ő' => "o",
+            'ř' => "r",
+            'ś' | 'š' | 'ş' => "s",
+            'ť' => "t",
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
+            'ý' | 'ÿ' => "y",
+            'ź' | 'ż' | 'ž' => "z",
+            'æ' => "ae",
+            'œ' => "oe",
+            'ß' => "ss",
+            // Dropped inside a word: St. → st, O'Hare → ohare, Hawaiʻi → hawaii.
+            '.' | '\'' | '’' | 'ʻ' | 'ʼ' => continue,
+            // Combining accents, as in a decomposed "é".
+            '\u{300}'..='\u{36f}' => continue,
+            c if c.is_alphanumeric() => c.encode_utf8(&mut buf),
+            _ => " ",
+        };
+        push(plain);
     }
-    out.trim_end().to_owned()
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::address::Country;
 
     fn boutique(id: &str, city: &str, region: &str, postal: &str, lat: f64, lon: f64) -> Boutique {
         Boutique {
@@ -214,6 +314,192 @@ mod tests {
     #[test]
     fn search_for_an_unknown_place_finds_nothing() {
         assert!(search(&directory(), "Anchorage").is_empty());
+    }
+
+    fn named(
+        id: &str,
+        own_name: &str,
+        line1: &str,
+        (city, region, postal): (&str, &str, &str),
+    ) -> Boutique {
+        let mut b = boutique(id, city, region, postal, 40.0, -75.0);
+        b.name = format!("Maison Valoria {own_name}");
+        b.address.line1 = line1.into();
+        b
+    }
+
+    /// Named as the demo names them: the maison's name, then the boutique's own.
+    fn north_america() -> Vec<Boutique> {
+        vec![
+            named(
+                "nyc",
+                "Fifth Avenue",
+                "731 Fifth Avenue",
+                ("New York", "NY", "10022"),
+            ),
+            named(
+                "bos",
+                "Newbury Street",
+                "143 Newbury Street",
+                ("Boston", "MA", "02116"),
+            ),
+            named(
+                "hou",
+                "Post Oak",
+                "5085 Post Oak Boulevard",
+                ("Houston", "TX", "77056"),
+            ),
+            named(
+                "dc",
+                "Washington",
+                "926 I Street NW",
+                ("Washington", "DC", "20001"),
+            ),
+            named(
+                "sea",
+                "Seattle",
+                "512 Pine Street",
+                ("Seattle", "WA", "98101"),
+            ),
+            named(
+                "la",
+                "Rodeo Drive",
+                "371 North Rodeo Drive",
+                ("Beverly Hills", "CA", "90210"),
+            ),
+            named(
+                "sf",
+                "Union Square",
+                "256 Post Street",
+                ("San Francisco", "CA", "94108"),
+            ),
+            named(
+                "hnl",
+                "Waikīkī",
+                "2174 Kalākaua Avenue",
+                ("Honolulu", "HI", "96815"),
+            ),
+            named(
+                "tor",
+                "Yorkville",
+                "118 Yorkville Avenue",
+                ("Toronto", "ON", "M5R 1B9"),
+            ),
+            named(
+                "mtl",
+                "Montréal",
+                "1312, rue Sherbrooke Ouest",
+                ("Montréal", "QC", "H3G 1K4"),
+            ),
+            named(
+                "van",
+                "Vancouver",
+                "1068 Alberni Street",
+                ("Vancouver", "BC", "V6E 1A4"),
+            ),
+        ]
+    }
+
+    fn ids(found: Vec<&Boutique>) -> Vec<&str> {
+        found.iter().map(|b| b.id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_state_or_province_code_finds_only_the_boutiques_of_that_state_or_province() {
+        let d = north_america();
+        assert_eq!(ids(search(&d, "ON")), ["tor"]);
+        assert_eq!(ids(search(&d, " on ")), ["tor"]);
+        assert_eq!(ids(search(&d, "qc")), ["mtl"]);
+        assert_eq!(ids(search(&d, "CA")), ["la", "sf"]);
+        assert_eq!(ids(search(&d, "D.C.")), ["dc"]);
+    }
+
+    #[test]
+    fn the_full_name_of_a_state_or_province_finds_its_boutiques_accents_forgiven() {
+        let d = north_america();
+        for query in ["Quebec", "Québec", "QUÉBEC", "quebe"] {
+            assert_eq!(ids(search(&d, query)), ["mtl"], "{query}");
+        }
+        assert_eq!(ids(search(&d, "California")), ["la", "sf"]);
+        assert_eq!(ids(search(&d, "New York")), ["nyc"]);
+        assert_eq!(ids(search(&d, "Ontario")), ["tor"]);
+        assert_eq!(ids(search(&d, "British Columbia")), ["van"]);
+        assert_eq!(ids(search(&d, "british")), ["van"]);
+        assert_eq!(ids(search(&d, "Massachusetts")), ["bos"]);
+        assert_eq!(ids(search(&d, "District of Columbia")), ["dc"]);
+        assert_eq!(ids(search(&d, "Hawaii")), ["hnl"]);
+        // The city of Washington and the state of Washington.
+        assert_eq!(ids(search(&d, "Washington")), ["dc", "sea"]);
+    }
+
+    #[test]
+    fn a_state_or_province_without_a_boutique_finds_none() {
+        let d = north_america();
+        for query in ["AK", "Alaska", "Nova Scotia", "NS", "Yukon"] {
+            assert!(search(&d, query).is_empty(), "{query}");
+        }
+    }
+
+    #[test]
+    fn the_maison_s_own_name_is_not_searched() {
+        let d = north_america();
+        for query in ["Maison", "Valoria", "maison valoria", "Mais"] {
+            assert!(search(&d, query).is_empty(), "{query}");
+        }
+        // What a boutique's name adds to the maison's is searched, and so is the
+        // whole name typed in full.
+        assert_eq!(ids(search(&d, "Yorkville")), ["tor"]);
+        assert_eq!(ids(search(&d, "Union Square")), ["sf"]);
+        assert_eq!(ids(search(&d, "waikiki")), ["hnl"]);
+        assert_eq!(ids(search(&d, "Maison Valoria Post Oak")), ["hou"]);
+    }
+
+    #[test]
+    fn the_maison_s_name_is_the_words_every_boutique_name_begins_with() {
+        assert_eq!(maison_name_words(&north_america()), 2);
+        assert_eq!(maison_name_words(&directory()), 1);
+        // One boutique keeps at least the last word of its name.
+        assert_eq!(maison_name_words(&north_america()[..1]), 3);
+        assert_eq!(maison_name_words(&[]), 0);
+        let lone = &north_america()[8..9];
+        assert_eq!(ids(search(lone, "Yorkville")), ["tor"]);
+        assert!(search(lone, "Valoria").is_empty());
+    }
+
+    #[test]
+    fn words_match_from_their_start_never_from_their_middle() {
+        let d = north_america();
+        for query in ["ton", "ork", "ouver", "on street"] {
+            assert!(search(&d, query).is_empty(), "{query}");
+        }
+        assert_eq!(ids(search(&d, "bos")), ["bos"]);
+        assert_eq!(ids(search(&d, "van")), ["van"]);
+    }
+
+    #[test]
+    fn the_street_address_is_searched_after_the_places() {
+        let d = north_america();
+        assert_eq!(ids(search(&d, "Newbury")), ["bos"]);
+        assert_eq!(ids(search(&d, "Sherbrooke")), ["mtl"]);
+        assert_eq!(ids(search(&d, "Kalakaua")), ["hnl"]);
+        // Post Oak is a boutique's own name; 256 Post Street another's street.
+        assert_eq!(ids(search(&d, "post")), ["hou", "sf"]);
+    }
+
+    #[test]
+    fn a_city_with_its_state_or_province_finds_its_boutiques() {
+        let d = north_america();
+        assert_eq!(ids(search(&d, "Toronto, ON")), ["tor"]);
+        assert_eq!(ids(search(&d, "Montreal Quebec")), ["mtl"]);
+        assert_eq!(ids(search(&d, "Washington DC")), ["dc"]);
+        assert_eq!(ids(search(&d, "Beverly Hills, California")), ["la"]);
+    }
+
+    #[test]
+    fn a_country_finds_its_boutiques() {
+        let d = north_america();
+        assert_eq!(ids(search(&d, "Canada")), ["tor", "mtl", "van"]);
+        assert_eq!(search(&d, "United States").len(), 8);
     }
 
     #[test]

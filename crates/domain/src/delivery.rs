@@ -67,13 +67,38 @@ impl Carrier {
     }
 }
 
-/// Whether `address` lies in an out-of-delivery area of the policy: its state
-/// or province code, or a postal-code prefix.
+/// Whether `address` lies in an out-of-delivery area of the policy: by the
+/// state or province its postal code belongs to, or by a postal-code prefix.
 pub fn is_out_of_delivery_area(address: &Address, policies: &Policies) -> bool {
     let postal: String = address.postal_code.to_ascii_uppercase().replace(' ', "");
+    let zone = zone_regions(address);
     policies.out_of_delivery_areas.iter().any(|area| {
-        *area == address.region || (area.len() >= 3 && postal.starts_with(area.as_str()))
+        zone.contains(&area.as_str()) || (area.len() >= 3 && postal.starts_with(area.as_str()))
     })
+}
+
+/// The region (state, province or territory) whose delivery zone `address` is
+/// in. The postal code decides, not the region as typed: a checked address
+/// (`validate_address`) has a postal code of its region, and that region is the
+/// answer; an address that was never checked (from a directory, from older data)
+/// and whose postal code belongs elsewhere is in the zone of the postal code's
+/// region(s). Only a postal code of no region leaves the typed region.
+fn zone_regions(address: &Address) -> Vec<&str> {
+    let region = address.region.trim();
+    let of_postal_code = address.country.regions_of_postal_code(&address.postal_code);
+    if of_postal_code.is_empty() {
+        return vec![region];
+    }
+    let typed: Vec<&str> = of_postal_code
+        .iter()
+        .copied()
+        .filter(|r| r.eq_ignore_ascii_case(region))
+        .collect();
+    if typed.is_empty() {
+        of_postal_code
+    } else {
+        typed
+    }
 }
 
 /// How an order will travel, and what the client is told before paying.
@@ -218,6 +243,69 @@ mod tests {
         assert!(is_out_of_delivery_area(&iqaluit, &remote));
         let toronto = address("ON", "M5R 2E8", Country::Canada);
         assert!(!is_out_of_delivery_area(&toronto, &remote));
+    }
+
+    #[test]
+    fn the_delivery_zone_follows_the_postal_code_not_the_typed_state() {
+        let p = Policies::default();
+        // Juneau, Alaska, typed as New York: Alaska's extended estimate.
+        let juneau_as_ny = address("NY", "99801", Country::UnitedStates);
+        let plan_juneau = plan(1_000, DeliveryMethod::Home, &juneau_as_ny);
+        assert!(plan_juneau.out_of_delivery_area);
+        assert_eq!(plan_juneau.estimate, Some(p.extended_estimate));
+        // Manhattan typed as Alaska: New York's standard estimate.
+        let manhattan_as_ak = address("AK", "10022", Country::UnitedStates);
+        assert!(!is_out_of_delivery_area(&manhattan_as_ak, &p));
+        // Whitehorse typed as British Columbia; Iqaluit as Ontario.
+        let whitehorse_as_bc = address("BC", "Y1A 1A1", Country::Canada);
+        assert!(is_out_of_delivery_area(&whitehorse_as_bc, &p));
+        let iqaluit_as_on = address("ON", "X0A 0H0", Country::Canada);
+        assert!(is_out_of_delivery_area(&iqaluit_as_on, &p));
+        // Pago Pago shares Hawaii's prefix 967 but is American Samoa.
+        let pago_pago = address("AS", "96799", Country::UnitedStates);
+        assert!(is_out_of_delivery_area(&pago_pago, &p));
+        let only_hawaii = Policies {
+            out_of_delivery_areas: vec!["HI".into()],
+            ..Policies::default()
+        };
+        assert!(!is_out_of_delivery_area(&pago_pago, &only_hawaii));
+        assert!(is_out_of_delivery_area(
+            &address("HI", "96815", Country::UnitedStates),
+            &only_hawaii
+        ));
+    }
+
+    #[test]
+    fn a_checked_address_is_in_the_zone_of_its_own_region() {
+        use crate::address::{AddressInput, validate_address};
+        let p = Policies::default();
+        let checked = |city: &str, region: &str, postal: &str, country: &str| {
+            validate_address(&AddressInput {
+                line1: "1 Main Street".into(),
+                city: city.into(),
+                region: region.into(),
+                postal_code: postal.into(),
+                country: country.into(),
+                ..AddressInput::default()
+            })
+            .expect("a consistent address")
+        };
+        assert!(is_out_of_delivery_area(
+            &checked("Juneau", "ak", "99801", "US"),
+            &p
+        ));
+        assert!(!is_out_of_delivery_area(
+            &checked("New York", "NY", "10022", "US"),
+            &p
+        ));
+        assert!(is_out_of_delivery_area(
+            &checked("Yellowknife", "NT", "X1A 2L9", "CA"),
+            &p
+        ));
+        assert!(!is_out_of_delivery_area(
+            &checked("Toronto", "ON", "M5R 2E8", "CA"),
+            &p
+        ));
     }
 
     #[test]

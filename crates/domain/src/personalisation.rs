@@ -47,6 +47,52 @@ pub struct InvalidPersonalisation(pub String);
 /// Punctuation an engraver can cut besides letters, digits and spaces.
 const ENGRAVING_MARKS: &str = ".,'’&-!?:♥+";
 
+/// A refused character as a client reads it, as the subject of a sentence: the
+/// character itself between quotation marks (`The character “😀”`), or, when it
+/// would print as nothing, as a gap or on the letter before it (a tab, a control
+/// or formatting character, an unusual space, a combining accent), its name and
+/// code point (`A tab (U+0009)`).
+fn refused_character(c: char) -> String {
+    let name = match c {
+        '\t' => "A tab",
+        '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}' => "A line break",
+        '\0' => "A null character",
+        '\u{300}'..='\u{36f}'
+        | '\u{1ab0}'..='\u{1aff}'
+        | '\u{1dc0}'..='\u{1dff}'
+        | '\u{20d0}'..='\u{20ff}' => "A combining accent",
+        c if c.is_whitespace() && c != ' ' => "A space",
+        c if c.is_control() || is_invisible(c) => "An invisible character",
+        c => return format!("The character “{c}”"),
+    };
+    format!("{name} (U+{:04X})", u32::from(c))
+}
+
+/// Formatting characters, fillers and selectors that print as nothing.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{34f}'
+            | '\u{61c}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{17b4}'
+            | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff0}'..='\u{fff8}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
 /// Checks `kind` and `text` against what `creation` offers.
 pub fn personalise(
     creation: &Creation,
@@ -88,8 +134,8 @@ pub fn personalise(
                     .find(|c| !(c.is_alphanumeric() || *c == ' ' || ENGRAVING_MARKS.contains(*c)))
                 {
                     return Err(InvalidPersonalisation(format!(
-                        "The character “{}” cannot be engraved: use letters, digits, spaces and {ENGRAVING_MARKS}",
-                        bad.escape_default()
+                        "{} cannot be engraved: use letters, digits, spaces and {ENGRAVING_MARKS}",
+                        refused_character(bad)
                     )));
                 }
             }
@@ -183,6 +229,39 @@ mod tests {
         let c = creation(vec![engraving(1, 20)]);
         for bad in ["<script>", "a\tb", "emoji 😀", "50%", "x\u{0}y"] {
             assert!(personalise(&c, "engraving", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_refusal_of_a_character_shows_the_character_itself_between_quotation_marks() {
+        let c = creation(vec![engraving(1, 20)]);
+        let err = personalise(&c, "engraving", "emoji 😀").expect_err("emoji");
+        assert!(
+            err.0.starts_with("The character “😀” cannot be engraved"),
+            "{err}"
+        );
+        assert!(!err.0.contains("\\u{"), "{err}");
+        let err = personalise(&c, "engraving", "50%").expect_err("percent");
+        assert!(err.0.starts_with("The character “%” cannot"), "{err}");
+        let err = personalise(&c, "engraving", "Ü<3").expect_err("less-than");
+        assert!(err.0.starts_with("The character “<” cannot"), "{err}");
+    }
+
+    #[test]
+    fn the_refusal_of_a_character_that_prints_as_nothing_names_it() {
+        let c = creation(vec![engraving(1, 20)]);
+        for (text, shown) in [
+            ("a\tb", "A tab (U+0009) cannot be engraved"),
+            ("x\u{0}y", "A null character (U+0000) cannot"),
+            (
+                "zero\u{200b}width",
+                "An invisible character (U+200B) cannot",
+            ),
+            ("no\u{a0}break", "A space (U+00A0) cannot"),
+            ("Ame\u{301}lie", "A combining accent (U+0301) cannot"),
+        ] {
+            let err = personalise(&c, "engraving", text).expect_err(text);
+            assert!(err.0.starts_with(shown), "{err}");
         }
     }
 

@@ -1,7 +1,8 @@
 //! The built-in payment processor simulator: the default gateway of a demo and of tests.
 //!
-//! It answers the public test cards (docs.stripe.com/testing) as a processor in test
-//! mode does, and declines every other number, so that no real card is typed into a
+//! It answers the public test cards (docs.stripe.com/testing, and the test numbers
+//! other processors publish for the accepted brands) as a processor in test mode
+//! does, and declines every other number, so that no real card is typed into a
 //! demo. It keeps an in-memory ledger: per idempotency key, the request's fingerprint
 //! and the first answer (a replay returns it without a second charge, another request
 //! under the same key is a conflict); per payment, the lifecycle Authorised →
@@ -19,6 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use maison_domain::Money;
+use maison_domain::card::CardBrand;
 
 use crate::{
     Authorisation, AuthoriseOutcome, AuthoriseRequest, BoxFuture, Decline, DeclineReason,
@@ -35,24 +37,67 @@ pub const MAX_AMOUNT_MINOR: i64 = 99_999_999;
 /// The longest idempotency key accepted.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
-/// The success numbers of the public test cards, one per line of the brand table.
-const APPROVED_TEST_CARDS: [&str; 16] = [
-    "4242424242424242",
-    "4000056655665556",
-    "5555555555554444",
-    "2223003122003222",
-    "5200828282828210",
-    "5105105105105100",
-    "378282246310005",
-    "371449635398431",
-    "6011111111111117",
-    "6011000990139424",
-    "6011981111111113",
-    "3056930009020004",
-    "36227206271667",
-    "38520000023237",
-    "3566002020360505",
-    "3530111333300000",
+/// The success numbers of the public test cards of every brand the maison
+/// accepts, as the processors publish them for their test modes: Stripe
+/// (docs.stripe.com/testing, today's table and its earlier editions), Braintree
+/// and PayPal, Authorize.net, Adyen and NMI. Each passes the maison's own card
+/// checks (brand, length, Luhn) as the brand beside it. A number that only one
+/// processor's network rules would take is not here: Authorize.net's JCB
+/// 3088 0000 0000 0017 lies outside the JCB range the maison recognises.
+const APPROVED_TEST_CARDS: &[(&str, CardBrand)] = &[
+    // Visa: Stripe.
+    ("4242424242424242", CardBrand::Visa),
+    ("4000056655665556", CardBrand::Visa),
+    // Mastercard: Stripe.
+    ("5555555555554444", CardBrand::Mastercard),
+    ("5200828282828210", CardBrand::Mastercard),
+    ("5105105105105100", CardBrand::Mastercard),
+    // Mastercard 2-series: Stripe; Braintree; Authorize.net; Adyen.
+    ("2223003122003222", CardBrand::Mastercard),
+    ("2223000048400011", CardBrand::Mastercard),
+    ("2223000010309703", CardBrand::Mastercard),
+    ("2223000010309711", CardBrand::Mastercard),
+    ("2222400010000008", CardBrand::Mastercard),
+    ("2222400030000004", CardBrand::Mastercard),
+    ("2222400050000009", CardBrand::Mastercard),
+    ("2222400060000007", CardBrand::Mastercard),
+    ("2222400070000005", CardBrand::Mastercard),
+    ("2222410740360010", CardBrand::Mastercard),
+    ("2223000048410010", CardBrand::Mastercard),
+    ("2223520443560010", CardBrand::Mastercard),
+    // American Express: Stripe, Braintree and PayPal (with the Corporate card);
+    // Authorize.net and Adyen; NMI.
+    ("378282246310005", CardBrand::Amex),
+    ("371449635398431", CardBrand::Amex),
+    ("378734493671000", CardBrand::Amex),
+    ("370000000000002", CardBrand::Amex),
+    ("370000000100018", CardBrand::Amex),
+    ("341111111111111", CardBrand::Amex),
+    // Discover: Stripe (with the debit card); Braintree and NMI; Authorize.net;
+    // Adyen.
+    ("6011111111111117", CardBrand::Discover),
+    ("6011000990139424", CardBrand::Discover),
+    ("6011981111111113", CardBrand::Discover),
+    ("6011000991300009", CardBrand::Discover),
+    ("6011000000000012", CardBrand::Discover),
+    ("6011601160116611", CardBrand::Discover),
+    ("6445644564456445", CardBrand::Discover),
+    // Diners Club: Stripe today (16 and 14 digits) and earlier, Braintree and
+    // PayPal (30569309025904, 38520000023237); Braintree; Authorize.net; Adyen; NMI.
+    ("3056930009020004", CardBrand::Diners),
+    ("36227206271667", CardBrand::Diners),
+    ("30569309025904", CardBrand::Diners),
+    ("38520000023237", CardBrand::Diners),
+    ("36259600000004", CardBrand::Diners),
+    ("38000000000006", CardBrand::Diners),
+    ("36006666333344", CardBrand::Diners),
+    ("36070500001020", CardBrand::Diners),
+    ("30205252489926", CardBrand::Diners),
+    // JCB: Stripe, Braintree and PayPal; Adyen; NMI.
+    ("3566002020360505", CardBrand::Jcb),
+    ("3530111333300000", CardBrand::Jcb),
+    ("3569990010095841", CardBrand::Jcb),
+    ("3541963594572595", CardBrand::Jcb),
 ];
 
 /// The decline numbers of the public test cards.
@@ -70,7 +115,7 @@ const DECLINED_TEST_CARDS: [(&str, DeclineReason); 8] = [
 
 /// The answer a processor in test mode gives for `number`: `None` approves.
 fn test_card_decline(number: &str) -> Option<DeclineReason> {
-    if APPROVED_TEST_CARDS.contains(&number) {
+    if APPROVED_TEST_CARDS.iter().any(|(card, _)| *card == number) {
         return None;
     }
     let reason = DECLINED_TEST_CARDS
@@ -717,5 +762,91 @@ impl PaymentGateway for Simulator {
             );
             Ok(found)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use maison_domain::card::{CardInput, YearMonth, check_card};
+
+    use super::*;
+
+    #[test]
+    fn every_published_test_number_of_an_accepted_brand_is_approved() {
+        for number in [
+            // Diners Club: 14 digits, as Stripe, Braintree and PayPal published it.
+            "30569309025904",
+            "3056930009020004",
+            "36227206271667",
+            "38520000023237",
+            "38000000000006",
+            // The others of the issue: JCB, Discover, Amex, Mastercard 2-series.
+            "3530111333300000",
+            "3566002020360505",
+            "6011000990139424",
+            "6011000000000012",
+            "378734493671000",
+            "370000000000002",
+            "2223003122003222",
+            "2223000048400011",
+        ] {
+            assert_eq!(test_card_decline(number), None, "{number}");
+        }
+    }
+
+    #[test]
+    fn every_approved_test_card_passes_the_maison_s_card_checks_as_its_brand() {
+        let today = YearMonth {
+            year: 2026,
+            month: 1,
+        };
+        for (number, brand) in APPROVED_TEST_CARDS {
+            let cvc = if *brand == CardBrand::Amex {
+                "1234"
+            } else {
+                "123"
+            };
+            let input = CardInput {
+                number,
+                exp_month: 12,
+                exp_year: 2034,
+                cvc,
+                holder_name: "Ada Lovelace",
+            };
+            let checked = check_card(&input, today, &CardBrand::ALL)
+                .unwrap_or_else(|e| panic!("{number}: {e}"));
+            assert_eq!(checked.brand, *brand, "{number}");
+        }
+        for brand in CardBrand::ALL {
+            assert!(
+                APPROVED_TEST_CARDS.iter().any(|(_, b)| *b == brand),
+                "no test card for {brand:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn test_numbers_are_listed_once_and_never_both_approved_and_declined() {
+        for (i, (number, _)) in APPROVED_TEST_CARDS.iter().enumerate() {
+            assert!(
+                APPROVED_TEST_CARDS[i + 1..]
+                    .iter()
+                    .all(|(n, _)| n != number),
+                "{number} twice"
+            );
+            assert!(
+                DECLINED_TEST_CARDS.iter().all(|(n, _)| n != number),
+                "{number} approved and declined"
+            );
+        }
+    }
+
+    #[test]
+    fn a_valid_diners_number_that_is_not_a_test_card_is_still_declined() {
+        // Luhn-valid, 14 digits, Diners Club: a real card must never be charged.
+        assert_eq!(
+            test_card_decline("30569309025912"),
+            Some(DeclineReason::Generic)
+        );
     }
 }

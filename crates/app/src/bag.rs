@@ -3,10 +3,10 @@
 //! the one rule engine before writing.
 
 use maison_domain::Money;
-use maison_domain::bag::{self, BagRefusal, Channel, ProposedLine};
-use maison_domain::catalog::{Creation, Variant};
+use maison_domain::bag::{self, BagRefusal, ProposedLine};
+use maison_domain::catalog::{Availability, Creation, Variant};
 use maison_domain::personalisation::{self, Personalisation};
-use maison_store::bags::{self, BagLineRow};
+use maison_store::bags::{self, BagLineRow, BagLock};
 use maison_store::{StoreError, Tx, stock};
 
 use crate::catalogue::Catalogue;
@@ -34,6 +34,9 @@ pub struct BagLineView {
     pub unit_price: Money,
     pub line_total: Money,
     pub personalisation: Option<Personalisation>,
+    /// Whether the line can still be ordered (stock and the staff flag, now):
+    /// an unavailable line is marked, to be removed before checkout.
+    pub availability: Availability,
 }
 
 /// What the client asked to personalise, before it is checked.
@@ -71,6 +74,9 @@ pub(crate) fn view(id: &str, rows: &[BagLineRow], catalogue: &Catalogue) -> BagV
                 unit_price: r.unit_price,
                 line_total: r.unit_price.checked_mul(r.quantity).unwrap_or(r.unit_price),
                 personalisation: r.personalisation.clone(),
+                availability: found.map_or(Availability::TemporarilyUnavailable, |(c, v)| {
+                    c.variant_availability(v)
+                }),
             }
         })
         .collect();
@@ -83,10 +89,12 @@ pub(crate) fn view(id: &str, rows: &[BagLineRow], catalogue: &Catalogue) -> BagV
     }
 }
 
-/// Runs the rule engine over `rows`, with live stock read in `tx`.
+/// Runs the rule engine over a change to `rows[changed]`, with live stock read
+/// in `tx`.
 pub(crate) async fn check_rows(
     tx: &mut Tx,
     rows: &[BagLineRow],
+    changed: usize,
     catalogue: &Catalogue,
     maison: &Maison,
 ) -> Result<(), ShopError> {
@@ -115,8 +123,16 @@ pub(crate) async fn check_rows(
             }
         })
         .collect();
-    bag::check_order_contents(&proposed, &maison.policies, Channel::Online)
-        .map_err(ShopError::Refused)
+    bag::check_bag_change(&proposed, changed, &maison.policies).map_err(ShopError::Refused)
+}
+
+/// Locks the bag for a change: refused once the bag has become an order.
+async fn open_bag(tx: &mut Tx, bag_id: &str, now: i64) -> Result<(), ShopError> {
+    match bags::lock_bag(tx, bag_id, now).await? {
+        BagLock::Open => Ok(()),
+        BagLock::CheckedOut => Err(ShopError::BagCheckedOut),
+        BagLock::Missing => Err(ShopError::BagNotFound),
+    }
 }
 
 impl Maison {
@@ -124,6 +140,11 @@ impl Maison {
         let id = new_id();
         self.store().create_bag(&id, now_micros()).await?;
         Ok(view(&id, &[], &self.catalogue()))
+    }
+
+    /// Whether the bag has become an order (a browser then starts a new one).
+    pub async fn bag_checked_out(&self, id: &str) -> Result<bool, ShopError> {
+        Ok(self.store().bag_order(id).await?.is_some())
     }
 
     pub async fn bag(&self, id: &str) -> Result<BagView, ShopError> {
@@ -154,8 +175,20 @@ impl Maison {
     ) -> Result<BagView, ShopError> {
         let quantity = self.check_quantity(quantity)?;
         let catalogue = self.catalogue();
-        let (creation, variant) =
-            find_variant(&catalogue, sku).ok_or_else(|| ShopError::UnknownSku(sku.to_owned()))?;
+        let (creation, variant) = find_variant(&catalogue, sku).ok_or_else(|| {
+            match catalogue.creation(sku).filter(|c| c.has_sizes()) {
+                // The creation's own SKU, where each size has its own.
+                Some(creation) => ShopError::Invalid {
+                    code: "size_required",
+                    field: "sku".into(),
+                    message: format!(
+                        "Choose a size of {}: add the SKU of one of its sizes (its variants).",
+                        creation.name
+                    ),
+                },
+                None => ShopError::UnknownSku(sku.to_owned()),
+            }
+        })?;
         let personalisation = personalisation
             .map(|p| personalisation::personalise(creation, &p.kind, &p.text))
             .transpose()
@@ -163,9 +196,7 @@ impl Maison {
         let price = creation.price;
         let now = now_micros();
         let mut tx = self.store().begin_write().await?;
-        if !bags::lock_bag(&mut tx, bag_id, now).await? {
-            return Err(ShopError::BagNotFound);
-        }
+        open_bag(&mut tx, bag_id, now).await?;
         let mut rows = bags::lines_in(&mut tx, bag_id).await?;
         let existing = rows
             .iter()
@@ -189,7 +220,7 @@ impl Maison {
                 rows.len() - 1
             }
         };
-        check_rows(&mut tx, &rows, &catalogue, self).await?;
+        check_rows(&mut tx, &rows, changed, &catalogue, self).await?;
         let row = &rows[changed];
         if existing.is_some() {
             bags::set_line_quantity(&mut tx, bag_id, &row.id, row.quantity).await?;
@@ -209,16 +240,14 @@ impl Maison {
         let quantity = self.check_quantity(quantity)?;
         let catalogue = self.catalogue();
         let mut tx = self.store().begin_write().await?;
-        if !bags::lock_bag(&mut tx, bag_id, now_micros()).await? {
-            return Err(ShopError::BagNotFound);
-        }
+        open_bag(&mut tx, bag_id, now_micros()).await?;
         let mut rows = bags::lines_in(&mut tx, bag_id).await?;
-        let line = rows
-            .iter_mut()
-            .find(|r| r.id == line_id)
+        let changed = rows
+            .iter()
+            .position(|r| r.id == line_id)
             .ok_or(ShopError::LineNotFound)?;
-        line.quantity = quantity;
-        check_rows(&mut tx, &rows, &catalogue, self).await?;
+        rows[changed].quantity = quantity;
+        check_rows(&mut tx, &rows, changed, &catalogue, self).await?;
         bags::set_line_quantity(&mut tx, bag_id, line_id, quantity).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(view(bag_id, &rows, &catalogue))
@@ -227,9 +256,7 @@ impl Maison {
     pub async fn remove_line(&self, bag_id: &str, line_id: &str) -> Result<BagView, ShopError> {
         let catalogue = self.catalogue();
         let mut tx = self.store().begin_write().await?;
-        if !bags::lock_bag(&mut tx, bag_id, now_micros()).await? {
-            return Err(ShopError::BagNotFound);
-        }
+        open_bag(&mut tx, bag_id, now_micros()).await?;
         if !bags::delete_line(&mut tx, bag_id, line_id).await? {
             return Err(ShopError::LineNotFound);
         }

@@ -106,7 +106,13 @@ impl Maison {
             .await?
             .ok_or(ShopError::BagNotFound)?;
         if rows.is_empty() {
-            return Err(ShopError::BagEmpty);
+            // A bag emptied by its order says so. (A bag still being paid for
+            // goes on: a retry with the same key is answered when its key is
+            // claimed, any other checkout when the bag is.)
+            return Err(match self.store().bag_order(&request.bag_id).await? {
+                Some(_) => ShopError::BagCheckedOut,
+                None => ShopError::BagEmpty,
+            });
         }
         let c = &request.contact;
         let first_name =
@@ -363,6 +369,18 @@ impl Maison {
         ) {
             return Err(ShopError::CardholderMismatch);
         }
+        // A signed-in client's order is the account holder's: the card must
+        // be theirs too, whatever name the contact form was given (R4).
+        if let Some(account_id) = &request.account_id {
+            let holder = self
+                .store()
+                .account(account_id)
+                .await?
+                .ok_or(ShopError::BagNotFound)?;
+            if !names_match(&checked.holder_name, &holder.first_name, &holder.last_name) {
+                return Err(ShopError::CardholderMismatch);
+            }
+        }
         let digits: String = card.number.chars().filter(char::is_ascii_digit).collect();
         let details = CardDetails {
             number: CardSecret::new(digits),
@@ -429,6 +447,13 @@ impl Maison {
             tx.rollback().await.map_err(StoreError::from)?;
             let state = self.store().idempotency_state(scope, key).await?;
             return self.replay(scope, key, fingerprint, state).await;
+        }
+        // The bag becomes this order and no other, whatever the keys: a second
+        // tab or a client's retry with a fresh key is refused before anything
+        // is reserved or authorised.
+        if !bags::claim_for_order(&mut tx, &request.bag_id, &order_id).await? {
+            tx.rollback().await.map_err(StoreError::from)?;
+            return Err(ShopError::BagCheckedOut);
         }
         let mut sold_out = false;
         for line in &order.lines {
@@ -617,6 +642,9 @@ impl Maison {
                 }
                 if came_back {
                     stock::availability_changed(&mut tx).await?;
+                }
+                if let Some(bag_id) = &order.bag_id {
+                    bags::release_claim(&mut tx, bag_id, order_id).await?;
                 }
                 let (status_code, body) = problem.stored();
                 idempotency::complete_key_of_order(&mut tx, order_id, status_code, &body).await?;

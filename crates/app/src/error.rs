@@ -15,6 +15,10 @@ pub enum ShopError {
     LineNotFound,
     #[error("the bag is empty")]
     BagEmpty,
+    /// The bag has become an order (or is becoming one): it is never paid for
+    /// twice, and no longer changes.
+    #[error("this bag has already been checked out")]
+    BagCheckedOut,
     #[error("there is no creation or size with the SKU {0:?}")]
     UnknownSku(String),
     #[error("there is no such order")]

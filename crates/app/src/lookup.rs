@@ -7,12 +7,36 @@ use maison_domain::order::{OrderNumber, OrderStatus};
 use crate::clock::now_micros;
 use crate::{Maison, OrderRow, ShopError};
 
-/// Look-ups allowed per client address in a window.
+/// Wrong guesses allowed per client address in a window, whatever the numbers.
 pub const PER_ADDRESS: u32 = 20;
-/// Look-ups allowed per order number in a window.
+/// Wrong guesses allowed per order number from one client address in a window.
 pub const PER_NUMBER: u32 = 5;
+/// Wrong guesses allowed per order number from all addresses together in a
+/// window (a guesser spread over many addresses).
+pub const PER_NUMBER_EVERYWHERE: u32 = 50;
 /// The window: 15 minutes.
 pub const WINDOW_MICROS: i64 = 15 * 60 * 1_000_000;
+/// How long an address that found an order stays known for that order.
+const KNOWN_MICROS: i64 = 30 * 24 * 60 * 60 * 1_000_000;
+
+// Why these counters, and not one per number:
+//
+// The secret is the pair (number, e-mail). Numbers are random (about 2^45), so
+// guessing numbers for a known e-mail is hopeless under the per-address limit.
+// The realistic guesser knows a number (a receipt, a parcel label) and tries
+// e-mail addresses. A counter per number alone let that guesser lock the owner
+// out with five wrong guesses, and counted the owner's own correct look-ups.
+//
+// So: a correct look-up never counts (each counter takes its attempt back).
+// Wrong guesses count per client address (any number: 20), per number from
+// that address (5), and per number from all addresses (50). The first two only
+// ever stop the address that guesses. The third stops a guesser spread over
+// many addresses; it could also stop the owner, so an address that has found
+// the order before (within 30 days) is not held by it: the owner's devices keep
+// their access while a distributed guess is under way. An owner on a new
+// device during such an attack has the signed link in their e-mail, their
+// account, and Client Relations. Attempts are counted before the comparison,
+// so that guesses sent at once are limited too.
 
 impl Maison {
     /// The order with `number` placed with `email`, for a guest; `client` is
@@ -29,34 +53,56 @@ impl Maison {
             Ok(n) => n.to_string(),
             Err(_) => number.trim().to_uppercase().chars().take(32).collect(),
         };
-        for (key, limit) in [
+        let known_key = format!("lookup:known:{number_key}:{client}");
+        let known = self
+            .store()
+            .recent_attempts(&known_key, now, KNOWN_MICROS)
+            .await?
+            > 0;
+        let mut counters = vec![
             (format!("lookup:address:{client}"), PER_ADDRESS),
-            (format!("lookup:number:{number_key}"), PER_NUMBER),
-        ] {
-            if let Some(retry_after) = self
+            (format!("lookup:number:{number_key}:{client}"), PER_NUMBER),
+        ];
+        if !known {
+            counters.push((format!("lookup:number:{number_key}"), PER_NUMBER_EVERYWHERE));
+        }
+        let mut counted = Vec::with_capacity(counters.len());
+        let mut wait = None;
+        for (key, limit) in counters {
+            let over = self
                 .store()
                 .throttle(&key, now, WINDOW_MICROS, limit)
-                .await?
-            {
-                tracing::warn!(retry_after, "order look-up throttled");
-                return Err(ShopError::TooManyAttempts { retry_after });
-            }
+                .await?;
+            counted.push(key);
+            wait = wait.max(over);
         }
-        let Ok(number) = parsed else {
+        if let Some(retry_after) = wait {
+            tracing::warn!(retry_after, "order look-up throttled");
+            return Err(ShopError::TooManyAttempts { retry_after });
+        }
+        let found = match parsed {
+            Ok(number) => self
+                .store()
+                .order_by_number(number.as_str())
+                .await?
+                .filter(|order| {
+                    order.email.eq_ignore_ascii_case(email.trim())
+                        && !matches!(
+                            order.status,
+                            OrderStatus::PendingPayment | OrderStatus::PaymentFailed
+                        )
+                }),
+            Err(_) => None,
+        };
+        let Some(order) = found else {
             return Err(ShopError::OrderNotFound);
         };
-        let order = self.store().order_by_number(number.as_str()).await?;
-        match order {
-            Some(order)
-                if order.email.eq_ignore_ascii_case(email.trim())
-                    && !matches!(
-                        order.status,
-                        OrderStatus::PendingPayment | OrderStatus::PaymentFailed
-                    ) =>
-            {
-                Ok(order)
-            }
-            _ => Err(ShopError::OrderNotFound),
+        for key in &counted {
+            self.store().give_back_attempt(key).await?;
         }
+        self.store()
+            .throttle(&known_key, now, KNOWN_MICROS, u32::MAX)
+            .await?;
+        Ok(order)
     }
 }

@@ -172,6 +172,27 @@ pub fn check_order_contents(
     Ok(())
 }
 
+/// A change to one line of a bag (added, or its quantity changed): that line
+/// passes every rule; the others only count towards the five-creation limit.
+/// A line that became unavailable after it was added is marked on the bag and
+/// blocks checkout, never a change to another line (R14).
+pub fn check_bag_change(
+    lines: &[ProposedLine<'_>],
+    changed: usize,
+    policies: &Policies,
+) -> Result<(), BagRefusal> {
+    if let Some(line) = lines.get(changed) {
+        check_order_contents(std::slice::from_ref(line), policies, Channel::Online)?;
+    }
+    let total: u64 = lines.iter().map(|l| u64::from(l.quantity)).sum();
+    if total > u64::from(policies.max_items_per_order) {
+        return Err(BagRefusal::ItemLimit {
+            max: policies.max_items_per_order,
+        });
+    }
+    Ok(())
+}
+
 /// The sum of `unit price × quantity` over priced lines; `None` on overflow.
 pub fn subtotal(lines: impl IntoIterator<Item = (Money, u32)>) -> Option<Money> {
     lines

@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::cardholder::MAX_HOLDER_NAME_CHARS;
+
 /// The six brands of the "Orders & Payment" page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -441,6 +443,16 @@ pub fn check_card(
         return Err(CardError::invalid(
             CardField::HolderName,
             "Enter the cardholder name as printed on the card.",
+        ));
+    }
+    if holder_name.chars().nth(MAX_HOLDER_NAME_CHARS).is_some()
+        || holder_name.chars().any(char::is_control)
+    {
+        return Err(CardError::invalid(
+            CardField::HolderName,
+            &format!(
+                "Enter the cardholder name as printed on the card, in at most {MAX_HOLDER_NAME_CHARS} characters."
+            ),
         ));
     }
 
@@ -974,6 +986,25 @@ mod tests {
         for year in [2047, 47, 2099, 9999] {
             let error = expiring(1, year).expect_err("too far ahead");
             assert!(invalid(CardField::ExpYear)(&error), "{year}: {error:?}");
+        }
+    }
+
+    #[test]
+    fn a_holder_name_longer_than_eighty_characters_or_with_control_characters_is_refused() {
+        let mut input = card("4242424242424242", "123");
+        let longest = format!("Jane {}", "x".repeat(75));
+        input.holder_name = &longest;
+        assert!(
+            check_card(&input, TODAY, &CardBrand::ALL).is_ok(),
+            "80 characters"
+        );
+        let too_long = format!("Jane {}", "é".repeat(30_000));
+        let with_newline = "Jane\nSmith";
+        for name in [too_long.as_str(), with_newline] {
+            input.holder_name = name;
+            let error = check_card(&input, TODAY, &CardBrand::ALL).expect_err("refused");
+            assert!(invalid(CardField::HolderName)(&error), "{error:?}");
+            assert_eq!(error.field(), Some("holder_name"));
         }
     }
 

@@ -106,6 +106,12 @@ pub fn normalise_name(s: &str) -> String {
     out
 }
 
+/// The longest cardholder name accepted, in characters: embossed cards carry at
+/// most 26, and a client who types the full name rarely needs more than 80. The
+/// limit is checked where the name enters ([`crate::card::check_card`]); the
+/// comparison below is linear in any case.
+pub const MAX_HOLDER_NAME_CHARS: usize = 80;
+
 fn tokens(s: &str) -> Vec<String> {
     normalise_name(s)
         .split(' ')
@@ -114,11 +120,13 @@ fn tokens(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Drops honorifics at the start and suffixes at the end, keeping at least `keep`
-/// tokens (so that a surname such as "Ii" survives on its own).
-fn strip_titles(mut words: Vec<String>, keep: usize, start: bool, end: bool) -> Vec<String> {
+/// The words left once honorifics are dropped at the start and suffixes at the
+/// end, keeping at least `keep` words (so that a surname such as "Ii" survives
+/// on its own). A slice, not a copy: dropping costs one step per word.
+fn strip_titles(words: &[String], keep: usize, start: bool, end: bool) -> &[String] {
+    let mut words = words;
     while start && words.len() > keep && HONORIFICS.contains(&words[0].as_str()) {
-        words.remove(0);
+        words = &words[1..];
     }
     while end
         && words.len() > keep
@@ -126,7 +134,7 @@ fn strip_titles(mut words: Vec<String>, keep: usize, start: bool, end: bool) -> 
             .last()
             .is_some_and(|last| SUFFIXES.contains(&last.as_str()))
     {
-        words.pop();
+        words = &words[..words.len() - 1];
     }
     words
 }
@@ -142,16 +150,43 @@ fn agrees(a: &str, b: &str) -> bool {
 
 /// Whether the shorter list of middle names can be found, in order, in the
 /// longer one (the others being omitted), each agreeing with its counterpart.
-fn middles_agree(card: &[String], client: &[String]) -> bool {
+/// One pass over the longer list: each of its words is compared once.
+fn middles_agree(card: &[String], client: &[String], work: &mut usize) -> bool {
     let (short, long) = if card.len() <= client.len() {
         (card, client)
     } else {
         (client, card)
     };
     let mut rest = long.iter();
-    short
-        .iter()
-        .all(|name| rest.by_ref().any(|other| agrees(name, other)))
+    short.iter().all(|name| {
+        rest.by_ref().any(|other| {
+            *work += 1 + name.len().min(other.len());
+            agrees(name, other)
+        })
+    })
+}
+
+/// Where the client's last name starts among the card's words: the one index
+/// `k` whose trailing words `card[k..]`, joined without spaces, are `last`
+/// joined without spaces. Words are never empty, so only one `k` has the right
+/// length: found by walking back once, then compared once (linear, never a
+/// concatenation per candidate).
+fn surname_start(card: &[String], last: &[String], work: &mut usize) -> Option<usize> {
+    let wanted: usize = last.iter().map(String::len).sum();
+    let mut length = 0;
+    let mut k = card.len();
+    while k > 1 && length < wanted {
+        k -= 1;
+        length += card[k].len();
+        *work += 1;
+    }
+    if length != wanted || k == card.len() {
+        return None;
+    }
+    let on_card = card[k..].iter().flat_map(|w| w.bytes());
+    let client = last.iter().flat_map(|w| w.bytes());
+    *work += wanted;
+    on_card.eq(client).then_some(k)
 }
 
 /// Whether the name printed on the card is the client's name (rule R4).
@@ -163,24 +198,87 @@ fn middles_agree(card: &[String], client: &[String]) -> bool {
 /// first word is the client's first given name or its initial; (c) the middle
 /// names in between and the client's other given names may each be omitted,
 /// and where both sides have them they agree (equal or initial). Nicknames do
-/// not match; an empty name never matches.
+/// not match; an empty name never matches. The work is linear in the length of
+/// the three names, whatever they hold.
 pub fn names_match(holder_on_card: &str, first_name: &str, last_name: &str) -> bool {
-    let card = strip_titles(tokens(holder_on_card), 2, true, true);
-    let given = strip_titles(tokens(first_name), 1, true, false);
-    let last = strip_titles(tokens(last_name), 1, false, true);
+    names_match_counting(holder_on_card, first_name, last_name, &mut 0)
+}
+
+/// [`names_match`], adding to `work` one unit per word visited and per byte
+/// compared after normalisation (which is itself one pass over each name).
+fn names_match_counting(
+    holder_on_card: &str,
+    first_name: &str,
+    last_name: &str,
+    work: &mut usize,
+) -> bool {
+    let (card, given, last) = (
+        tokens(holder_on_card),
+        tokens(first_name),
+        tokens(last_name),
+    );
+    *work += card.len() + given.len() + last.len();
+    let card = strip_titles(&card, 2, true, true);
+    let given = strip_titles(&given, 1, true, false);
+    let last = strip_titles(&last, 1, false, true);
     if card.len() < 2 || given.is_empty() || last.is_empty() {
         return false;
     }
-    let last_joined = last.concat();
-    let Some(split) = (1..card.len()).find(|&k| card[k..].concat() == last_joined) else {
+    let Some(split) = surname_start(card, last, work) else {
         return false;
     };
-    agrees(&card[0], &given[0]) && middles_agree(&card[1..split], &given[1..])
+    *work += 1 + card[0].len().min(given[0].len());
+    agrees(&card[0], &given[0]) && middles_agree(&card[1..split], &given[1..], work)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The work allowed for names of `bytes` bytes in all: a constant times
+    /// their length (normalising can at most triple a name's bytes).
+    fn linear_bound(bytes: usize) -> usize {
+        8 * bytes + 16
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn comparing_any_names_takes_work_linear_in_their_length(
+            card in "\\PC{0,400}",
+            first in "\\PC{0,200}",
+            last in "\\PC{0,200}",
+        ) {
+            let mut work = 0;
+            let matched = names_match_counting(&card, &first, &last, &mut work);
+            prop_assert_eq!(matched, names_match(&card, &first, &last));
+            prop_assert!(work <= linear_bound(card.len() + first.len() + last.len()), "work {work}");
+        }
+
+        #[test]
+        fn comparing_names_of_many_repeated_words_takes_linear_work(
+            words in 1usize..3000,
+            word in "(a|ab|mr|jr|j|[a-z]{1,3})",
+        ) {
+            // The shape that made the old comparison quadratic: many short
+            // words on the card and in the surname, equal or nearly so.
+            let card = vec![word.as_str(); words].join(" ");
+            let last = vec![word.as_str(); words / 2 + 1].join("-");
+            let mut work = 0;
+            names_match_counting(&card, &word, &last, &mut work);
+            prop_assert!(work <= linear_bound(card.len() + word.len() + last.len()), "work {work}");
+        }
+    }
+
+    #[test]
+    fn a_name_of_sixty_thousand_characters_is_compared_in_linear_work() {
+        let card = format!("{} Smith", "a ".repeat(30_000));
+        let mut work = 0;
+        assert!(names_match_counting(&card, "A", "Smith", &mut work));
+        assert!(work <= linear_bound(card.len() + 6), "work {work}");
+    }
 
     #[test]
     fn names_are_folded_to_lower_case_ascii_words() {

@@ -123,8 +123,9 @@ pub struct Creation {
 }
 
 impl Creation {
-    /// Rule R13/R14: available when sold online, not flagged by staff, and some
-    /// size is in stock.
+    /// Rule R13/R14: available when not flagged by staff and some size is in
+    /// stock. How the creation is sold (online, by telephone, on request) is
+    /// its sale mode, never its availability.
     pub fn availability(&self) -> Availability {
         if self
             .variants
@@ -137,10 +138,10 @@ impl Creation {
         }
     }
 
-    /// One size is available when the creation is sold online, not flagged, and
-    /// that size is in stock.
+    /// One size is available when the creation is not flagged and that size is
+    /// in stock.
     pub fn variant_availability(&self, variant: &Variant) -> Availability {
-        if self.sale_mode == SaleMode::Online && !self.flagged_unavailable && variant.on_hand > 0 {
+        if !self.flagged_unavailable && variant.on_hand > 0 {
             Availability::Available
         } else {
             Availability::TemporarilyUnavailable
@@ -229,11 +230,19 @@ mod tests {
     }
 
     #[test]
-    fn creations_not_sold_online_are_never_available_online() {
+    fn availability_follows_stock_and_the_staff_flag_whatever_the_sale_mode() {
         for mode in [SaleMode::PhoneOnly, SaleMode::PriceOnRequest] {
-            let c = creation(mode, false, &[5]);
+            let in_stock = creation(mode, false, &[5]);
+            assert_eq!(in_stock.availability(), Availability::Available, "{mode:?}");
+            let sold_out = creation(mode, false, &[0]);
             assert_eq!(
-                c.availability(),
+                sold_out.availability(),
+                Availability::TemporarilyUnavailable,
+                "{mode:?}"
+            );
+            let flagged = creation(mode, true, &[5]);
+            assert_eq!(
+                flagged.availability(),
                 Availability::TemporarilyUnavailable,
                 "{mode:?}"
             );

@@ -272,6 +272,33 @@ on_both_databases! {
         app.stop().await;
     }
 
+    async fn a_signed_in_client_cannot_pay_with_someone_elses_card(backend) {
+        let app = spawn_app(backend).await;
+        let sku = plain_sku(&app).await;
+        let alice = app.client("Alice", "Martin", "alice@example.com").await;
+        let (_, bag) = json_of(app.with_token(Method::POST, "/api/v1/bags", &alice).json(&json!({})).send().await.expect("sent")).await;
+        let bag_id = bag["id"].as_str().expect("id");
+        app.with_token(Method::POST, &format!("/api/v1/bags/{bag_id}/lines"), &alice).json(&json!({"sku": sku})).send().await.expect("sent");
+        // Bob Jones as the contact and on the card: the account is Alice's.
+        let mut body = checkout_body(bag_id);
+        body["contact"]["first_name"] = json!("Bob");
+        body["contact"]["last_name"] = json!("Jones");
+        body["payment"]["card"]["holder_name"] = json!("BOB JONES");
+        let r = app.with_token(Method::POST, "/api/v1/checkout", &alice).header("Idempotency-Key", "bobs-card").json(&body).send().await.expect("sent");
+        let p = assert_problem(r, 422, "cardholder_mismatch").await;
+        assert_eq!(p["field"], "holder_name");
+        assert_eq!(app.simulator.authorisation_count(), 0, "nothing charged");
+        let (_, history) = json_of(app.with_token(Method::GET, "/api/v1/account/orders", &alice).send().await.expect("sent")).await;
+        assert_eq!(history["items"].as_array().map(Vec::len), Some(0), "{history}");
+        // Her own card, her own name: accepted.
+        body["contact"]["first_name"] = json!("Alice");
+        body["contact"]["last_name"] = json!("Martin");
+        body["payment"]["card"]["holder_name"] = json!("ALICE MARTIN");
+        let r = app.with_token(Method::POST, "/api/v1/checkout", &alice).header("Idempotency-Key", "her-card").json(&body).send().await.expect("sent");
+        assert_eq!(r.status(), 201);
+        app.stop().await;
+    }
+
     async fn a_clients_bag_is_the_clients_alone(backend) {
         let app = spawn_app(backend).await;
         let sku = plain_sku(&app).await;

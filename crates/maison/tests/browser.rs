@@ -230,6 +230,66 @@ async fn a_guest_checks_out_with_a_visa_card_on_a_phone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkout_submitted_from_two_tabs_places_one_order() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let product = app
+        .product_where(|p| {
+            is_online_and("available")(p)
+                && p["personalisation"]
+                    .as_array()
+                    .is_some_and(|a| a.is_empty())
+                && p["price"]["amount"].as_str().is_some_and(|a| a.len() < 9)
+        })
+        .await;
+    let b = browser(Viewport::Desktop).await;
+    b.client
+        .goto(&format!(
+            "{}/creations/{}",
+            app.url,
+            product["slug"].as_str().expect("slug")
+        ))
+        .await
+        .expect("page loads");
+    click(&b, "[data-testid=action]").await;
+    until_text(&b, "Proceed to checkout").await;
+    // Both tabs show the checkout form, each with its own key.
+    let first_tab = b.client.window().await.expect("this tab");
+    let checkout_url = format!("{}/checkout", app.url);
+    b.client.goto(&checkout_url).await.expect("checkout");
+    fill_checkout(&b, "Claire Dubois").await;
+    let second_tab = b.client.new_window(true).await.expect("a new tab").handle;
+    b.client
+        .switch_to_window(second_tab.clone())
+        .await
+        .expect("to the second tab");
+    b.client.goto(&checkout_url).await.expect("checkout");
+    fill_checkout(&b, "Claire Dubois").await;
+    b.client
+        .switch_to_window(first_tab)
+        .await
+        .expect("to the first tab");
+    click(&b, "[data-testid=place-order]").await;
+    until_text(&b, "Thank you").await;
+    b.client
+        .switch_to_window(second_tab)
+        .await
+        .expect("to the second tab");
+    click(&b, "[data-testid=place-order]").await;
+    let text = until_text(&b, "already become an order").await;
+    assert!(text.contains("nothing more was charged"), "{text}");
+    assert_eq!(app.simulator.authorisation_count(), 1, "one authorisation");
+    assert_eq!(
+        app.store
+            .count_orders(maison_domain::order::OrderStatus::Confirmed)
+            .await
+            .expect("count"),
+        1
+    );
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_are_shown_next_to_their_field_in_plain_words() {
     let app = spawn_app(Backend::Sqlite).await;
     let engravable = app

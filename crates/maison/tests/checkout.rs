@@ -190,6 +190,11 @@ on_both_databases! {
             let detail = problem["detail"].as_str().expect("detail");
             assert!(!detail.contains("4242424242424242"));
         }
+        // A name of 64 KB that would still match is refused at the edge.
+        let mut body = checkout_body(&bag);
+        body["payment"]["card"]["holder_name"] = json!(format!("Claire {}Dubois", "M ".repeat(32_000)));
+        let problem = assert_problem(app.checkout("card-long-name", &body).await, 422, "card_invalid").await;
+        assert_eq!(problem["field"], "holder_name");
         assert_eq!(app.simulator.authorisation_count(), 0, "nothing charged");
         assert_eq!(on_hand(&app, &sku).await, before, "no stock lost");
         assert_eq!(app.store.count_orders(OrderStatus::Confirmed).await.expect("count"), 0);
@@ -240,10 +245,15 @@ on_both_databases! {
         let pickup = app.get_json("/api/v1/boutiques?pickup=true").await.1["items"][0]["id"].as_str().expect("id").to_owned();
         let p: Value = preview(&app, &bag, json!({"method": "boutique", "boutique_id": pickup})).await.json().await.expect("preview");
         assert_eq!(p["carrier"], "boutique");
-        let no_pickup = app.get_json("/api/v1/boutiques").await.1["items"].as_array().expect("items").iter().find(|b| b["accepts_pickup"] == false).map(|b| b["id"].as_str().unwrap_or("").to_owned());
-        if let Some(id) = no_pickup {
-            assert_problem(preview(&app, &bag, json!({"method": "boutique", "boutique_id": id})).await, 422, "invalid_boutique").await;
-        }
+        // Every boutique takes deliveries, as the seed promises.
+        let all = app.get_json("/api/v1/boutiques").await.1["items"].as_array().expect("items").clone();
+        assert!(all.iter().all(|b| b["accepts_pickup"] == true), "every boutique accepts pickups");
+        // Juneau's ZIP with New York's state: refused, naming the state.
+        let mut juneau = home.clone();
+        juneau["address"]["postal_code"] = json!("99801");
+        let body = assert_problem(preview(&app, &bag, juneau).await, 422, "invalid_address").await;
+        assert_eq!(body["field"], "delivery.address.postal_code");
+        assert!(body["detail"].as_str().expect("detail").contains("New York"), "{body}");
         assert_problem(preview(&app, &bag, json!({"method": "boutique", "boutique_id": "atlantis"})).await, 422, "invalid_boutique").await;
         let work = json!({"method": "workplace", "address": home["address"].clone()});
         let body = assert_problem(preview(&app, &bag, work).await, 422, "company_required").await;
@@ -358,6 +368,109 @@ on_both_databases! {
         if let Ok(app) = std::sync::Arc::try_unwrap(app) {
             app.stop().await;
         }
+    }
+
+    async fn a_line_that_became_unavailable_is_marked_and_blocks_only_checkout(backend) {
+        let app = spawn_app(backend).await;
+        let (first, first_product) = online_below(&app, 3_000_000).await;
+        let (second, _) = sku_where(&app, |p| {
+            p["sale_mode"] == "online"
+                && p["availability"] == "available"
+                && p["personalisation"].as_array().is_some_and(|a| a.is_empty())
+                && p["sku"] != first_product["sku"]
+                && price_cents(p) < 3_000_000
+        })
+        .await;
+        let bag = app.bag_with(&[(&first, 1)]).await;
+        app.store.set_stock(&maison_domain::Sku::parse(&first).expect("sku"), 0).await.expect("stock");
+        // Another creation can still be added, and its quantity changed.
+        let response = add(&app, &bag, json!({"sku": second, "quantity": 1})).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+        let mut marked = Value::Null;
+        for _ in 0..100 {
+            let (_, now) = app.get_json(&format!("/api/v1/bags/{bag}")).await;
+            if now["lines"][0]["availability"] == "temporarily_unavailable" {
+                marked = now;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(marked["lines"][0]["availability"], "temporarily_unavailable", "{marked}");
+        assert_eq!(marked["lines"][1]["availability"], "available");
+        let second_line = marked["lines"][1]["id"].as_str().expect("line id");
+        let response = app.http.patch(format!("{}/api/v1/bags/{bag}/lines/{second_line}", app.url)).json(&json!({"quantity": 2})).send().await.expect("sent");
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+        // Checkout is what it blocks, until the line is removed.
+        assert_problem(app.checkout("blocked", &checkout_body(&bag)).await, 409, "temporarily_unavailable").await;
+        let first_line = marked["lines"][0]["id"].as_str().expect("line id");
+        let response = app.http.delete(format!("{}/api/v1/bags/{bag}/lines/{first_line}", app.url)).send().await.expect("sent");
+        assert_eq!(response.status(), 200);
+        assert_eq!(app.checkout("after-removal", &checkout_body(&bag)).await.status(), 201);
+        app.stop().await;
+    }
+
+    async fn a_sized_creations_own_sku_asks_for_a_size(backend) {
+        let app = spawn_app(backend).await;
+        let sized = app.product_where(|p| p["sale_mode"] == "online" && p["variants"][0]["size"].is_string()).await;
+        let bag = app.bag_with(&[]).await;
+        let problem = assert_problem(add(&app, &bag, json!({"sku": sized["sku"], "quantity": 1})).await, 422, "size_required").await;
+        assert_eq!(problem["field"], "sku");
+        assert!(problem["detail"].as_str().expect("detail").contains(sized["name"].as_str().expect("name")));
+        app.stop().await;
+    }
+
+    async fn ten_concurrent_checkouts_of_one_bag_with_different_keys_make_one_order(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        let before = on_hand(&app, &sku).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        // Slow enough that every request is under way while the first pays.
+        app.simulator.set_latency(std::time::Duration::from_millis(100));
+        let app = std::sync::Arc::new(app);
+        let body = checkout_body(&bag);
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let (app, body) = (std::sync::Arc::clone(&app), body.clone());
+                tokio::spawn(async move {
+                    let response = app.checkout(&format!("tab-{i}"), &body).await;
+                    (response.status().as_u16(), response.json::<Value>().await.expect("json"))
+                })
+            })
+            .collect();
+        let mut created = 0;
+        for task in tasks {
+            let (status, body) = task.await.expect("task");
+            match status {
+                201 => created += 1,
+                409 => assert_eq!(body["code"], "bag_checked_out", "{body}"),
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+        assert_eq!(created, 1, "a bag becomes one order");
+        assert_eq!(app.simulator.authorisation_count(), 1, "one authorisation");
+        assert_eq!(app.store.count_orders(OrderStatus::Confirmed).await.expect("count"), 1);
+        assert_eq!(app.store.count_orders(OrderStatus::PendingPayment).await.expect("count"), 0);
+        assert_eq!(on_hand(&app, &sku).await, before - 1, "one unit sold");
+        // Later, with yet another key: still refused, and the bag no longer changes.
+        assert_problem(app.checkout("later", &body).await, 409, "bag_checked_out").await;
+        assert_problem(add(&app, &bag, json!({"sku": sku, "quantity": 1})).await, 409, "bag_checked_out").await;
+        assert_eq!(app.simulator.authorisation_count(), 1);
+        if let Ok(app) = std::sync::Arc::try_unwrap(app) {
+            app.stop().await;
+        }
+    }
+
+    async fn a_declined_payment_gives_the_bag_back_for_another_card(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let mut declined = checkout_body(&bag);
+        declined["payment"]["card"]["number"] = json!("4000000000000002");
+        assert_problem(app.checkout("declined", &declined).await, 402, "payment_declined").await;
+        let response = app.checkout("another-card", &checkout_body(&bag)).await;
+        assert_eq!(response.status(), 201);
+        assert_problem(app.checkout("third", &checkout_body(&bag)).await, 409, "bag_checked_out").await;
+        app.stop().await;
     }
 
     async fn a_payment_in_doubt_is_resolved_by_asking_the_processor(backend) {

@@ -71,6 +71,51 @@ on_both_databases! {
         app.stop().await;
     }
 
+    async fn correct_look_ups_never_count_and_a_guesser_cannot_lock_the_owner_out(backend) {
+        let app = spawn_app(backend).await;
+        let order = placed_order(&app).await;
+        let number = order["number"].as_str().expect("number");
+        // Each client its own loopback address, as different people are.
+        let from = |last_octet: u8| {
+            reqwest::Client::builder()
+                .local_address(std::net::IpAddr::from([127, 0, 0, last_octet]))
+                .build()
+                .expect("client")
+        };
+        let look_up = |client: reqwest::Client, email: &'static str| {
+            let url = format!("{}/api/v1/order-lookup", app.url);
+            let body = json!({"number": number, "email": email});
+            async move { client.post(url).json(&body).send().await.expect("sent") }
+        };
+        let owner = from(2);
+        // The owner checks the order many times: never throttled.
+        for _ in 0..(maison_app::lookup::PER_NUMBER * 2) {
+            assert_eq!(look_up(owner.clone(), "claire@example.com").await.status(), 200);
+        }
+        // Someone who knows the number guesses until stopped...
+        let guesser = from(3);
+        for _ in 0..maison_app::lookup::PER_NUMBER {
+            assert_eq!(look_up(guesser.clone(), "guess@example.com").await.status(), 404);
+        }
+        assert_problem(look_up(guesser.clone(), "claire@example.com").await, 429, "too_many_attempts").await;
+        // ...while the owner, on a device seen before or a new one, still finds it.
+        assert_eq!(look_up(owner.clone(), "claire@example.com").await.status(), 200);
+        assert_eq!(look_up(from(4), "claire@example.com").await.status(), 200);
+        // A guesser spread over many addresses is stopped for every new address,
+        // but the owner's known device keeps its access.
+        // (The first guesser's six attempts count towards the number's limit.)
+        let everywhere = maison_app::lookup::PER_NUMBER_EVERYWHERE - (maison_app::lookup::PER_NUMBER + 1);
+        let mut throttled = 0;
+        for i in 0..everywhere {
+            let status = look_up(from(10 + u8::try_from(i / 4).expect("small")), "guess@example.com").await.status();
+            throttled += u32::from(status == 429);
+        }
+        assert_eq!(throttled, 0, "each address stayed under its own limit");
+        assert_problem(look_up(from(200), "claire@example.com").await, 429, "too_many_attempts").await;
+        assert_eq!(look_up(owner, "claire@example.com").await.status(), 200);
+        app.stop().await;
+    }
+
     async fn the_order_information_page_shows_the_status_and_hides_mismatches(backend) {
         let app = spawn_app(backend).await;
         let order = placed_order(&app).await;

@@ -293,13 +293,14 @@ pub async fn insert_request(tx: &mut Tx, r: &OrderRequestRow) -> Result<bool> {
 
 /// Gives a guest's bag to the account, unless someone took it first.
 pub async fn claim_guest_bag(tx: &mut Tx, bag_id: &str, account_id: &str) -> Result<bool> {
-    let claimed =
-        sqlx::query("UPDATE bags SET account_id = $1 WHERE id = $2 AND account_id IS NULL")
-            .bind(account_id)
-            .bind(bag_id)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
+    let claimed = sqlx::query(
+        "UPDATE bags SET account_id = $1 WHERE id = $2 AND account_id IS NULL AND order_id IS NULL",
+    )
+    .bind(account_id)
+    .bind(bag_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
     Ok(claimed == 1)
 }
 
@@ -422,11 +423,17 @@ impl Store {
             .bind(now)
             .execute(self.pool())
             .await?;
-        // Attempt counters whose window ended a day ago count nothing now.
-        sqlx::query("DELETE FROM throttle WHERE window_start < $1")
-            .bind(now - 24 * 60 * 60 * 1_000_000)
-            .execute(self.pool())
-            .await?;
+        // Attempt counters whose window ended a day ago count nothing now; the
+        // marks of addresses that found an order last 30 days.
+        let day = 24 * 60 * 60 * 1_000_000;
+        sqlx::query(
+            "DELETE FROM throttle WHERE (window_start < $1 AND key NOT LIKE 'lookup:known:%') \
+             OR window_start < $2",
+        )
+        .bind(now - day)
+        .bind(now - 31 * day)
+        .execute(self.pool())
+        .await?;
         Ok(sessions)
     }
 
@@ -583,10 +590,12 @@ impl Store {
         Ok(())
     }
 
-    /// The account's current bag (the one touched last).
+    /// The account's current bag: the open one touched last (a bag that
+    /// became an order is done).
     pub async fn bag_of_account(&self, account_id: &str) -> Result<Option<String>> {
         let id: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM bags WHERE account_id = $1 ORDER BY updated_at DESC, id LIMIT 1",
+            "SELECT id FROM bags WHERE account_id = $1 AND order_id IS NULL \
+             ORDER BY updated_at DESC, id LIMIT 1",
         )
         .bind(account_id)
         .fetch_optional(self.pool())

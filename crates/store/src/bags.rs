@@ -53,17 +53,66 @@ impl Store {
         }
         Ok(Some(read_lines(&mut conn, bag_id).await?))
     }
+
+    /// The order that claimed the bag (`None` while the bag is open or when
+    /// there is no such bag).
+    pub async fn bag_order(&self, bag_id: &str) -> Result<Option<String>> {
+        let order: Option<Option<String>> =
+            sqlx::query_scalar("SELECT order_id FROM bags WHERE id = $1")
+                .bind(bag_id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(order.flatten())
+    }
 }
 
-/// Locks the bag for this transaction; `false` when it does not exist.
-pub async fn lock_bag(tx: &mut Tx, bag_id: &str, now: i64) -> Result<bool> {
-    let touched = sqlx::query("UPDATE bags SET updated_at = $1 WHERE id = $2")
-        .bind(now)
+/// What [`lock_bag`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BagLock {
+    /// The bag is locked for this transaction and may change.
+    Open,
+    /// The bag is (or is becoming) an order: it may no longer change.
+    CheckedOut,
+    Missing,
+}
+
+/// Locks the bag for this transaction (serialising every change to one bag).
+pub async fn lock_bag(tx: &mut Tx, bag_id: &str, now: i64) -> Result<BagLock> {
+    let claimed: Option<Option<String>> =
+        sqlx::query_scalar("UPDATE bags SET updated_at = $1 WHERE id = $2 RETURNING order_id")
+            .bind(now)
+            .bind(bag_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(match claimed {
+        None => BagLock::Missing,
+        Some(None) => BagLock::Open,
+        Some(Some(_)) => BagLock::CheckedOut,
+    })
+}
+
+/// Claims the bag for `order_id`: `false` when another order claimed it first
+/// (a conditional update, so that concurrent checkouts of one bag on any
+/// number of instances give exactly one order).
+pub async fn claim_for_order(tx: &mut Tx, bag_id: &str, order_id: &str) -> Result<bool> {
+    let claimed = sqlx::query("UPDATE bags SET order_id = $1 WHERE id = $2 AND order_id IS NULL")
+        .bind(order_id)
         .bind(bag_id)
         .execute(&mut **tx)
         .await?
         .rows_affected();
-    Ok(touched == 1)
+    Ok(claimed == 1)
+}
+
+/// Gives the bag back after its order's payment failed, so that the client can
+/// pay with another card.
+pub async fn release_claim(tx: &mut Tx, bag_id: &str, order_id: &str) -> Result<()> {
+    sqlx::query("UPDATE bags SET order_id = NULL WHERE id = $1 AND order_id = $2")
+        .bind(bag_id)
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub async fn lines_in(tx: &mut Tx, bag_id: &str) -> Result<Vec<BagLineRow>> {

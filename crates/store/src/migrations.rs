@@ -42,6 +42,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/portable/0005_accounts.sql"),
         include_str!("../migrations/portable/0005_accounts.sql"),
     ),
+    (
+        6,
+        "bag claim",
+        include_str!("../migrations/portable/0006_bag_claim.sql"),
+        include_str!("../migrations/portable/0006_bag_claim.sql"),
+    ),
 ];
 
 pub(crate) fn for_backend(backend: Backend) -> Migrator {

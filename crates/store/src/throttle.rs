@@ -38,6 +38,18 @@ impl Store {
         Ok((hits > i64::from(limit)).then(|| wait_secs(window_start + window_micros, now)))
     }
 
+    /// The attempts counted under `key` in its window, if that window started
+    /// less than `window_micros` ago (counts nothing).
+    pub async fn recent_attempts(&self, key: &str, now: i64, window_micros: i64) -> Result<u32> {
+        let hits: Option<i64> =
+            sqlx::query_scalar("SELECT hits FROM throttle WHERE key = $1 AND window_start > $2")
+                .bind(key)
+                .bind(now - window_micros)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(hits.map_or(0, |h| u32::try_from(h).unwrap_or(0)))
+    }
+
     /// Takes back one attempt counted under `key` (one that succeeded).
     pub async fn give_back_attempt(&self, key: &str) -> Result<()> {
         sqlx::query("UPDATE throttle SET hits = hits - 1 WHERE key = $1 AND hits > 0")

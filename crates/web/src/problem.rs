@@ -146,6 +146,12 @@ impl crate::AppState {
             E::BagNotFound => Problem::not_found("bag_not_found", "There is no such bag: create one with POST /api/v1/bags."),
             E::LineNotFound => Problem::not_found("line_not_found", "This bag has no such line."),
             E::BagEmpty => Problem::new(StatusCode::CONFLICT, "bag_empty", "Refused", "The bag is empty: add a creation first."),
+            E::BagCheckedOut => Problem::new(
+                StatusCode::CONFLICT,
+                "bag_checked_out",
+                "Refused",
+                "This bag has already become an order: it is never paid for twice, and nothing more was charged. The order's acknowledgement is on its way by e-mail; for another order, start a new bag.",
+            ),
             E::UnknownSku(sku) => Problem::not_found(
                 "product_not_found",
                 format!("There is no creation or size with the SKU {:?}.", sku.chars().take(64).collect::<String>()),

@@ -104,6 +104,7 @@ pub struct BagLineJson<'a> {
     pub unit_price: Money,
     pub line_total: Money,
     pub personalisation: Option<&'a maison_domain::personalisation::Personalisation>,
+    pub availability: Availability,
 }
 
 #[derive(Serialize)]
@@ -131,6 +132,7 @@ impl<'a> BagJson<'a> {
                     unit_price: l.unit_price,
                     line_total: l.line_total,
                     personalisation: l.personalisation.as_ref(),
+                    availability: l.availability,
                 })
                 .collect(),
             item_count: bag.item_count,

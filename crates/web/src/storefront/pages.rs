@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use maison_app::Filter;
 use maison_domain::boutique::Coordinates;
-use maison_domain::catalog::{Availability, Creation};
+use maison_domain::catalog::{Availability, Creation, SaleMode};
 
 use super::views::{BoutiqueCard, Card, CreationView, Link, Site};
 use crate::AppState;
@@ -67,7 +67,7 @@ pub async fn home(State(state): State<AppState>) -> Response {
     let featured = catalogue
         .creations
         .iter()
-        .filter(|c| c.availability() == Availability::Available)
+        .filter(|c| c.sale_mode == SaleMode::Online && c.availability() == Availability::Available)
         .take(8)
         .map(Card::new)
         .collect();

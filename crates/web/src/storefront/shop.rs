@@ -40,6 +40,7 @@ pub(super) async fn current_bag(
             .check_bag_access(&id, visitor.account_id())
             .await
             .is_ok()
+        && matches!(state.maison.bag_checked_out(&id).await, Ok(false))
     {
         return (Some(id), None);
     }
@@ -469,6 +470,17 @@ pub async fn place(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    // The form of a bag that another tab has meanwhile ordered: say so.
+    if let Some(id) = cookie(&headers, BAG_COOKIE)
+        && state
+            .maison
+            .check_bag_access(&id, visitor.account_id())
+            .await
+            .is_ok()
+        && matches!(state.maison.bag_checked_out(&id).await, Ok(true))
+    {
+        return super::pages::error_page(&state, state.problem(ShopError::BagCheckedOut));
+    }
     let Some(bag_id) = current_bag(&state, &headers, &visitor).await.0 else {
         return see_other("/bag");
     };
@@ -525,6 +537,10 @@ pub async fn place(
                 set_cookie(&state, ORDER_COOKIE, &order.id, Some(60 * 60 * 24)),
             );
             response
+        }
+        Err(ShopError::BagCheckedOut) => {
+            // Another tab (or a second press) already placed this bag's order.
+            super::pages::error_page(&state, state.problem(ShopError::BagCheckedOut))
         }
         Err(err) => {
             let retry_with_new_key =

@@ -24,7 +24,7 @@ pub use maison_store::accounts::{AccountRow, OrderRequestRow, OrderSummaryRow, S
 use maison_store::outbox::{self, OutboxMessage};
 
 use crate::bag::PersonalisationRequest;
-use crate::clock::{new_id, now_micros};
+use crate::clock::new_id;
 use crate::documents::outbox_message;
 use crate::{Maison, OrderRow, ShopError, passwords};
 
@@ -80,7 +80,7 @@ impl std::fmt::Debug for Secret {
 }
 
 /// 256 random bits from the operating system, as 64 hex characters.
-fn new_token() -> Result<Secret, ShopError> {
+pub(crate) fn new_token() -> Result<Secret, ShopError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| ShopError::Internal(format!("no randomness from the OS: {e}")))?;
@@ -166,7 +166,7 @@ struct PendingRegistration {
     password_hash: String,
 }
 
-fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ShopError {
+pub(crate) fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ShopError {
     ShopError::Invalid {
         code,
         field: field.to_owned(),
@@ -221,7 +221,7 @@ async fn verify(password: Secret, stored: Option<String>) -> Result<bool, ShopEr
 }
 
 impl Maison {
-    fn letter(
+    pub(crate) fn letter(
         &self,
         kind: &str,
         to: &str,
@@ -243,7 +243,7 @@ impl Maison {
     async fn throttled(&self, key: &str, window: i64, limit: u32) -> Result<(), ShopError> {
         match self
             .store()
-            .throttle(key, now_micros(), window, limit)
+            .throttle(key, self.now(), window, limit)
             .await?
         {
             Some(retry_after) => {
@@ -265,7 +265,7 @@ impl Maison {
             .store()
             .throttle(
                 &key,
-                now_micros(),
+                self.now(),
                 MAIL_WINDOW_MICROS,
                 MAIL_REQUESTS_PER_RECIPIENT,
             )
@@ -301,7 +301,7 @@ impl Maison {
         if !self.may_write_to("registration", email.as_str()).await? {
             return Ok(());
         }
-        let now = now_micros();
+        let now = self.now();
         let greeting = format!("Dear {first_name} {last_name},");
         let mut tx = self.store().begin_write().await?;
         let letter = match existing {
@@ -374,7 +374,7 @@ impl Maison {
         kind: SessionKind,
     ) -> Result<SignedIn, ShopError> {
         let digest = token_digest(token.trim());
-        let now = now_micros();
+        let now = self.now();
         let row = match self.store().account_token(&digest, "registration").await? {
             None => return Err(ShopError::InvalidToken),
             Some(row) if row.used_at.is_some() || row.expires_at <= now => {
@@ -452,7 +452,7 @@ impl Maison {
         };
         store.clear_throttle(&account_key).await?;
         store.give_back_attempt(&address_key).await?;
-        let now = now_micros();
+        let now = self.now();
         let mut tx = store.begin_write().await?;
         let signed_in = open_session(&mut tx, account, kind, now).await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -465,7 +465,7 @@ impl Maison {
     async fn count_attempt(&self, key: &str, limit: u32) -> Result<(), ShopError> {
         match self
             .store()
-            .throttle(key, now_micros(), SIGN_IN_WINDOW_MICROS, limit)
+            .throttle(key, self.now(), SIGN_IN_WINDOW_MICROS, limit)
             .await?
         {
             Some(retry_after) => {
@@ -486,7 +486,7 @@ impl Maison {
         let Some((row, account)) = self.store().session(&digest).await? else {
             return Ok(None);
         };
-        let now = now_micros();
+        let now = self.now();
         if row.expires_at <= now || row.last_seen_at + SESSION_IDLE_MICROS <= now {
             self.store().delete_session(&digest).await?;
             return Ok(None);
@@ -508,7 +508,7 @@ impl Maison {
 
     /// Removes sessions past their timeouts and expired links.
     pub async fn purge_sessions(&self) -> Result<u64, ShopError> {
-        let now = now_micros();
+        let now = self.now();
         Ok(self
             .store()
             .purge_expired_sessions(now, now - SESSION_IDLE_MICROS)
@@ -555,7 +555,7 @@ impl Maison {
         if !self.may_write_to("password_reset", &account.email).await? {
             return Ok(());
         }
-        let now = now_micros();
+        let now = self.now();
         let token = new_token()?;
         let key = email_key(&account.email);
         let mut tx = self.store().begin_write().await?;
@@ -597,7 +597,7 @@ impl Maison {
     /// ends (whoever knew the old password is signed out).
     pub async fn reset_password(&self, token: &str, new_password: Secret) -> Result<(), ShopError> {
         let digest = token_digest(token.trim());
-        let now = now_micros();
+        let now = self.now();
         let row = match self
             .store()
             .account_token(&digest, "password_reset")
@@ -678,7 +678,7 @@ impl Maison {
             ));
         }
         self.store().clear_throttle(&key).await?;
-        let now = now_micros();
+        let now = self.now();
         check_password(
             new_password.expose(),
             &account.email,
@@ -746,7 +746,7 @@ impl Maison {
             postal_code: address.postal_code,
             country: address.country.code().to_owned(),
             company: address.company,
-            created_at: now_micros(),
+            created_at: self.now(),
         };
         self.store().insert_saved_address(account_id, &row).await?;
         Ok(row)
@@ -818,105 +818,6 @@ impl Maison {
 
     pub async fn order_requests(&self, order_id: &str) -> Result<Vec<OrderRequestRow>, ShopError> {
         Ok(self.store().requests_of_order(order_id).await?)
-    }
-
-    /// "Request cancellation or change": recorded on the order for Client
-    /// Relations, who are told by e-mail, while the order is not yet in
-    /// processing (rule R8).
-    pub async fn request_order_change(
-        &self,
-        account_id: &str,
-        number: &str,
-        kind: &str,
-        text: &str,
-    ) -> Result<OrderRequestRow, ShopError> {
-        let order = self.account_order(account_id, number).await?;
-        let kind = match kind.trim() {
-            "cancellation" => "cancellation",
-            "change" => "change",
-            _ => {
-                return Err(invalid(
-                    "invalid_request_kind",
-                    "kind",
-                    "Choose what you would like: cancellation or change.",
-                ));
-            }
-        };
-        let text = text.trim();
-        if text.chars().count() > 2000
-            || text
-                .chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\r')
-        {
-            return Err(invalid(
-                "invalid_message",
-                "message",
-                "Write your message in 2,000 characters at most.",
-            ));
-        }
-        if kind == "change" && text.is_empty() {
-            return Err(invalid(
-                "invalid_message",
-                "message",
-                "Tell us what you would like to change.",
-            ));
-        }
-        if !order.status.is_modifiable() {
-            return Err(ShopError::OrderNotModifiable(order.status));
-        }
-        let open = self.store().requests_of_order(&order.id).await?;
-        if open.iter().any(|r| r.kind == kind && r.status == "open") {
-            return Err(ShopError::RequestAlreadyOpen);
-        }
-        let now = now_micros();
-        let request = OrderRequestRow {
-            id: new_id(),
-            order_id: order.id.clone(),
-            account_id: Some(account_id.to_owned()),
-            kind: kind.to_owned(),
-            message: text.to_owned(),
-            status: "open".into(),
-            created_at: now,
-        };
-        let what = if kind == "cancellation" {
-            "cancel"
-        } else {
-            "change"
-        };
-        let mut letter = self.letter(
-            "order_request",
-            &self.client_relations.email,
-            format!("Client request: {what} order {}", order.number),
-            "Dear Client Relations,".to_owned(),
-            vec![
-                format!(
-                    "{} {} ({}, {}) asks to {what} order {}, now {}.",
-                    order.first_name,
-                    order.last_name,
-                    order.email,
-                    order.phone,
-                    order.number,
-                    order.status.describe()
-                ),
-                if text.is_empty() {
-                    "No message was left.".to_owned()
-                } else {
-                    format!("Their message: “{text}”")
-                },
-                "Please contact the client before the order is processed.".to_owned(),
-            ],
-            None,
-        );
-        letter.order_id = Some(order.id.clone());
-        let mut tx = self.store().begin_write().await?;
-        if !accounts::insert_request(&mut tx, &request).await? {
-            // The same request, sent twice at once: the first stands.
-            return Err(ShopError::RequestAlreadyOpen);
-        }
-        outbox::enqueue(&mut tx, &letter, now).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        tracing::info!(order = %order.number, kind, "client request recorded");
-        Ok(request)
     }
 
     /// Whether the caller may use the bag: a guest's bag is anyone's who holds
@@ -1066,7 +967,7 @@ async fn open_session(
     })
 }
 
-fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
+pub(crate) fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
     let (at, id) = cursor.split_once('_')?;
     let at = at.parse::<i64>().ok()?;
     let id_ok =

@@ -10,7 +10,7 @@ use maison_store::bags::{self, BagLineRow, BagLock};
 use maison_store::{StoreError, Tx, stock};
 
 use crate::catalogue::Catalogue;
-use crate::clock::{new_id, now_micros};
+use crate::clock::new_id;
 use crate::{Maison, ShopError};
 
 /// A bag as clients and the API see it.
@@ -138,7 +138,7 @@ async fn open_bag(tx: &mut Tx, bag_id: &str, now: i64) -> Result<(), ShopError> 
 impl Maison {
     pub async fn create_bag(&self) -> Result<BagView, ShopError> {
         let id = new_id();
-        self.store().create_bag(&id, now_micros()).await?;
+        self.store().create_bag(&id, self.now()).await?;
         Ok(view(&id, &[], &self.catalogue()))
     }
 
@@ -194,7 +194,7 @@ impl Maison {
             .transpose()
             .map_err(|e| ShopError::Refused(BagRefusal::InvalidPersonalisation(e.0)))?;
         let price = creation.price;
-        let now = now_micros();
+        let now = self.now();
         let mut tx = self.store().begin_write().await?;
         open_bag(&mut tx, bag_id, now).await?;
         let mut rows = bags::lines_in(&mut tx, bag_id).await?;
@@ -240,7 +240,7 @@ impl Maison {
         let quantity = self.check_quantity(quantity)?;
         let catalogue = self.catalogue();
         let mut tx = self.store().begin_write().await?;
-        open_bag(&mut tx, bag_id, now_micros()).await?;
+        open_bag(&mut tx, bag_id, self.now()).await?;
         let mut rows = bags::lines_in(&mut tx, bag_id).await?;
         let changed = rows
             .iter()
@@ -256,7 +256,7 @@ impl Maison {
     pub async fn remove_line(&self, bag_id: &str, line_id: &str) -> Result<BagView, ShopError> {
         let catalogue = self.catalogue();
         let mut tx = self.store().begin_write().await?;
-        open_bag(&mut tx, bag_id, now_micros()).await?;
+        open_bag(&mut tx, bag_id, self.now()).await?;
         if !bags::delete_line(&mut tx, bag_id, line_id).await? {
             return Err(ShopError::LineNotFound);
         }

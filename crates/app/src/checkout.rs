@@ -7,12 +7,14 @@
 use sha2::{Digest, Sha256};
 
 use maison_domain::Money;
-use maison_domain::address::{Address, AddressInput, validate_address};
+use maison_domain::address::{Address, AddressInput, Country, validate_address};
 use maison_domain::bag::{self, BagRefusal, Channel, ProposedLine};
 use maison_domain::card::{CardInput, YearMonth, check_card};
 use maison_domain::cardholder::names_match;
 use maison_domain::contact::{ContactError, Email, name_part, phone};
-use maison_domain::delivery::{DeliveryMethod, DeliveryPlan, plan_delivery};
+use maison_domain::delivery::{
+    DeliveryMethod, DeliveryPlan, OUT_OF_AREA_SENTENCE, is_out_of_delivery_area, plan_delivery,
+};
 use maison_domain::order::{OrderNumber, OrderStatus};
 use maison_payments::{
     AuthoriseOutcome, AuthoriseRequest, CardDetails, CardSecret, CvcSecret, SyncedOperation,
@@ -23,7 +25,7 @@ use maison_store::payments::{self as attempts, AttemptRow};
 use maison_store::{StoreError, bags, outbox, stock};
 
 use crate::bag::find_variant;
-use crate::clock::{new_id, now_micros, random_bytes, year_month};
+use crate::clock::{new_id, random_bytes, year_month};
 use crate::documents::order_messages;
 use crate::{Maison, ShopError};
 
@@ -85,6 +87,19 @@ pub struct Prepared {
     pub subtotal: Money,
     pub total: Money,
     pub plan: DeliveryPlan,
+}
+
+impl Prepared {
+    /// What the client is told before paying: the delivery plan's sentences,
+    /// and the final-sale rule when a line is personalised (as checkout will
+    /// ask them to acknowledge it).
+    pub fn messages(&self) -> Vec<String> {
+        let mut messages = self.plan.messages.clone();
+        if self.lines.iter().any(|l| l.final_sale) {
+            messages.push(maison_notify::documents::FINAL_SALE_NOTE.to_owned());
+        }
+        messages
+    }
 }
 
 fn contact_error(e: ContactError) -> ShopError {
@@ -349,7 +364,7 @@ impl Maison {
         if prepared.lines.iter().any(|l| l.final_sale) && !request.accept_final_sale {
             return Err(ShopError::FinalSaleNotAcknowledged);
         }
-        let (year, month) = year_month(now_micros());
+        let (year, month) = year_month(self.now());
         let checked = check_card(
             &CardInput {
                 number: &card.number,
@@ -393,7 +408,7 @@ impl Maison {
         drop(card);
 
         // Phase 1: the order, its stock and its payment attempt, atomically.
-        let now = now_micros();
+        let now = self.now();
         let order_id = new_id();
         let attempt_id = new_id();
         let number = OrderNumber::from_random(random_bytes());
@@ -508,7 +523,7 @@ impl Maison {
             Err(err) if err.in_doubt() => {
                 tracing::warn!(order = %order.number, error = %err, "authorisation in doubt: asking the processor");
                 self.store()
-                    .mark_attempt_in_doubt(&attempt_id, now_micros())
+                    .mark_attempt_in_doubt(&attempt_id, self.now())
                     .await?;
                 match self.gateway.sync(&attempt_id).await {
                     Ok(Some(SyncedOperation::Authorise(outcome))) => Some(outcome),
@@ -544,7 +559,7 @@ impl Maison {
             .order(order_id)
             .await?
             .ok_or(ShopError::OrderNotFound)?;
-        let now = now_micros();
+        let now = self.now();
         let mut tx = self.store().begin_write().await?;
         match outcome {
             Some(AuthoriseOutcome::Authorised(auth)) => {
@@ -604,10 +619,7 @@ impl Maison {
                 let (code, problem) = match &declined_or_none {
                     Some(AuthoriseOutcome::Declined(decline)) => (
                         decline.reason.code().to_owned(),
-                        ShopError::Declined {
-                            message: decline.message.clone(),
-                            field: decline.field,
-                        },
+                        ShopError::from_decline(decline),
                     ),
                     _ => ("not_processed".to_owned(), ShopError::PaymentUnavailable),
                 };
@@ -646,6 +658,12 @@ impl Maison {
                 if let Some(bag_id) = &order.bag_id {
                     bags::release_claim(&mut tx, bag_id, order_id).await?;
                 }
+                outbox::enqueue(
+                    &mut tx,
+                    &self.order_not_placed_letter(&order, &problem),
+                    now,
+                )
+                .await?;
                 let (status_code, body) = problem.stored();
                 idempotency::complete_key_of_order(&mut tx, order_id, status_code, &body).await?;
                 tx.commit().await.map_err(StoreError::from)?;
@@ -656,6 +674,43 @@ impl Maison {
                 Err(problem.recorded())
             }
         }
+    }
+
+    /// The letter that tells the client what happened to an order whose
+    /// payment was not taken: not placed, nothing charged, the bag kept.
+    fn order_not_placed_letter(
+        &self,
+        order: &OrderRow,
+        why: &ShopError,
+    ) -> maison_store::outbox::OutboxMessage {
+        let reason = match why {
+            ShopError::Declined { message, .. } => format!("The card was not accepted: {message}"),
+            _ => "The payment could not be processed by the bank.".to_owned(),
+        };
+        let mut letter = self.letter(
+            "order_not_placed",
+            &order.email,
+            format!(
+                "Your {} order {} was not placed",
+                self.client_relations.maison_name, order.number
+            ),
+            format!("Dear {} {},", order.first_name, order.last_name),
+            vec![
+                format!(
+                    "{reason} Your order {} was therefore not placed, and nothing was charged.",
+                    order.number
+                ),
+                "Your creations remain in your bag: you may complete your order with another card."
+                    .to_owned(),
+                format!(
+                    "{} will be pleased to help you, or to take your order by telephone.",
+                    self.client_relations.contact_sentence()
+                ),
+            ],
+            None,
+        );
+        letter.order_id = Some(order.id.clone());
+        letter
     }
 
     async fn already_resolved(&self, order_id: &str) -> Result<OrderRow, ShopError> {
@@ -674,7 +729,7 @@ impl Maison {
     /// processor what it recorded under the attempt's key. Safe on every
     /// instance at once: each attempt is claimed before it is resolved.
     pub async fn resolve_stuck_payments(&self, older_than_micros: i64) -> Result<usize, ShopError> {
-        let now = now_micros();
+        let now = self.now();
         let claimed = self
             .store()
             .claim_unresolved_attempts(now - older_than_micros, now, now + 60_000_000)
@@ -750,8 +805,42 @@ fn fingerprint(request: &CheckoutRequest, card: &CardRequest) -> String {
         .collect()
 }
 
-/// What the client is told about the delivery of a stored order.
+/// Whether a stored order travels to an out-of-delivery area of the policy.
+pub fn delivered_out_of_area(maison: &Maison, order: &OrderRow) -> bool {
+    let d = &order.delivery;
+    if d.method == "boutique" {
+        return false;
+    }
+    let (Some(region), Some(postal_code), Some(country)) = (
+        d.region.as_deref(),
+        d.postal_code.as_deref(),
+        d.country.as_deref().and_then(Country::parse),
+    ) else {
+        return false;
+    };
+    let address = Address {
+        line1: d.line1.clone().unwrap_or_default(),
+        line2: d.line2.clone(),
+        city: d.city.clone().unwrap_or_default(),
+        region: region.to_owned(),
+        postal_code: postal_code.to_owned(),
+        country,
+        company: d.company.clone(),
+    };
+    is_out_of_delivery_area(&address, &maison.policies)
+}
+
+/// What the client is told about the delivery of a stored order: the same
+/// sentences as before payment, out-of-area included.
 pub fn delivery_messages(maison: &Maison, order: &OrderRow) -> Vec<String> {
+    let mut messages = carrier_messages(maison, order);
+    if order.delivery.carrier != "secure_courier" && delivered_out_of_area(maison, order) {
+        messages.push(OUT_OF_AREA_SENTENCE.to_owned());
+    }
+    messages
+}
+
+fn carrier_messages(maison: &Maison, order: &OrderRow) -> Vec<String> {
     match (order.delivery.carrier.as_str(), order.delivery.estimate) {
         ("secure_courier", _) | (_, None) => vec![format!(
             "Orders over {} are delivered by our secure courier. For accurate delivery information, please contact {}.",

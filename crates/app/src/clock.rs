@@ -1,8 +1,56 @@
 //! Time and randomness for the use cases: the database never supplies either.
+//! Calendar arithmetic and time zones come from `jiff`, never by hand.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Now, in microseconds since the Unix epoch (UTC), as stored.
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+/// Where every use case and background job reads the time: the system's in
+/// production, one a test sets (return windows, expiries and timeouts are
+/// tested by moving it, never by waiting).
+pub trait Clock: Send + Sync {
+    /// Now, in microseconds since the Unix epoch (UTC), as stored.
+    fn now_micros(&self) -> i64;
+}
+
+/// The machine's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_micros(&self) -> i64 {
+        now_micros()
+    }
+}
+
+/// A clock that stays where it is set: for tests.
+#[derive(Debug, Default)]
+pub struct FixedClock(std::sync::atomic::AtomicI64);
+
+impl FixedClock {
+    pub fn at(micros: i64) -> Self {
+        FixedClock(std::sync::atomic::AtomicI64::new(micros))
+    }
+
+    pub fn set(&self, micros: i64) {
+        self.0.store(micros, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn advance(&self, micros: i64) {
+        self.0
+            .fetch_add(micros, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now_micros(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The system's time, in microseconds since the Unix epoch (UTC). Use cases
+/// read [`crate::Maison::now`] instead, so that tests can set it.
 pub fn now_micros() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -21,22 +69,40 @@ pub fn random_bytes() -> [u8; 5] {
     [bytes[0], bytes[1], bytes[2], bytes[3], bytes[4]]
 }
 
+/// The instant of stored microseconds, clamped to what a calendar can show.
+fn timestamp(micros: i64) -> Timestamp {
+    let seconds = micros
+        .div_euclid(1_000_000)
+        .clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second());
+    Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
 /// The current year and month (UTC), for card expiry.
 pub fn year_month(now_micros: i64) -> (u32, u32) {
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let days = now_micros.div_euclid(86_400_000_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let date = timestamp(now_micros).to_zoned(TimeZone::UTC).date();
     (
-        u32::try_from(year).unwrap_or(0),
-        u32::try_from(month).unwrap_or(1),
+        u32::try_from(date.year()).unwrap_or(0),
+        u32::try_from(date.month()).unwrap_or(1),
     )
+}
+
+/// `2026-11-29T09:15:04Z` from stored microseconds (API answers).
+pub fn rfc3339(micros: i64) -> String {
+    timestamp(micros).to_string()
+}
+
+/// The maison's time zone from its IANA name (`America/New_York`).
+pub fn time_zone(name: &str) -> Option<TimeZone> {
+    TimeZone::get(name).ok()
+}
+
+/// A time as clients read it, in the maison's time zone:
+/// "December 2, 2026, 1:05 pm EST".
+pub fn local_time(micros: i64, zone: &TimeZone) -> String {
+    timestamp(micros)
+        .to_zoned(zone.clone())
+        .strftime("%B %-d, %Y, %-I:%M %P %Z")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -52,42 +118,38 @@ mod tests {
         // 2028-02-29T12:00:00Z, a leap day
         assert_eq!(year_month(1_835_438_400_000_000), (2028, 2));
     }
-}
-
-/// `2026-11-29T09:15:04Z` from stored microseconds.
-pub fn rfc3339(micros: i64) -> String {
-    let secs = micros.div_euclid(1_000_000);
-    let (year, month) = year_month(micros);
-    let days = secs.div_euclid(86_400);
-    let first_of_month = days_from_civil(i64::from(year), i64::from(month), 1);
-    let day = days - first_of_month + 1;
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-#[cfg(test)]
-mod format_tests {
-    use super::*;
 
     #[test]
     fn times_are_written_in_rfc_3339_utc() {
         assert_eq!(rfc3339(1_796_083_199_000_000), "2026-11-30T23:59:59Z");
         assert_eq!(rfc3339(1_835_438_400_000_000), "2028-02-29T12:00:00Z");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(i64::MAX),
+            rfc3339(i64::MAX - 1),
+            "no panic at the edges"
+        );
+    }
+
+    #[test]
+    fn clients_read_times_in_the_maison_s_time_zone_in_words() {
+        let new_york = time_zone("America/New_York").expect("bundled");
+        // 2026-12-02T18:05:00Z is 1:05 pm in New York (EST).
+        let winter = 1_796_234_700_000_000;
+        assert_eq!(
+            local_time(winter, &new_york),
+            "December 2, 2026, 1:05 pm EST"
+        );
+        // 2026-07-04T16:30:00Z is 12:30 pm in New York (EDT).
+        assert_eq!(
+            local_time(1_783_182_600_000_000, &new_york),
+            "July 4, 2026, 12:30 pm EDT"
+        );
+        let los_angeles = time_zone("America/Los_Angeles").expect("bundled");
+        assert_eq!(
+            local_time(winter, &los_angeles),
+            "December 2, 2026, 10:05 am PST"
+        );
+        assert!(time_zone("Mars/Olympus_Mons").is_none());
     }
 }

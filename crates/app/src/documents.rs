@@ -54,6 +54,10 @@ pub fn document(maison: &Maison, order: &OrderRow) -> OrderDocument {
         _ => maison.policies.standard_carrier.clone(),
     };
     let delivery_message = match d.estimate {
+        Some((min, max)) if crate::checkout::delivered_out_of_area(maison, order) => format!(
+            "Expected in {min}–{max} business days. {}",
+            maison_domain::delivery::OUT_OF_AREA_SENTENCE
+        ),
         Some((min, max)) => format!("Expected in {min}–{max} business days."),
         None => format!(
             "For accurate delivery information, please contact {}.",
@@ -85,7 +89,12 @@ pub fn document(maison: &Maison, order: &OrderRow) -> OrderDocument {
         carrier,
         delivery_message,
         payment: payment_sentence(order),
-        status_url: Some(maison.order_link(order, crate::clock::now_micros() / 1_000_000)),
+        status_url: Some(maison.order_link(order, maison.now() / 1_000_000)),
+        payment_secured: matches!(
+            order.status,
+            maison_domain::order::OrderStatus::Confirmed
+                | maison_domain::order::OrderStatus::Processing
+        ),
     }
 }
 

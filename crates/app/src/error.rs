@@ -78,6 +78,19 @@ pub enum ShopError {
     RequestAlreadyOpen,
     #[error("there is no such saved address")]
     AddressNotFound,
+    #[error("a staff member with this e-mail address already exists")]
+    StaffExists,
+    #[error("there is no such staff member")]
+    StaffNotFound,
+    /// No staff credentials (or a token that no longer works).
+    #[error("staff credentials are required")]
+    Unauthenticated,
+    /// A role without the right, or a client on a staff route.
+    #[error("this role may not do this")]
+    Forbidden,
+    /// The lifecycle does not allow this move (PRODUCT.md §2).
+    #[error("{0}")]
+    InvalidTransition(String),
     #[error("an account keeps at most {0} addresses")]
     TooManyAddresses(usize),
     /// Something that is not the client's doing failed (hashing, the OS RNG).
@@ -97,9 +110,28 @@ pub struct StoredProblem {
     pub field: Option<String>,
 }
 
+/// What the client reads when a payment was not taken although the card was
+/// not refused (the processor unavailable, or its processing error): nothing
+/// was charged, and trying again shortly is the remedy.
+pub const PAYMENT_UNAVAILABLE_MESSAGE: &str = "The payment could not be processed and nothing was charged: your card was not refused. Please try again in a moment, or use another card.";
+
 impl ShopError {
     pub fn recorded(self) -> ShopError {
         ShopError::Recorded(Box::new(self))
+    }
+
+    /// A processor's refusal as the client is told it: a card the issuer
+    /// refused is `Declined` (402); a processing error, which refuses no
+    /// card, is `PaymentUnavailable` (503: try again in a moment).
+    pub fn from_decline(decline: &maison_payments::Decline) -> ShopError {
+        if decline.reason.refuses_card() {
+            ShopError::Declined {
+                message: decline.message.clone(),
+                field: decline.field,
+            }
+        } else {
+            ShopError::PaymentUnavailable
+        }
     }
 
     /// The status, code, message and field of a payment refusal, for storage.
@@ -114,9 +146,7 @@ impl ShopError {
             _ => StoredProblem {
                 status: 503,
                 code: "payment_unavailable".into(),
-                detail:
-                    "The payment could not be processed and nothing was charged. Please try again."
-                        .into(),
+                detail: PAYMENT_UNAVAILABLE_MESSAGE.into(),
                 field: None,
             },
         };
@@ -124,5 +154,35 @@ impl ShopError {
             problem.status,
             serde_json::to_string(&problem).unwrap_or_default(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use maison_payments::{Decline, DeclineReason};
+
+    #[test]
+    fn a_processing_error_is_stored_as_unavailable_and_a_refusal_as_declined() {
+        let processing = ShopError::from_decline(&Decline::new(DeclineReason::ProcessingError));
+        assert!(matches!(processing, ShopError::PaymentUnavailable));
+        let (status, body) = processing.stored();
+        assert_eq!(status, 503);
+        let stored: StoredProblem = serde_json::from_str(&body).expect("stored problem");
+        assert_eq!(stored.code, "payment_unavailable");
+        assert!(stored.detail.contains("nothing was charged"));
+        assert!(stored.detail.contains("try again in a moment"));
+
+        let refused = ShopError::from_decline(&Decline::new(DeclineReason::IncorrectCvc));
+        assert!(matches!(
+            refused,
+            ShopError::Declined {
+                field: Some("cvc"),
+                ..
+            }
+        ));
+        let (status, body) = refused.stored();
+        assert_eq!(status, 402);
+        assert!(body.contains("payment_declined"));
     }
 }

@@ -2,6 +2,7 @@
 //! and notifications meet. Handlers in `web` and commands in `maison` call these.
 
 pub mod accounts;
+pub mod actor;
 pub mod bag;
 pub mod catalogue;
 pub mod checkout;
@@ -12,8 +13,11 @@ pub mod error;
 pub mod form_tokens;
 pub mod links;
 pub mod lookup;
+pub mod order_desk;
 pub mod outbox;
 pub mod passwords;
+pub mod requests;
+pub mod staff;
 
 pub use catalogue::{Catalogue, CatalogueCache, CatalogueError, Cursor, Filter, Page};
 pub use error::ShopError;
@@ -25,6 +29,9 @@ use std::sync::Arc;
 use maison_domain::policy::{ClientRelations, Policies};
 use maison_store::DemoContent;
 pub use maison_store::{Backend, Store, StoreError};
+
+/// The maison's time zone unless configured (`time_zone`).
+pub const DEFAULT_TIME_ZONE: &str = "America/New_York";
 
 /// The running maison: its database, its catalogue snapshot, its policies and
 /// how clients reach Client Relations. One per process, shared by all requests.
@@ -38,6 +45,15 @@ pub struct Maison {
     pub public_url: String,
     pub client_relations: ClientRelations,
     pub policies: Policies,
+    /// Where the maison is: clients read every time in this zone.
+    pub time_zone: jiff::tz::TimeZone,
+    /// Whether Client Relations can place orders for clients here (telephone
+    /// and boutique orders, cash and wire, documents by fax or e-mail). False
+    /// until the console that does it exists: the help page promises only
+    /// what the maison really offers.
+    pub assisted_orders: bool,
+    /// The one clock of every use case and background job.
+    clock: Arc<dyn clock::Clock>,
 }
 
 impl Maison {
@@ -62,7 +78,25 @@ impl Maison {
             public_url: "http://127.0.0.1:8080".into(),
             client_relations,
             policies,
+            time_zone: clock::time_zone(DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC),
+            assisted_orders: false,
+            clock: Arc::new(clock::SystemClock),
         })
+    }
+
+    /// Replaces the clock (tests set the time instead of waiting).
+    pub fn set_clock(&mut self, clock: Arc<dyn clock::Clock>) {
+        self.clock = clock;
+    }
+
+    /// Now, by the maison's clock, in microseconds since the Unix epoch.
+    pub fn now(&self) -> i64 {
+        self.clock.now_micros()
+    }
+
+    /// A stored time as clients read it: "December 2, 2026, 1:05 pm EST".
+    pub fn local_time(&self, micros: i64) -> String {
+        clock::local_time(micros, &self.time_zone)
     }
 
     /// The catalogue as it is now; cheap, and never waits on the database.

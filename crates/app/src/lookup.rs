@@ -4,7 +4,6 @@
 
 use maison_domain::order::{OrderNumber, OrderStatus};
 
-use crate::clock::now_micros;
 use crate::{Maison, OrderRow, ShopError};
 
 /// Wrong guesses allowed per client address in a window, whatever the numbers.
@@ -47,7 +46,7 @@ impl Maison {
         email: &str,
         client: &str,
     ) -> Result<OrderRow, ShopError> {
-        let now = now_micros();
+        let now = self.now();
         let parsed = OrderNumber::parse(number);
         let number_key = match &parsed {
             Ok(n) => n.to_string(),

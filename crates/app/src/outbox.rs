@@ -4,7 +4,6 @@
 
 use maison_notify::{Email, Mailer};
 
-use crate::clock::now_micros;
 use crate::{Maison, ShopError};
 
 /// Messages claimed and sent per batch.
@@ -34,7 +33,7 @@ impl Maison {
 
     /// One batch: returns how many were claimed and how many sent.
     async fn deliver_batch(&self, mailer: &Mailer) -> Result<(usize, usize), ShopError> {
-        let now = now_micros();
+        let now = self.now();
         let due = self
             .store()
             .claim_due_messages(now, now + 120_000_000, BATCH)
@@ -58,7 +57,7 @@ impl Maison {
                         .mark_delivery_failed(
                             &message.id,
                             &err.to_string(),
-                            now_micros() + retry_delay_micros(message.attempts),
+                            self.now() + retry_delay_micros(message.attempts),
                             give_up,
                         )
                         .await?;
@@ -67,7 +66,7 @@ impl Maison {
         }
         // One commit for the batch; a crash before it may send a message twice
         // (at least once), never lose one.
-        self.store().mark_sent(&sent, now_micros()).await?;
+        self.store().mark_sent(&sent, self.now()).await?;
         Ok((claimed, sent.len()))
     }
 }

@@ -101,6 +101,10 @@ fn zone_regions(address: &Address) -> Vec<&str> {
     }
 }
 
+/// What a client is told when an address lies in an out-of-delivery area.
+pub const OUT_OF_AREA_SENTENCE: &str =
+    "This address is in an out-of-delivery area: delivery may take longer than usual.";
+
 /// How an order will travel, and what the client is told before paying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryPlan {
@@ -159,10 +163,7 @@ pub fn plan_delivery(
         }
     };
     if out_of_area {
-        messages.push(
-            "This address is in an out-of-delivery area: delivery may take longer than usual."
-                .into(),
-        );
+        messages.push(OUT_OF_AREA_SENTENCE.into());
     }
     DeliveryPlan {
         carrier,

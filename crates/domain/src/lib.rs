@@ -19,6 +19,7 @@ pub mod personalisation;
 pub mod policy;
 pub mod sku;
 pub mod slug;
+pub mod staff;
 
 pub use money::{Currency, Money};
 pub use sku::Sku;

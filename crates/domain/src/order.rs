@@ -115,6 +115,121 @@ pub fn transition(from: OrderStatus, to: OrderStatus) -> Result<OrderStatus, Tra
     }
 }
 
+/// What someone asks of an order. Each command names the status it leads to;
+/// [`decide`] says whether the order's status allows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderCommand {
+    /// The payment was authorised: the order is received (then confirmed).
+    Place,
+    /// The payment was not taken.
+    FailPayment,
+    /// Payment secured and creations reserved.
+    Confirm,
+    /// Client Relations cancel the order (rule R8: only before processing).
+    Cancel,
+    /// Fulfilment starts preparing the order: the point of no return.
+    Process,
+    Ship,
+    Deliver,
+    MakeReadyForPickup,
+    Collect,
+}
+
+impl OrderCommand {
+    pub const ALL: [OrderCommand; 9] = [
+        OrderCommand::Place,
+        OrderCommand::FailPayment,
+        OrderCommand::Confirm,
+        OrderCommand::Cancel,
+        OrderCommand::Process,
+        OrderCommand::Ship,
+        OrderCommand::Deliver,
+        OrderCommand::MakeReadyForPickup,
+        OrderCommand::Collect,
+    ];
+
+    /// The status the command leads to.
+    pub fn target(self) -> OrderStatus {
+        match self {
+            OrderCommand::Place => OrderStatus::Placed,
+            OrderCommand::FailPayment => OrderStatus::PaymentFailed,
+            OrderCommand::Confirm => OrderStatus::Confirmed,
+            OrderCommand::Cancel => OrderStatus::Cancelled,
+            OrderCommand::Process => OrderStatus::Processing,
+            OrderCommand::Ship => OrderStatus::Shipped,
+            OrderCommand::Deliver => OrderStatus::Delivered,
+            OrderCommand::MakeReadyForPickup => OrderStatus::ReadyForPickup,
+            OrderCommand::Collect => OrderStatus::Collected,
+        }
+    }
+
+    /// The verb, in the API's words (`cancel`, `process`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderCommand::Place => "place",
+            OrderCommand::FailPayment => "fail_payment",
+            OrderCommand::Confirm => "confirm",
+            OrderCommand::Cancel => "cancel",
+            OrderCommand::Process => "process",
+            OrderCommand::Ship => "ship",
+            OrderCommand::Deliver => "deliver",
+            OrderCommand::MakeReadyForPickup => "ready_for_pickup",
+            OrderCommand::Collect => "collect",
+        }
+    }
+}
+
+/// What a command does to an order in a given status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Move to this status.
+    Move(OrderStatus),
+    /// Already done (a cancelled order asked to cancel again): answer the
+    /// order as it is, change nothing.
+    Unchanged,
+}
+
+/// Why a command is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CommandRefused {
+    /// A cancellation or change once processing has started (rule R8).
+    #[error("an order that is {} can no longer be changed or cancelled", .0.as_str())]
+    NotModifiable(OrderStatus),
+    /// Any other move the lifecycle does not allow.
+    #[error("an order that is {} cannot {}", .from.as_str(), .command.as_str())]
+    InvalidTransition {
+        from: OrderStatus,
+        command: OrderCommand,
+    },
+}
+
+/// The one decision of the lifecycle (PRODUCT.md §2): what `command` does to
+/// an order that is `status`.
+pub fn decide(status: OrderStatus, command: OrderCommand) -> Result<Decision, CommandRefused> {
+    let target = command.target();
+    if status == target && matches!(command, OrderCommand::Cancel | OrderCommand::Process) {
+        return Ok(Decision::Unchanged);
+    }
+    if status.can_become(target) {
+        return Ok(Decision::Move(target));
+    }
+    let past_processing = matches!(
+        status,
+        OrderStatus::Processing
+            | OrderStatus::Shipped
+            | OrderStatus::Delivered
+            | OrderStatus::ReadyForPickup
+            | OrderStatus::Collected
+    );
+    if command == OrderCommand::Cancel && past_processing {
+        return Err(CommandRefused::NotModifiable(status));
+    }
+    Err(CommandRefused::InvalidTransition {
+        from: status,
+        command,
+    })
+}
+
 /// Crockford's base 32: no I, L, O or U, so a number read on the telephone is
 /// not misheard; `*~$=U` extend it to 37 symbols for the check character.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -249,6 +364,84 @@ mod tests {
             }
         }
         assert!(OrderStatus::Cancelled.next().is_empty());
+    }
+
+    #[test]
+    fn cancelling_is_refused_once_processing_has_started_and_answered_as_is_when_done() {
+        use OrderCommand::*;
+        assert_eq!(
+            decide(OrderStatus::Confirmed, Cancel),
+            Ok(Decision::Move(OrderStatus::Cancelled))
+        );
+        assert_eq!(
+            decide(OrderStatus::Cancelled, Cancel),
+            Ok(Decision::Unchanged)
+        );
+        for status in [
+            OrderStatus::Processing,
+            OrderStatus::Shipped,
+            OrderStatus::Delivered,
+            OrderStatus::ReadyForPickup,
+            OrderStatus::Collected,
+        ] {
+            assert_eq!(
+                decide(status, Cancel),
+                Err(CommandRefused::NotModifiable(status))
+            );
+        }
+        assert_eq!(
+            decide(OrderStatus::Placed, Process),
+            Err(CommandRefused::InvalidTransition {
+                from: OrderStatus::Placed,
+                command: Process
+            })
+        );
+        assert_eq!(
+            decide(OrderStatus::PendingPayment, Cancel),
+            Err(CommandRefused::InvalidTransition {
+                from: OrderStatus::PendingPayment,
+                command: Cancel
+            })
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Random sequences of commands from a new order: every state reached is
+        /// one the lifecycle allows from the one before, nothing leaves a final
+        /// state, and nothing is cancelled once processing has started.
+        #[test]
+        fn no_sequence_of_commands_reaches_a_forbidden_state(
+            commands in proptest::collection::vec(0..OrderCommand::ALL.len(), 0..40)
+        ) {
+            let mut status = OrderStatus::PendingPayment;
+            let mut processed = false;
+            for i in commands {
+                let command = OrderCommand::ALL[i];
+                match decide(status, command) {
+                    Ok(Decision::Move(next)) => {
+                        proptest::prop_assert!(status.can_become(next), "{status:?} -> {next:?}");
+                        proptest::prop_assert!(!(processed && next == OrderStatus::Cancelled));
+                        processed |= next == OrderStatus::Processing;
+                        status = next;
+                    }
+                    Ok(Decision::Unchanged) => proptest::prop_assert_eq!(status, command.target()),
+                    Err(CommandRefused::NotModifiable(at)) => {
+                        proptest::prop_assert_eq!(at, status);
+                        proptest::prop_assert!(!status.is_modifiable());
+                        proptest::prop_assert_eq!(command, OrderCommand::Cancel);
+                    }
+                    Err(CommandRefused::InvalidTransition { from, .. }) => {
+                        proptest::prop_assert_eq!(from, status);
+                        proptest::prop_assert!(!status.can_become(command.target()));
+                    }
+                }
+            }
+            // Cancelled only ever from placed or confirmed; processed orders
+            // only move forward.
+            proptest::prop_assert!(!(processed && status == OrderStatus::Cancelled));
+        }
     }
 
     #[test]

@@ -49,6 +49,30 @@ pub enum Command {
     /// A creation's flags.
     #[command(subcommand)]
     Product(ProductCommand),
+    /// The maison's staff: members, roles and API tokens.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a staff member with a role.
+    Add {
+        /// Their e-mail address.
+        email: String,
+        /// Their name, as clients and colleagues read it.
+        #[arg(long)]
+        name: String,
+        /// ambassador, prestige_advisor, fulfilment or admin.
+        #[arg(long)]
+        role: String,
+    },
+    /// List the staff members.
+    List,
+    /// Disable a member: their tokens stop working at once.
+    Disable { email: String },
+    /// Print a new API token for a member (shown once; only its hash is kept).
+    Token { email: String },
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +147,73 @@ fn init_logs(format: LogFormat) {
     };
 }
 
+/// The maison on the configured database, for operators' commands (audited
+/// as the system's `cli`).
+async fn open_maison(settings: &Settings) -> anyhow::Result<maison_app::Maison> {
+    let store = server::open_store(&settings.database_url).await?;
+    let gateway: std::sync::Arc<dyn maison_app::PaymentGateway> =
+        std::sync::Arc::new(maison_app::Simulator::new());
+    maison_app::Maison::open(
+        store,
+        gateway,
+        settings.client_relations.clone(),
+        settings.policies.clone(),
+    )
+    .await
+    .context("cannot open the maison")
+}
+
+async fn staff(settings: &Settings, command: StaffCommand) -> anyhow::Result<()> {
+    let maison = open_maison(settings).await?;
+    let operator = maison_app::actor::Actor::System("cli");
+    let refused = |err: maison_app::ShopError| anyhow::anyhow!("{err}");
+    match command {
+        StaffCommand::Add { email, name, role } => {
+            let member = maison
+                .add_staff(&operator, &email, &name, &role)
+                .await
+                .map_err(refused)?;
+            println!(
+                "{} <{}> is a staff member ({})",
+                member.name,
+                member.email,
+                member.role.as_str()
+            );
+        }
+        StaffCommand::List => {
+            for listing in maison.list_staff(&operator).await.map_err(refused)? {
+                let m = &listing.member;
+                println!(
+                    "{}\t{}\t{}{}",
+                    m.email,
+                    m.role.as_str(),
+                    m.name,
+                    if listing.disabled { "\tdisabled" } else { "" }
+                );
+            }
+        }
+        StaffCommand::Disable { email } => {
+            maison
+                .disable_staff(&operator, &email)
+                .await
+                .map_err(refused)?;
+            println!("{} is disabled; their tokens no longer work", email.trim());
+        }
+        StaffCommand::Token { email } => {
+            let token = maison
+                .new_staff_token(&operator, &email)
+                .await
+                .map_err(refused)?;
+            println!(
+                "A new API token for {} (shown once: keep it safe):",
+                email.trim()
+            );
+            println!("{}", token.expose());
+        }
+    }
+    Ok(())
+}
+
 fn parse_sku(text: &str) -> anyhow::Result<Sku> {
     Sku::parse(text).map_err(|err| anyhow::anyhow!("{err}"))
 }
@@ -185,6 +276,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{sku}: {quantity} on hand");
             Ok(())
         }
+        Command::Staff(command) => staff(&settings, command).await,
         Command::Product(ProductCommand::Unavailable { sku, state }) => {
             let sku = parse_sku(&sku)?;
             let store = server::open_store(&settings.database_url).await?;

@@ -29,9 +29,17 @@ pub struct RawConfig {
     /// is trusted from `trusted_proxies` only.
     pub behind_proxy: Option<bool>,
     pub trusted_proxies: Option<Vec<String>>,
-    /// Where clients reach the storefront (for links in e-mails), such as
-    /// https://boutique.example; default: the listen address.
+    /// Where clients reach the storefront (for links in e-mails, and the
+    /// HTTP→HTTPS redirect), such as https://boutique.example; default: the
+    /// listen address.
     pub public_url: Option<String>,
+    /// A separate plain-HTTP listener for the operations endpoints
+    /// (`/healthz`, `/readyz`, `/metrics`), such as 10.0.0.7:9090; then the
+    /// main listener does not serve `/metrics`.
+    pub ops_listen: Option<String>,
+    /// A bearer token that `/metrics` requires (`Authorization: Bearer ...`);
+    /// without it and without `ops_listen`, `/metrics` answers this host only.
+    pub metrics_token: Option<String>,
     #[serde(default)]
     pub tls: RawTls,
     #[serde(default)]
@@ -133,11 +141,29 @@ pub struct Settings {
     pub behind_proxy: bool,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub public_url: Option<String>,
+    pub ops_listen: Option<SocketAddr>,
+    pub metrics_token: Option<MetricsToken>,
     pub catalogue_refresh_ms: u64,
     pub client_relations: ClientRelations,
     pub policies: Policies,
     pub log_format: LogFormat,
     pub mail: MailSettings,
+}
+
+/// The token that reads `/metrics`; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(<redacted>)")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -257,6 +283,52 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
             "an absolute URL, such as https://boutique.example",
         ));
     }
+    if let Some(u) = &public_url
+        && redirect_http_from.is_some()
+        && !u.starts_with("https://")
+    {
+        return Err(invalid(
+            "public_url",
+            u,
+            "an https:// URL when tls.redirect_http_from redirects there, such as https://boutique.example",
+        ));
+    }
+    let ops_listen = match raw.ops_listen {
+        None => None,
+        Some(text) => {
+            let addr = text.parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    "ops_listen",
+                    &text,
+                    "an address and port, such as 127.0.0.1:9090 or 10.0.0.7:9090",
+                )
+            })?;
+            if addr.port() != 0 && (addr == listen || redirect_http_from == Some(addr)) {
+                return Err(invalid(
+                    "ops_listen",
+                    &text,
+                    "an address and port that no other listener uses",
+                ));
+            }
+            Some(addr)
+        }
+    };
+    let metrics_token = match raw.metrics_token.map(|t| t.trim().to_owned()) {
+        None => None,
+        Some(token)
+            if token.len() < 16
+                || token.len() > 256
+                || !token.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            // Never echo the token itself.
+            return Err(invalid(
+                "metrics_token",
+                "(hidden)",
+                "16 to 256 printable characters without spaces, such as the output of `openssl rand -hex 32`",
+            ));
+        }
+        Some(token) => Some(MetricsToken(token)),
+    };
     let trusted_proxies = raw
         .trusted_proxies
         .unwrap_or_else(|| vec!["127.0.0.1".into(), "::1".into()])
@@ -458,6 +530,8 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         behind_proxy,
         trusted_proxies,
         public_url,
+        ops_listen,
+        metrics_token,
         catalogue_refresh_ms,
         client_relations,
         policies,
@@ -569,6 +643,64 @@ mod tests {
             .expect_err("not a number")
             .to_string();
         assert!(message.contains("max_items_per_order"), "{message}");
+    }
+
+    #[test]
+    fn metrics_access_is_validated_and_the_token_never_printed() {
+        let s = from_toml("").expect("defaults");
+        assert_eq!(s.ops_listen, None);
+        assert_eq!(s.metrics_token, None);
+        let s = from_toml(
+            "ops_listen = \"127.0.0.1:9090\"\nmetrics_token = \"0123456789abcdef-secret\"",
+        )
+        .expect("valid");
+        assert_eq!(s.ops_listen, Some("127.0.0.1:9090".parse().expect("addr")));
+        let token = s.metrics_token.as_ref().expect("token");
+        assert_eq!(token.expose(), "0123456789abcdef-secret");
+        assert!(
+            !format!("{s:?}").contains("secret"),
+            "the token is never printed"
+        );
+
+        let message = from_toml("metrics_token = \"short-secret\"")
+            .expect_err("too short")
+            .to_string();
+        assert!(
+            message.contains("metrics_token") && message.contains("16 to 256"),
+            "{message}"
+        );
+        assert!(!message.contains("short-secret"), "{message}");
+        assert!(from_toml("metrics_token = \"0123456789abcdef 0123\"").is_err());
+        let message = from_toml("ops_listen = \"nine\"")
+            .expect_err("not an address")
+            .to_string();
+        assert!(
+            message.contains("ops_listen") && message.contains("127.0.0.1:9090"),
+            "{message}"
+        );
+        let message = from_toml("listen = \"127.0.0.1:8080\"\nops_listen = \"127.0.0.1:8080\"")
+            .expect_err("the same address")
+            .to_string();
+        assert!(message.contains("ops_listen"), "{message}");
+    }
+
+    #[test]
+    fn the_redirect_goes_to_an_https_public_url() {
+        let message = from_toml(
+            "public_url = \"http://boutique.example\"\n[tls]\nself_signed = true\nredirect_http_from = \"127.0.0.1:8081\"",
+        )
+        .expect_err("a redirect to plain HTTP")
+        .to_string();
+        assert!(
+            message.contains("public_url") && message.contains("https://"),
+            "{message}"
+        );
+        assert!(
+            from_toml(
+                "public_url = \"https://boutique.example/\"\n[tls]\nself_signed = true\nredirect_http_from = \"127.0.0.1:8081\"",
+            )
+            .is_ok()
+        );
     }
 
     #[test]

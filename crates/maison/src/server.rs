@@ -31,6 +31,8 @@ pub async fn open_store(url: &str) -> anyhow::Result<Store> {
 pub struct Server {
     pub addr: SocketAddr,
     pub url: String,
+    /// The operations listener's address, when `ops_listen` is set.
+    pub ops_addr: Option<SocketAddr>,
     pub maison: Arc<Maison>,
     stop: watch::Sender<bool>,
     task: JoinHandle<anyhow::Result<()>>,
@@ -99,6 +101,36 @@ pub async fn launch_with(
             "https"
         }
     );
+    // The HTTP→HTTPS redirect sends clients to the configured public URL,
+    // never to whatever Host a request names.
+    let redirect_to = match (&settings.public_url, settings.redirect_http_from) {
+        (_, None) => None,
+        (Some(public), Some(_)) if public.starts_with("https://") => {
+            Some(origin(public).to_owned())
+        }
+        (Some(public), Some(_)) => anyhow::bail!(
+            "invalid configuration: public_url = {public}: an https:// URL when tls.redirect_http_from redirects there"
+        ),
+        (None, Some(_)) if addr.ip().is_unspecified() => anyhow::bail!(
+            "tls.redirect_http_from needs public_url (such as https://boutique.example) when listening on {}: \
+             the redirect must name the maison's own address",
+            settings.listen
+        ),
+        (None, Some(_)) => Some(url.clone()),
+    };
+    let ops_listener = match settings.ops_listen {
+        None => None,
+        Some(ops) => {
+            let listener = std::net::TcpListener::bind(ops)
+                .with_context(|| format!("cannot listen on {ops} for the operations endpoints"))?;
+            listener.set_nonblocking(true)?;
+            Some(listener)
+        }
+    };
+    let ops_addr = ops_listener
+        .as_ref()
+        .map(std::net::TcpListener::local_addr)
+        .transpose()?;
 
     let mut maison = Maison::open(
         store,
@@ -125,11 +157,34 @@ pub async fn launch_with(
         stopped.clone(),
     ));
 
-    let state = maison_web::AppState::new(Arc::clone(&maison)).with_transport(
-        settings.tls != Tls::Off,
-        settings.behind_proxy,
-        settings.trusted_proxies.clone(),
-    );
+    let state = maison_web::AppState::new(Arc::clone(&maison))
+        .with_transport(
+            settings.tls != Tls::Off,
+            settings.behind_proxy,
+            settings.trusted_proxies.clone(),
+        )
+        .with_metrics_access(
+            settings.metrics_token.as_ref().map(|t| t.expose()),
+            ops_listener.is_some(),
+        );
+    if let Some(listener) = ops_listener {
+        let ops = maison_web::operations_router(state.clone());
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let served = axum::serve(
+                listener,
+                ops.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await;
+            if let Err(err) = served {
+                tracing::warn!(error = %err, "the operations listener stopped");
+            }
+        });
+    }
     let app = maison_web::router(state);
 
     let task = match &settings.tls {
@@ -149,8 +204,8 @@ pub async fn launch_with(
             })
         }
         tls => {
-            if let Some(from) = settings.redirect_http_from {
-                spawn_https_redirect(from, addr.port(), stopped.clone()).await?;
+            if let (Some(from), Some(to)) = (settings.redirect_http_from, redirect_to) {
+                spawn_https_redirect(from, to, stopped.clone()).await?;
             }
             let config = tls_config(tls).await?;
             let handle = axum_server::Handle::<SocketAddr>::new();
@@ -171,6 +226,7 @@ pub async fn launch_with(
     Ok(Server {
         addr,
         url,
+        ops_addr,
         maison,
         stop,
         task,
@@ -232,47 +288,38 @@ async fn purge_sessions(maison: Arc<Maison>, mut stopped: watch::Receiver<bool>)
     }
 }
 
-/// A plain HTTP listener that sends every request to the same path over HTTPS.
+/// The scheme and authority of a URL (`https://boutique.example` of
+/// `https://boutique.example/shop?x`).
+fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    &url[..end]
+}
+
+/// A plain HTTP listener that sends every request to the same path and query
+/// at `to` (the public URL's origin, or the HTTPS listener's own address),
+/// whatever `Host` the request names.
 async fn spawn_https_redirect(
     from: SocketAddr,
-    https_port: u16,
+    to: String,
     mut stopped: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(from)
         .await
         .with_context(|| format!("cannot listen on {from} for the HTTP redirect"))?;
-    let redirect = axum::Router::new().fallback(
-        move |headers: axum::http::HeaderMap, uri: axum::http::Uri| async move {
-            let host = headers
-                .get(axum::http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(|h| {
-                    h.rsplit_once(':')
-                        .map_or(h, |(name, _)| name)
-                        .trim_start_matches('[')
-                        .trim_end_matches(']')
-                })
-                .filter(|h| {
-                    !h.is_empty()
-                        && h.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
-                })
-                .unwrap_or("localhost")
-                .to_owned();
-            let host = if host.contains(':') {
-                format!("[{host}]")
-            } else {
-                host
-            };
-            let port = if https_port == 443 {
-                String::new()
-            } else {
-                format!(":{https_port}")
-            };
-            let path = uri.path_and_query().map_or("/", |p| p.as_str());
-            axum::response::Redirect::permanent(&format!("https://{host}{port}{path}"))
-        },
-    );
+    let redirect = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let to = to.clone();
+        async move {
+            let path = uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .filter(|p| p.starts_with('/'))
+                .unwrap_or("/");
+            axum::response::Redirect::permanent(&format!("{to}{path}"))
+        }
+    });
     tokio::spawn(async move {
         let served = axum::serve(listener, redirect)
             .with_graceful_shutdown(async move {
@@ -358,5 +405,27 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin;
+
+    #[test]
+    fn the_origin_of_a_url_is_its_scheme_and_authority() {
+        assert_eq!(
+            origin("https://boutique.example"),
+            "https://boutique.example"
+        );
+        assert_eq!(
+            origin("https://boutique.example/shop?x=1"),
+            "https://boutique.example"
+        );
+        assert_eq!(
+            origin("https://boutique.example:8443/"),
+            "https://boutique.example:8443"
+        );
+        assert_eq!(origin("https://[::1]:8443#top"), "https://[::1]:8443");
     }
 }

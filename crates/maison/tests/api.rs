@@ -254,6 +254,12 @@ async fn the_openapi_document_describes_every_route() {
         "/api/v1/account/orders",
         "/api/v1/account/orders/{number}",
         "/api/v1/account/orders/{number}/requests",
+        "/api/v1/order-lookup/requests",
+        "/api/v1/orders",
+        "/api/v1/orders/{number}",
+        "/api/v1/orders/{number}/cancel",
+        "/api/v1/orders/{number}/process",
+        "/api/v1/audit-events",
         "/api/v1/openapi.json",
         "/healthz",
         "/readyz",
@@ -272,6 +278,18 @@ async fn the_openapi_document_describes_every_route() {
     let plain = common::plain_sku(&app).await;
     let order = common::order_as(&app, &token, &plain, "openapi").await;
     let number = order["number"].as_str().expect("number");
+    let operator = maison_app::actor::Actor::System("test");
+    app.maison()
+        .add_staff(&operator, "admin@maison.example", "Admin", "admin")
+        .await
+        .expect("admin");
+    let admin = app
+        .maison()
+        .new_staff_token(&operator, "admin@maison.example")
+        .await
+        .expect("token")
+        .expose()
+        .to_owned();
     for (path, operations) in paths {
         let Some(get) = operations.get("get") else {
             continue;
@@ -281,7 +299,16 @@ async fn the_openapi_document_describes_every_route() {
             .replace("{id}", &bag)
             .replace("{number}", number);
         let mut request = app.http.get(format!("{}{concrete}", app.url));
-        if get.get("security").is_some() {
+        let needs = |scheme: &str| {
+            get["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.get(scheme).is_some()))
+        };
+        if needs("staffBearer") {
+            request = request.bearer_auth(&admin);
+        } else if needs("metricsToken") && !needs("bearer") {
+            // The operations token is the operator's; /metrics is read from here.
+        } else if get.get("security").is_some() {
             request = request.bearer_auth(&token);
         }
         assert_eq!(
@@ -356,4 +383,424 @@ async fn every_response_carries_the_security_headers() {
         assert!(h.get("referrer-policy").is_some());
     }
     app.stop().await;
+}
+
+on_both_databases! {
+    async fn a_processing_error_asks_to_try_again_and_charges_nothing(backend) {
+        let app = spawn_app(backend).await;
+        let sku = common::plain_sku(&app).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let mut body = common::checkout_body(&bag);
+        body["payment"]["card"]["number"] = serde_json::json!("4000 0000 0000 0119");
+        // The processor failed to process a card it did not refuse: not a
+        // decline (402), a failure to try again in a moment (503).
+        let problem = assert_problem(app.checkout("processing-error", &body).await, 503, "payment_unavailable").await;
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("nothing was charged"), "{detail}");
+        assert!(detail.contains("not refused"), "{detail}");
+        assert!(detail.contains("try again in a moment"), "{detail}");
+        assert!(problem.get("field").is_none(), "no field to correct: {problem}");
+        // The same key replays the same answer, without a second attempt.
+        let again = assert_problem(app.checkout("processing-error", &body).await, 503, "payment_unavailable").await;
+        assert_eq!(again["detail"], problem["detail"]);
+        assert_eq!(app.simulator.authorisation_count(), 0, "nothing held");
+        // The bag is kept: trying again with a new key goes through.
+        let placed = app.checkout("processing-error-retry", &common::checkout_body(&bag)).await;
+        assert_eq!(placed.status(), 201, "{}", placed.text().await.unwrap_or_default());
+        app.stop().await;
+    }
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The security headers every response carries (rule R3).
+fn assert_security_headers(response: &reqwest::Response, what: &str) {
+    let csp = header(response, "content-security-policy");
+    assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe"),
+        "{what}: {csp}"
+    );
+    assert_eq!(
+        header(response, "x-content-type-options"),
+        "nosniff",
+        "{what}"
+    );
+    assert_eq!(header(response, "x-frame-options"), "DENY", "{what}");
+    assert!(!header(response, "referrer-policy").is_empty(), "{what}");
+}
+
+/// Sends `head` and a chunked body of `size` bytes over a raw connection (no
+/// Content-Length: the limit must hold while reading); returns the answer.
+async fn chunked_post(base: &str, path: &str, content_type: &str, size: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .expect("connects");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("head sent");
+    let chunk = vec![b'a'; 8 * 1024];
+    let mut sent = 0;
+    while sent < size {
+        let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        if stream.write_all(&frame).await.is_err() {
+            break; // refused before the end: fine
+        }
+        sent += chunk.len();
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn refusals_from_every_layer_are_problems_in_the_api_and_pages_in_the_storefront() {
+    let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    let url = |path: &str| format!("{}{path}", app.url);
+    let method = |name: &str| reqwest::Method::from_bytes(name.as_bytes()).expect("method");
+
+    // 405 from the router, for every method a route does not answer (TRACE too).
+    for name in ["DELETE", "PUT", "TRACE", "OPTIONS"] {
+        let response = app
+            .http
+            .request(method(name), url("/api/v1/products"))
+            .send()
+            .await
+            .expect("sent");
+        assert_security_headers(&response, name);
+        assert!(header(&response, "allow").contains("GET"), "{name}");
+        assert_problem(response, 405, "method_not_allowed").await;
+    }
+    let response = app
+        .http
+        .request(method("TRACE"), url("/api/v1/nothing"))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(response, 404, "route_not_found").await;
+    let response = app
+        .http
+        .request(method("TRACE"), url("/healthz"))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(response, 405, "method_not_allowed").await;
+    // On the storefront, a page; TRACE is a 405, never a refusal of a form.
+    for (name, path) in [
+        ("TRACE", "/"),
+        ("TRACE", "/bag"),
+        ("TRACE", "/account/sign-in"),
+        ("TRACE", "/creations"),
+    ] {
+        let response = app
+            .http
+            .request(method(name), url(path))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 405, "{name} {path}");
+        assert_security_headers(&response, path);
+        assert!(header(&response, "allow").contains("GET"), "{name} {path}");
+        assert!(
+            header(&response, "content-type").starts_with("text/html"),
+            "{name} {path}"
+        );
+        let page = response.text().await.expect("page");
+        assert!(page.contains("cannot be used this way"), "{page}");
+    }
+
+    // 403 from the same-origin check.
+    let cross_site = [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ];
+    for (name, value) in cross_site {
+        let response = app
+            .http
+            .post(url("/api/v1/bags"))
+            .header(name, value)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("sent");
+        assert_security_headers(&response, name);
+        assert_problem(response, 403, "forbidden_origin").await;
+        let response = app
+            .http
+            .post(url("/bag"))
+            .header(name, value)
+            .form(&[("sku", "VAL-LTH-001")])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 403);
+        assert!(header(&response, "content-type").starts_with("text/html"));
+        let page = response.text().await.expect("page");
+        assert!(page.contains("sent from another site"), "{page}");
+    }
+
+    // 413, with a declared length and while a chunked body is read.
+    let big = "x".repeat(crate_max_body() + 1);
+    let response = app
+        .http
+        .post(url("/api/v1/bags"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"note\": \"{big}\"}}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_security_headers(&response, "413");
+    assert_problem(response, 413, "payload_too_large").await;
+    let answer = chunked_post(
+        &app.url,
+        "/api/v1/bags",
+        "application/json",
+        2 * crate_max_body(),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains("application/problem+json")
+            && answer.contains("\"code\":\"payload_too_large\""),
+        "{answer}"
+    );
+    let response = app
+        .http
+        .post(url("/bag"))
+        .form(&[("sku", big.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 413);
+    assert!(header(&response, "content-type").starts_with("text/html"));
+    let page = response.text().await.expect("page");
+    assert!(page.contains("larger than the maison accepts"), "{page}");
+    let answer = chunked_post(
+        &app.url,
+        "/bag",
+        "application/x-www-form-urlencoded",
+        2 * crate_max_body(),
+    )
+    .await;
+    assert!(
+        answer.starts_with("HTTP/1.1 413") && answer.contains("text/html"),
+        "{answer}"
+    );
+    // A body within the limit still goes through.
+    assert_eq!(
+        app.post_json("/api/v1/bags", &serde_json::json!({}))
+            .await
+            .status(),
+        201
+    );
+    app.stop().await;
+}
+
+/// The request body limit (`MAX_BODY_BYTES` in maison-web).
+fn crate_max_body() -> usize {
+    64 * 1024
+}
+
+#[tokio::test]
+async fn the_api_reference_carries_the_security_headers() {
+    let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    for path in [
+        "/api/docs/",
+        "/api/docs/swagger-initializer.js",
+        "/api/docs/swagger-ui-bundle.js",
+        "/api/v1/openapi.json",
+        "/api/docs/no-such-file.js",
+    ] {
+        let response = app.get(path).await;
+        assert_security_headers(&response, path);
+        let csp = header(&response, "content-security-policy");
+        if path.starts_with("/api/docs") {
+            // Swagger UI inserts <style> elements: inline styles only, for the
+            // reference alone; never an inline or foreign script.
+            assert!(
+                csp.contains("style-src 'self' 'unsafe-inline'"),
+                "{path}: {csp}"
+            );
+        } else {
+            assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        }
+    }
+    assert_problem(
+        app.get("/api/docs/no-such-file.js").await,
+        404,
+        "route_not_found",
+    )
+    .await;
+    app.stop().await;
+}
+
+/// A maison with these settings on a fresh SQLite database (no demo needed).
+async fn spawn_with(
+    raw: maison::config::RawConfig,
+) -> (
+    maison::server::Server,
+    maison_testkit::TestDatabase,
+    tempfile::TempDir,
+) {
+    let db = maison_testkit::database(maison_testkit::Backend::Sqlite);
+    let spool = tempfile::tempdir().expect("spool");
+    let settings = maison::config::resolve(maison::config::RawConfig {
+        database_url: Some(db.url.clone()),
+        listen: Some("127.0.0.1:0".into()),
+        mail: maison::config::RawMail {
+            spool_dir: Some(spool.path().to_path_buf()),
+            ..maison::config::RawMail::default()
+        },
+        ..raw
+    })
+    .expect("valid settings");
+    let store = maison::server::open_store(&settings.database_url)
+        .await
+        .expect("database");
+    let server = maison::server::launch_with(
+        &settings,
+        store,
+        std::sync::Arc::new(maison_app::Simulator::new()),
+    )
+    .await
+    .expect("starts");
+    (server, db, spool)
+}
+
+#[tokio::test]
+async fn metrics_are_for_this_host_only_unless_a_token_or_an_operations_address_is_set() {
+    let http = reqwest::Client::new();
+    // By default: this host's own requests only (not one a proxy forwarded).
+    let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    let (status, text) = app.get_text("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(text.contains("http_requests_total"), "{text}");
+    for (name, value) in [
+        ("x-forwarded-for", "203.0.113.9"),
+        ("forwarded", "for=203.0.113.9"),
+    ] {
+        let response = http
+            .get(format!("{}/metrics", app.url))
+            .header(name, value)
+            .send()
+            .await
+            .expect("sent");
+        assert_security_headers(&response, name);
+        assert_problem(response, 403, "forbidden").await;
+    }
+    app.stop().await;
+
+    // With a token: that token, as a bearer token, from anywhere.
+    let token = "metrics-0123456789abcdef";
+    let (server, _db, _spool) = spawn_with(maison::config::RawConfig {
+        metrics_token: Some(token.into()),
+        ..maison::config::RawConfig::default()
+    })
+    .await;
+    let metrics = format!("{}/metrics", server.url);
+    assert_problem(
+        http.get(&metrics).send().await.expect("sent"),
+        401,
+        "unauthenticated",
+    )
+    .await;
+    for wrong in [
+        "metrics-0123456789abcdeF",
+        "metrics-0123456789abcde",
+        "",
+        "metrics-0123456789abcdef0",
+    ] {
+        let response = http
+            .get(&metrics)
+            .bearer_auth(wrong)
+            .send()
+            .await
+            .expect("sent");
+        assert!(header(&response, "www-authenticate").starts_with("Bearer"));
+        assert_problem(response, 401, "unauthenticated").await;
+    }
+    let response = http
+        .get(&metrics)
+        .header("authorization", format!("Basic {token}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(response, 401, "unauthenticated").await;
+    let response = http
+        .get(&metrics)
+        .bearer_auth(token)
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    assert!(response.text().await.expect("text").contains("# TYPE"));
+    server.shutdown().await.expect("stops");
+
+    // With an operations address: served there, and no longer on the main one.
+    let (server, _db, _spool) = spawn_with(maison::config::RawConfig {
+        ops_listen: Some("127.0.0.1:0".into()),
+        ..maison::config::RawConfig::default()
+    })
+    .await;
+    let ops = server.ops_addr.expect("an operations address");
+    assert_ne!(ops, server.addr);
+    let response = http
+        .get(format!("{}/metrics", server.url))
+        .send()
+        .await
+        .expect("sent");
+    assert_problem(response, 404, "route_not_found").await;
+    let response = http
+        .get(format!("http://{ops}/metrics"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    assert_security_headers(&response, "ops /metrics");
+    let (healthz, readyz) = (
+        http.get(format!("http://{ops}/healthz"))
+            .send()
+            .await
+            .expect("sent"),
+        http.get(format!("http://{ops}/readyz"))
+            .send()
+            .await
+            .expect("sent"),
+    );
+    assert_eq!(
+        (healthz.status().as_u16(), readyz.status().as_u16()),
+        (200, 200)
+    );
+    assert_problem(
+        http.get(format!("http://{ops}/"))
+            .send()
+            .await
+            .expect("sent"),
+        404,
+        "route_not_found",
+    )
+    .await;
+    assert_problem(
+        http.post(format!("http://{ops}/metrics"))
+            .send()
+            .await
+            .expect("sent"),
+        405,
+        "method_not_allowed",
+    )
+    .await;
+    server.shutdown().await.expect("stops");
 }

@@ -150,6 +150,11 @@ on_both_databases! {
         assert_problem(add(&app, &bag, json!({"sku": sku, "personalisation": {"kind": "embossing", "text": "AB"}})).await, 422, "invalid_personalisation").await;
         assert_problem(add(&app, &bag, json!({"sku": sku, "personalisation": {"kind": "engraving", "text": "<b>hi</b>"}})).await, 422, "invalid_personalisation").await;
         assert_eq!(add(&app, &bag, json!({"sku": sku, "personalisation": {"kind": "engraving", "text": "For ever"}})).await.status(), 200);
+        // The preview warns before checkout asks.
+        let home = checkout_body("x")["delivery"].clone();
+        let p: Value = preview(&app, &bag, home).await.json().await.expect("preview");
+        let messages = p["messages"].as_array().expect("messages");
+        assert!(messages.iter().any(|m| m.as_str().is_some_and(|m| m.contains("cannot be returned or exchanged"))), "{p}");
 
         let refused = app.checkout("no-ack", &checkout_body(&bag)).await;
         let body = assert_problem(refused, 409, "final_sale_not_acknowledged").await;
@@ -467,8 +472,20 @@ on_both_databases! {
         let mut declined = checkout_body(&bag);
         declined["payment"]["card"]["number"] = json!("4000000000000002");
         assert_problem(app.checkout("declined", &declined).await, 402, "payment_declined").await;
+        // The declined attempt's letter says what happened, and only that.
+        let letters = app.store.messages_to("claire@example.com").await.expect("outbox");
+        let kinds: Vec<&str> = letters.iter().map(|m| m.kind.as_str()).collect();
+        assert_eq!(kinds, ["order_not_placed"], "{letters:?}");
+        assert!(letters[0].text_body.contains("nothing was charged"), "{}", letters[0].text_body);
         let response = app.checkout("another-card", &checkout_body(&bag)).await;
         assert_eq!(response.status(), 201);
+        // The paid order's acknowledgement promises no later confirmation: it
+        // is written when the payment is already secured.
+        let letters = app.store.messages_to("claire@example.com").await.expect("outbox");
+        let ack = letters.iter().find(|m| m.kind == "acknowledgement").expect("acknowledgement");
+        assert!(ack.text_body.contains("Your payment has been secured"), "{}", ack.text_body);
+        assert!(!ack.text_body.contains("as soon as your order is confirmed"));
+        assert!(letters.iter().any(|m| m.kind == "confirmation"));
         assert_problem(app.checkout("third", &checkout_body(&bag)).await, 409, "bag_checked_out").await;
         app.stop().await;
     }

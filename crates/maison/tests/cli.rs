@@ -51,6 +51,39 @@ on_both_databases! {
         assert!(!out.status.success());
         app.stop().await;
     }
+
+    async fn staff_commands_add_list_give_a_token_and_disable_a_member(backend) {
+        let app = spawn_app(backend).await;
+        let db = app.database_url.clone();
+        let out = maison(&["staff", "add", "Claire@Maison.example", "--name", "Claire Martin", "--role", "ambassador", "--database-url", &db]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = maison(&["staff", "add", "claire@maison.example", "--name", "Claire Again", "--role", "admin", "--database-url", &db]);
+        assert!(!out.status.success(), "one member per address");
+        let out = maison(&["staff", "add", "jean@maison.example", "--name", "Jean", "--role", "owner", "--database-url", &db]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("ambassador, prestige_advisor, fulfilment or admin"), "{}", stderr(&out));
+        let out = maison(&["staff", "list", "--database-url", &db]);
+        let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(listed.contains("Claire@maison.example\tambassador\tClaire Martin"), "{listed}");
+        // The token is alone on the last line, and works at once.
+        let out = maison(&["staff", "token", "claire@maison.example", "--database-url", &db]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+        let token = printed.lines().last().expect("a token").trim().to_owned();
+        assert_eq!(token.len(), 64, "{printed}");
+        let list = app.with_token(reqwest::Method::GET, "/api/v1/orders", &token).send().await.expect("sent");
+        assert_eq!(list.status(), 200);
+        // Only its hash is kept.
+        let out = maison(&["staff", "disable", "claire@maison.example", "--database-url", &db]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let list = app.with_token(reqwest::Method::GET, "/api/v1/orders", &token).send().await.expect("sent");
+        assert_eq!(list.status(), 401);
+        let out = maison(&["staff", "list", "--database-url", &db]);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("disabled"));
+        let out = maison(&["staff", "token", "claire@maison.example", "--database-url", &db]);
+        assert!(!out.status.success(), "no token for a disabled member");
+        app.stop().await;
+    }
 }
 
 #[test]
@@ -74,6 +107,8 @@ fn every_command_has_help() {
         vec!["seed-demo", "--help"],
         vec!["stock", "set", "--help"],
         vec!["product", "unavailable", "--help"],
+        vec!["staff", "add", "--help"],
+        vec!["staff", "token", "--help"],
     ] {
         let out = maison(&args);
         assert!(out.status.success(), "{args:?}");
@@ -625,13 +660,102 @@ fn with_tls_plain_http_only_redirects_and_responses_carry_hsts() {
     assert!(headers.starts_with("HTTP/1.1 308"), "{headers}");
     let https_port = url.rsplit(':').next().expect("port");
     assert!(
-        headers.to_lowercase().contains(&format!(
-            "location: https://127.0.0.1:{https_port}/boutiques?q=toronto"
+        headers.contains(&format!(
+            "location: https://127.0.0.1:{https_port}/boutiques?q=Toronto\r\n"
         )),
         "{headers}"
     );
+    // Whatever Host a request names, the redirect goes to the maison itself.
+    for host in ["evil.example", "evil.example:443", "[2001:db8::1]:80"] {
+        let headers = redirect_with_host(&format!("http://{from}/account/sign-in?next=%2F"), host);
+        assert!(
+            headers.contains(&format!(
+                "location: https://127.0.0.1:{https_port}/account/sign-in?next=%2F\r\n"
+            )),
+            "{host}: {headers}"
+        );
+    }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// The headers of a GET to `url` sent with `Host: host`.
+fn redirect_with_host(url: &str, host: &str) -> String {
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+            "-H",
+            &format!("Host: {host}"),
+            url,
+        ])
+        .output()
+        .expect("curl");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_http_redirect_goes_to_the_configured_public_url() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let redirect_port = maison_testkit::free_port();
+    let from = format!("127.0.0.1:{redirect_port}");
+    let port = maison_testkit::free_port();
+    let url = format!("sqlite://{}", dir.path().join("m.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maison"))
+        .args([
+            "serve",
+            "--database-url",
+            &url,
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(["--tls-self-signed", "--redirect-http-from", &from])
+        .env("MAISON_PUBLIC_URL", "https://boutique.example/shop/")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("line");
+    assert!(first.contains("is open at"), "{first}");
+    for host in [
+        format!("127.0.0.1:{redirect_port}"),
+        "evil.example".to_owned(),
+    ] {
+        let headers = redirect_with_host(&format!("http://{from}/boutiques?q=Toronto"), &host);
+        assert!(headers.starts_with("HTTP/1.1 308"), "{headers}");
+        // The public URL's origin, with the request's own path and query.
+        assert!(
+            headers.contains("location: https://boutique.example/boutiques?q=Toronto\r\n"),
+            "{host}: {headers}"
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Listening on every address, the redirect could only guess the host:
+    // a public URL is required.
+    let out = maison(&[
+        "serve",
+        "--database-url",
+        &url,
+        "--addr",
+        &format!("0.0.0.0:{}", maison_testkit::free_port()),
+        "--tls-self-signed",
+        "--redirect-http-from",
+        &format!("127.0.0.1:{}", maison_testkit::free_port()),
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("redirect_http_from") && err.contains("public_url"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -679,6 +803,10 @@ fn the_orders_and_payment_page_follows_the_configured_policies() {
         "{page}"
     );
     assert!(page.contains("Personalised creations are final sale"));
+    // Nothing the maison cannot do yet: no cash, wire or fax before the console.
+    for promise in ["in cash", "wire transfer", "by fax"] {
+        assert!(!page.contains(promise), "{promise}: {page}");
+    }
     let page = fetch(&[
         ("MAISON_POLICIES__MAX_ITEMS_PER_ORDER", "3"),
         ("MAISON_POLICIES__HIGH_VALUE_THRESHOLD", "25000.00"),

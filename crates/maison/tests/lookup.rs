@@ -116,6 +116,48 @@ on_both_databases! {
         app.stop().await;
     }
 
+    async fn a_guest_asks_to_cancel_with_the_number_and_e_mail_and_is_answered_by_letter(backend) {
+        let app = spawn_app(backend).await;
+        let order = placed_order(&app).await;
+        let number = order["number"].as_str().expect("number");
+        let path = "/api/v1/order-lookup/requests";
+        // A wrong e-mail gets the look-up's one answer.
+        assert_problem(app.post_json(path, &json!({"number": number, "email": "someone@example.com", "kind": "cancellation"})).await, 404, "order_not_found").await;
+        let response = app.post_json(path, &json!({"number": number, "email": "Claire@Example.com", "kind": "cancellation", "message": "Ordered twice by mistake"})).await;
+        assert_eq!(response.status(), 201);
+        let request: Value = response.json().await.expect("request");
+        assert_eq!((request["kind"].as_str(), request["status"].as_str()), (Some("cancellation"), Some("open")));
+        assert_problem(app.post_json(path, &json!({"number": number, "email": "claire@example.com", "kind": "cancellation"})).await, 409, "request_already_open").await;
+        let p = assert_problem(app.post_json(path, &json!({"number": number, "email": "claire@example.com", "kind": "change"})).await, 422, "invalid_message").await;
+        assert_eq!(p["field"], "message");
+        // Client Relations are told, and the client receives an acknowledgement.
+        let cr = app.maison().client_relations.email.clone();
+        let to_cr = app.store.messages_to(&cr).await.expect("outbox");
+        assert!(to_cr.iter().any(|m| m.kind == "order_request" && m.text_body.contains(number) && m.text_body.contains("Ordered twice by mistake")), "{to_cr:?}");
+        let to_client = app.store.messages_to("claire@example.com").await.expect("outbox");
+        let ack = to_client.iter().find(|m| m.kind == "order_request_received").expect("an acknowledgement of the request");
+        assert!(ack.subject.contains(number) && ack.text_body.contains("cancel your order"), "{ack:?}");
+        app.stop().await;
+    }
+
+    async fn the_guest_order_page_offers_the_request_form_and_confirms_after_a_redirect(backend) {
+        let app = spawn_app(backend).await;
+        let order = placed_order(&app).await;
+        let number = order["number"].as_str().expect("number");
+        let page = app.guest_form("/order-information", None, &[("number", number), ("email", "claire@example.com")]).await;
+        let html = page.text().await.expect("page");
+        assert!(html.contains("data-testid=\"request-change\""), "the form is offered");
+        assert!(!html.contains("value=\"cancellation\" checked"), "nothing that changes an order is pre-selected");
+        let sent = app.guest_form("/order-information/requests", None, &[("number", number), ("email", "claire@example.com"), ("kind", "change"), ("message", "Deliver to my office instead")]).await;
+        assert_eq!(sent.status(), 303, "post-redirect-get");
+        let to = sent.headers()["location"].to_str().expect("location").to_owned();
+        assert!(to.starts_with(&format!("/order-information/{number}?")) && to.ends_with("&requested=1"), "{to}");
+        let (status, html) = app.get_text(&to).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("data-testid=\"request-sent\""), "{html}");
+        app.stop().await;
+    }
+
     async fn the_order_information_page_shows_the_status_and_hides_mismatches(backend) {
         let app = spawn_app(backend).await;
         let order = placed_order(&app).await;

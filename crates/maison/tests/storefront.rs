@@ -192,3 +192,58 @@ async fn details_and_purchase_puts_the_creation_in_a_bag_kept_by_cookie() {
     assert_eq!(forged.status(), 403);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_form_posted_to_a_path_that_does_not_exist_is_a_404() {
+    let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    // Without a token and with one: the path is what is wrong.
+    let tokenless = app
+        .http
+        .post(format!("{}/no-such-form", app.url))
+        .form(&[("anything", "1")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(tokenless.status(), 404);
+    let with_token = app.guest_form("/no-such-form", None, &[]).await;
+    assert_eq!(with_token.status(), 404);
+    // An existing form without its token is still refused.
+    let refused = app
+        .http
+        .post(format!("{}/bag", app.url))
+        .form(&[("sku", "X")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused.status(), 403);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn order_times_are_shown_in_the_maison_s_time_zone_in_words() {
+    let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    let sku = common::plain_sku(&app).await;
+    let bag = app.bag_with(&[(&sku, 1)]).await;
+    let response = app.checkout("times", &common::checkout_body(&bag)).await;
+    assert_eq!(response.status(), 201);
+    let order: serde_json::Value = response.json().await.expect("order");
+    let number = order["number"].as_str().expect("number");
+    let page = app
+        .guest_form(
+            "/order-information",
+            None,
+            &[("number", number), ("email", "claire@example.com")],
+        )
+        .await
+        .text()
+        .await
+        .expect("page");
+    // Today's date as New York reads it, "December 2, 2026, 1:05 pm EST".
+    let now = maison_app::clock::now_micros();
+    let expected = app.maison().local_time(now);
+    let date = expected.rsplitn(3, ", ").last().expect("a date");
+    assert!(page.contains(date), "{date}: {page}");
+    assert!(page.contains(" EST") || page.contains(" EDT"), "{page}");
+    assert!(!page.contains(" UTC"), "{page}");
+    app.stop().await;
+}

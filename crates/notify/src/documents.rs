@@ -36,6 +36,11 @@ pub struct OrderDocument {
     pub payment: String,
     /// A signed link to the order's page, when there is one.
     pub status_url: Option<String>,
+    /// Whether the payment is already secured when the acknowledgement is
+    /// written (a card authorised at checkout), or still awaited (a wire
+    /// transfer): the acknowledgement says which, never a promise that the
+    /// letters' order contradicts.
+    pub payment_secured: bool,
 }
 
 /// One line of the order.
@@ -330,6 +335,7 @@ mod tests {
             delivery_message: "Expected in 2–5 business days.".into(),
             payment: "Visa ending in 4242".into(),
             status_url: Some("https://boutique.example/orders/MV-7K3Q-9XPA?sig=abc".into()),
+            payment_secured: false,
         }
     }
 
@@ -383,6 +389,21 @@ mod tests {
         assert!(mail.html.contains("Final sale"));
         assert!(mail.html.contains("Engraving: “For ever”"));
         assert!(mail.html.contains("href=\"tel:18005550142\""));
+    }
+
+    #[test]
+    fn an_acknowledgement_written_once_the_card_is_authorised_says_so_and_promises_nothing_else() {
+        let maison = maison();
+        let doc = OrderDocument {
+            payment_secured: true,
+            ..order()
+        };
+        let mail = acknowledgement(&doc, &maison);
+        for body in [&mail.text, &mail.html] {
+            assert!(body.contains("Your payment has been secured"), "{body}");
+            assert!(!body.contains("confirming your payment"));
+            assert!(!body.contains("as soon as your order is confirmed"));
+        }
     }
 
     #[test]

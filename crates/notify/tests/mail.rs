@@ -67,6 +67,7 @@ fn order() -> OrderDocument {
         delivery_message: "Expected in 2–5 business days.".into(),
         payment: "Visa ending in 4242".into(),
         status_url: Some("https://boutique.example/orders/MV-4HX2-QW7N?sig=7f3a".into()),
+        payment_secured: true,
     }
 }
 

@@ -154,9 +154,17 @@ impl DeclineReason {
                 "Your card has expired. Please check the expiry date or use another card."
             }
             DeclineReason::ProcessingError => {
-                "We could not process your card and nothing was charged. Please try again."
+                "Your card was not refused, but the payment could not be processed and nothing was charged. Please try again in a moment, or use another card."
             }
         }
+    }
+
+    /// Whether the issuer refused the card (402 `payment_declined`). A
+    /// processing error is not a refusal: the processor failed to process a
+    /// card that may well be good, nothing was charged, and the same card may
+    /// be tried again in a moment (503 `payment_unavailable`).
+    pub fn refuses_card(self) -> bool {
+        !matches!(self, DeclineReason::ProcessingError)
     }
 
     /// The form field to correct, if any.
@@ -289,6 +297,23 @@ mod tests {
             assert_eq!(reason.client_code(), "card_declined");
         }
         assert_eq!(DeclineReason::LostOrStolen.code(), "lost_or_stolen");
+    }
+
+    #[test]
+    fn a_processing_error_is_not_a_refusal_of_the_card() {
+        assert!(!DeclineReason::ProcessingError.refuses_card());
+        let message = DeclineReason::ProcessingError.client_message();
+        assert!(message.contains("not refused") && message.contains("nothing was charged"));
+        assert!(message.contains("try again in a moment"));
+        for reason in [
+            DeclineReason::Generic,
+            DeclineReason::InsufficientFunds,
+            DeclineReason::IncorrectCvc,
+            DeclineReason::ExpiredCard,
+            DeclineReason::LostOrStolen,
+        ] {
+            assert!(reason.refuses_card(), "{reason:?}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! migrations live in `migrations/{sqlite,postgres}` with identical versions.
 
 pub mod accounts;
+pub mod audit;
 pub mod bags;
 mod catalog;
 pub mod idempotency;
@@ -10,6 +11,7 @@ mod migrations;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
+pub mod staff;
 pub mod stock;
 mod throttle;
 

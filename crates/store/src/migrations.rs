@@ -48,6 +48,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/portable/0006_bag_claim.sql"),
         include_str!("../migrations/portable/0006_bag_claim.sql"),
     ),
+    (
+        7,
+        "staff and audit",
+        include_str!("../migrations/portable/0007_staff_audit.sql"),
+        include_str!("../migrations/portable/0007_staff_audit.sql"),
+    ),
 ];
 
 pub(crate) fn for_backend(backend: Backend) -> Migrator {

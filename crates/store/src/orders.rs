@@ -81,6 +81,20 @@ pub struct OrderRow {
     pub timeline: Vec<OrderEventRow>,
 }
 
+/// One order in a staff listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderListRow {
+    pub id: String,
+    pub number: String,
+    pub status: OrderStatus,
+    pub channel: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub total: Money,
+    pub created_at: i64,
+}
+
 const ORDER_COLUMNS: &str = "id, number, status, channel, email, first_name, last_name, phone, \
     delivery_method, line1, line2, city, region, postal_code, country, company, boutique_id, carrier, \
     estimate_min_days, estimate_max_days, subtotal_minor, total_minor, payment_method, card_brand, \
@@ -345,6 +359,48 @@ impl Store {
             });
         }
         Ok(Some(order))
+    }
+
+    /// Orders for staff, newest first: optionally in one status, or placed
+    /// with one e-mail address (its key); from the position `after` (the
+    /// `(created_at, id)` of the last order of the previous page). Orders whose
+    /// payment is still being authorised or failed are included only when
+    /// their status is asked for.
+    pub async fn orders_for_staff(
+        &self,
+        status: Option<OrderStatus>,
+        email_key: Option<&str>,
+        after: Option<(i64, String)>,
+        limit: u32,
+    ) -> Result<Vec<OrderListRow>> {
+        let (at, id) = after.unwrap_or((i64::MAX, String::new()));
+        let rows = sqlx::query(
+            "SELECT o.id, o.number, o.status, o.channel, o.email, o.first_name, o.last_name,                o.total_minor, o.created_at              FROM orders o              WHERE ($1 = '' OR o.status = $1)                AND ($1 <> '' OR o.status NOT IN ('pending_payment', 'payment_failed'))                AND ($2 = '' OR o.email_key = $2)                AND (o.created_at < $3 OR (o.created_at = $3 AND o.id < $4))              ORDER BY o.created_at DESC, o.id DESC LIMIT $5",
+        )
+        .bind(status.map_or("", OrderStatus::as_str))
+        .bind(email_key.unwrap_or(""))
+        .bind(at)
+        .bind(id)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let status: String = row.try_get("status")?;
+                Ok(OrderListRow {
+                    id: row.try_get("id")?,
+                    number: row.try_get("number")?,
+                    status: OrderStatus::parse(&status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
+                    channel: row.try_get("channel")?,
+                    email: row.try_get("email")?,
+                    first_name: row.try_get("first_name")?,
+                    last_name: row.try_get("last_name")?,
+                    total: Money::usd_cents(row.try_get("total_minor")?),
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
     }
 
     /// Orders in `status` last changed before `before` (for recovery).

@@ -91,6 +91,17 @@ impl Store {
         Ok(())
     }
 
+    /// Every payment operation of an order, oldest first.
+    pub async fn attempts_of(&self, order_id: &str) -> Result<Vec<AttemptRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM payment_attempts WHERE order_id = $1 ORDER BY created_at, id"
+        )))
+        .bind(order_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(attempt_from).collect()
+    }
+
     /// The authorisation attempt of an order.
     pub async fn authorisation_of(&self, order_id: &str) -> Result<Option<AttemptRow>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -112,7 +123,8 @@ impl Store {
     ) -> Result<Vec<AttemptRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ATTEMPT_COLUMNS} FROM payment_attempts \
-             WHERE status IN ('pending', 'in_doubt') AND created_at < $1 AND claimed_until < $2 \
+             WHERE operation = 'authorise' AND status IN ('pending', 'in_doubt') \
+               AND created_at < $1 AND claimed_until < $2 \
              ORDER BY created_at LIMIT 50"
         )))
         .bind(before)

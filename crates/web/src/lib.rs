@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
 use maison_app::Maison;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use ops::install_metrics;
@@ -34,6 +34,12 @@ pub struct AppState {
     /// Proxies whose `X-Forwarded-For` is believed (empty: none).
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
     catalogue_responses: Arc<api::cache::ResponseCache>,
+    /// SHA-256 (hex) of the bearer token that reads `/metrics`, if one is set.
+    metrics_token_digest: Option<Arc<str>>,
+    /// `/metrics` is served by a separate operations listener, not this one.
+    metrics_elsewhere: bool,
+    /// This state serves the operations listener (see [`operations_router`]).
+    operations_listener: bool,
 }
 
 impl AppState {
@@ -45,7 +51,20 @@ impl AppState {
             hsts: false,
             trusted_proxies: Arc::default(),
             catalogue_responses: Arc::default(),
+            metrics_token_digest: None,
+            metrics_elsewhere: false,
+            operations_listener: false,
         }
+    }
+
+    /// Who reads `/metrics`: with `token`, whoever sends it as a bearer
+    /// token; without, this host only on the main listener, anyone who
+    /// reaches the operations listener when `separate_listener` is set (then
+    /// the main listener does not serve it).
+    pub fn with_metrics_access(mut self, token: Option<&str>, separate_listener: bool) -> Self {
+        self.metrics_token_digest = token.map(|t| maison_app::accounts::token_digest(t).into());
+        self.metrics_elsewhere = separate_listener;
+        self
     }
 
     /// How clients reach the maison: over its own TLS, and/or through proxies.
@@ -76,7 +95,7 @@ impl AppState {
     }
 }
 
-/// Request bodies larger than this are refused before they are read.
+/// Request bodies larger than this are refused (413) before a handler runs.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// A request that takes longer than this is answered with 408 and dropped.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -84,27 +103,58 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The whole application: every route, with security headers, limits and
 /// request metrics.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let app = Router::new()
         .merge(api::routes())
         .merge(storefront::routes())
-        .merge(ops::routes())
+        .merge(ops::routes(!state.metrics_elsewhere))
         // On matched routes only, where the route template is known.
-        .route_layer(axum::middleware::from_fn(ops::record_metrics))
+        // CSRF on matched routes only: a form posted to a path that does not
+        // exist is a 404, not a missing token.
+        .route_layer(from_fn_with_state(state.clone(), session::check_csrf))
+        .route_layer(from_fn(ops::record_metrics))
         .fallback(storefront::not_found)
-        .layer(axum::middleware::from_fn_with_state(
+        .layer(from_fn_with_state(state.clone(), session::resolve))
+        .layer(from_fn_with_state(
             state.clone(),
-            session::resolve,
+            security::same_origin_forms,
         ))
-        .layer(axum::middleware::from_fn(security::same_origin_forms))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            security::headers,
-        ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .with_state(state.clone())
+        // The API reference needs no session; it gets the same limits and
+        // headers as every other response.
+        .merge(api::reference());
+    edge(app, state)
+}
+
+/// The separate operations listener (`ops_listen`): `/healthz`, `/readyz`
+/// and `/metrics`, every answer in JSON, with the same limits and headers.
+pub fn operations_router(state: AppState) -> Router {
+    let state = AppState {
+        operations_listener: true,
+        metrics_elsewhere: false,
+        ..state
+    };
+    let app = ops::routes(true)
+        .fallback(|| async {
+            Problem::not_found(
+                "route_not_found",
+                "The operations address serves /healthz, /readyz and /metrics.",
+            )
+        })
+        .with_state(state.clone());
+    edge(app, state)
+}
+
+/// What every response goes through, outermost last: the body limit, the
+/// timeout, refusals made readable, the security headers.
+fn edge(app: Router, state: AppState) -> Router {
+    app.layer(from_fn_with_state(state.clone(), security::limit_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .with_state(state)
-        .merge(api::reference())
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::readable_refusals,
+        ))
+        .layer(from_fn_with_state(state, security::headers))
 }

@@ -1,11 +1,19 @@
 //! Operations: liveness, readiness, Prometheus metrics.
+//!
+//! Who reads `/metrics`: with a `metrics_token`, whoever presents it as a
+//! bearer token (compared in constant time), on whichever listener serves it;
+//! without one, any caller of the separate operations listener
+//! (`ops_listen`, an address the operator keeps private), or, on the main
+//! listener, only this host (a loopback peer whose request no proxy
+//! forwarded).
 
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,11 +21,25 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::{AppState, Problem};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// The operations routes; `/metrics` only where it is served (not on the
+/// main listener when a separate operations listener is configured).
+pub fn routes(with_metrics: bool) -> Router<AppState> {
+    let routes = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    routes.route(
+        "/metrics",
+        if with_metrics {
+            get(metrics)
+        } else {
+            get(served_elsewhere)
+        },
+    )
+}
+
+/// `/metrics` on the main listener when the operations listener serves it.
+async fn served_elsewhere() -> Problem {
+    Problem::not_found("route_not_found", "There is nothing at this address.")
 }
 
 /// The process is up and serving.
@@ -36,7 +58,14 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics(State(state): State<AppState>, request: Request) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| *peer);
+    if let Some(refusal) = metrics_refusal(&state, request.headers(), peer) {
+        return refusal;
+    }
     match &state.metrics {
         Some(handle) => {
             handle.run_upkeep();
@@ -46,12 +75,72 @@ async fn metrics(State(state): State<AppState>) -> Response {
             )
                 .into_response()
         }
-        None => (
-            StatusCode::NOT_FOUND,
-            "metrics are not recorded in this process",
+        None => Problem::not_found(
+            "metrics_not_recorded",
+            "Metrics are not recorded in this process.",
         )
-            .into_response(),
+        .into_response(),
     }
+}
+
+/// Why this caller may not read the metrics, if it may not (see the
+/// module's rules).
+fn metrics_refusal(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+) -> Option<Response> {
+    if let Some(expected) = &state.metrics_token_digest {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| maison_app::accounts::token_digest(token.trim()));
+        // Digests of equal length, compared without an early exit: the time
+        // taken says nothing about the token.
+        let ok = presented.is_some_and(|p| constant_time_eq(p.as_bytes(), expected.as_bytes()));
+        if ok {
+            return None;
+        }
+        tracing::warn!("metrics refused: no or wrong token");
+        let mut refused = Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Unauthenticated",
+            "The metrics need the operations token: send Authorization: Bearer <metrics_token>.",
+        )
+        .into_response();
+        refused.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"metrics\""),
+        );
+        return Some(refused);
+    }
+    if state.operations_listener || is_local(headers, peer) {
+        return None;
+    }
+    tracing::warn!(peer = ?peer, "metrics refused: not from this host");
+    Some(Problem::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "Refused",
+        "The metrics are served to this host only: set metrics_token (then send it as a bearer token) or ops_listen to read them from elsewhere.",
+    )
+    .into_response())
+}
+
+/// A request from this host itself: a loopback peer, and no proxy header (a
+/// proxy on this host forwards other hosts' requests from a loopback peer).
+fn is_local(headers: &HeaderMap, peer: Option<SocketAddr>) -> bool {
+    let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|name| headers.contains_key(*name));
+    !forwarded && peer.is_some_and(|p| p.ip().to_canonical().is_loopback())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Installs the Prometheus recorder once per process (several apps in one test
@@ -89,4 +178,37 @@ pub async fn record_metrics(request: Request, next: Next) -> Response {
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(seconds);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(s: &str) -> Option<SocketAddr> {
+        Some(s.parse().expect("address"))
+    }
+
+    #[test]
+    fn only_this_host_is_local_and_never_through_a_proxy() {
+        let none = HeaderMap::new();
+        assert!(is_local(&none, peer("127.0.0.1:5000")));
+        assert!(is_local(&none, peer("[::1]:5000")));
+        assert!(is_local(&none, peer("[::ffff:127.0.0.1]:5000")));
+        assert!(!is_local(&none, peer("203.0.113.9:5000")));
+        assert!(!is_local(&none, peer("[2001:db8::1]:5000")));
+        assert!(!is_local(&none, None));
+        for name in ["x-forwarded-for", "forwarded", "x-real-ip"] {
+            let mut proxied = HeaderMap::new();
+            proxied.insert(name, HeaderValue::from_static("203.0.113.9"));
+            assert!(!is_local(&proxied, peer("127.0.0.1:5000")), "{name}");
+        }
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"a"));
+    }
 }

@@ -227,7 +227,7 @@ impl crate::AppState {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "payment_unavailable",
                 "Payment unavailable",
-                "The payment could not be processed and nothing was charged. Please try again.",
+                maison_app::error::PAYMENT_UNAVAILABLE_MESSAGE,
             ),
             E::PaymentInDoubt => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -303,6 +303,31 @@ impl crate::AppState {
                 ),
             ),
             E::AddressNotFound => Problem::not_found("address_not_found", "Your account has no such address."),
+            E::Unauthenticated => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Unauthenticated",
+                "This route is for the maison's staff: send Authorization: Bearer with a staff token (maison staff token EMAIL).",
+            ),
+            E::Forbidden => Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Forbidden",
+                "Your role does not allow this. An administrator can tell you who may do it.",
+            ),
+            E::InvalidTransition(why) => Problem::new(
+                StatusCode::CONFLICT,
+                "invalid_transition",
+                "Refused",
+                format!("The order's lifecycle does not allow this: {why}."),
+            ),
+            E::StaffExists => Problem::new(
+                StatusCode::CONFLICT,
+                "staff_exists",
+                "Refused",
+                "A staff member with this e-mail address already exists.",
+            ),
+            E::StaffNotFound => Problem::not_found("staff_not_found", "There is no active staff member with this e-mail address."),
             E::TooManyAddresses(max) => Problem::new(
                 StatusCode::CONFLICT,
                 "too_many_addresses",

@@ -18,6 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use maison_app::accounts::{ClientSession, SessionKind, SignedIn};
+use maison_app::actor::{Actor, StaffMember};
 
 use crate::{AppState, Problem};
 
@@ -38,11 +39,24 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[derive(Clone, Default)]
 pub struct Visitor {
     pub session: Option<Arc<ClientSession>>,
+    /// A staff member, by their API token.
+    pub staff: Option<Arc<StaffMember>>,
     /// A guest's form token (see `maison_app::form_tokens`).
     pub form_token: Option<String>,
 }
 
 impl Visitor {
+    /// Who is acting, for the use cases.
+    pub fn actor(&self) -> Actor {
+        match (&self.staff, &self.session) {
+            (Some(member), _) => Actor::Staff(StaffMember::clone(member)),
+            (None, Some(session)) => Actor::Client {
+                account_id: session.account.id.clone(),
+            },
+            (None, None) => Actor::Guest,
+        }
+    }
+
     pub fn account_id(&self) -> Option<&str> {
         self.session.as_deref().map(|s| s.account.id.as_str())
     }
@@ -161,6 +175,14 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
+/// The staff routes of the API (bearer tokens of staff members).
+fn is_staff_api(request: &Request) -> bool {
+    let path = request.uri().path();
+    ["/api/v1/orders", "/api/v1/audit-events"]
+        .iter()
+        .any(|prefix| path == *prefix || path.starts_with(&format!("{prefix}/")))
+}
+
 fn is_api(request: &Request) -> bool {
     request.uri().path().starts_with("/api/")
 }
@@ -186,17 +208,31 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
         SessionKind::Api => by_bearer.is_some(),
         SessionKind::Browser => by_bearer.is_none(),
     });
-    if by_bearer.is_some() && session.is_none() && is_api(&request) {
-        return respond(
-            &state,
-            &request,
+    // A bearer token that opens no client session may be a staff member's.
+    let staff = match (&by_bearer, &session) {
+        (Some(token), None) => match state.maison.staff_by_token(token).await {
+            Ok(member) => member.map(Arc::new),
+            Err(err) => return respond(&state, &request, state.problem(err)),
+        },
+        _ => None,
+    };
+    if by_bearer.is_some() && session.is_none() && staff.is_none() && is_api(&request) {
+        let problem = if is_staff_api(&request) {
+            Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Unauthenticated",
+                "This token is not valid, or its staff member is disabled: ask an administrator for a new one (maison staff token EMAIL).",
+            )
+        } else {
             Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_token",
                 "Invalid token",
                 "This token is not valid or has expired: sign in again with POST /api/v1/sessions.",
-            ),
-        );
+            )
+        };
+        return respond(&state, &request, problem);
     }
     let unsafe_method = !matches!(
         *request.method(),
@@ -218,55 +254,13 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
         None if !is_api(&request) => Some(guest_token.clone().unwrap_or_default()),
         None => None,
     };
-    let request = match expected {
-        Some(expected) if unsafe_method => {
-            let (request, presented) = match csrf_presented(request).await {
-                Ok(read) => read,
-                Err(response) => return response,
-            };
-            let ok = !expected.is_empty()
-                && presented
-                    .as_deref()
-                    .is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes()));
-            if !ok {
-                tracing::warn!(path = %request.uri().path(), "request without the form's CSRF token refused");
-                let detail = if is_api(&request) {
-                    "This request did not carry the session's security token, so nothing was changed: send the X-CSRF-Token header, or use a bearer token."
-                } else {
-                    "This form did not carry its security token (the page may be old), so nothing was changed. Please go back, reload the page and try again."
-                };
-                let mut response = respond(
-                    &state,
-                    &request,
-                    Problem::new(
-                        StatusCode::FORBIDDEN,
-                        "csrf_token_invalid",
-                        "Refused",
-                        detail,
-                    ),
-                );
-                // A guest without a valid form cookie gets one, so that the
-                // reloaded page's form goes through.
-                if session.is_none()
-                    && guest_token.is_none()
-                    && let Ok(token) = state.maison.new_form_token()
-                {
-                    response.headers_mut().append(
-                        header::SET_COOKIE,
-                        set_cookie(
-                            &state,
-                            form_cookie_name(&state),
-                            &token,
-                            Some(FORM_COOKIE_AGE),
-                        ),
-                    );
-                }
-                return response;
-            }
-            request
-        }
-        _ => request,
-    };
+    // Checked once a route has matched (see [`check_csrf`]): a form posted
+    // to a path that does not exist is a 404, not a missing token.
+    let mut request = request;
+    request.extensions_mut().insert(CsrfExpectation {
+        expected: expected.filter(|_| unsafe_method),
+        give_form_cookie: session.is_none() && guest_token.is_none(),
+    });
     let stale_cookie = by_cookie.is_some() && session.is_none();
     let path = request.uri().path();
     let shared_asset = path.starts_with("/assets/") || path.starts_with("/images/");
@@ -280,9 +274,9 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
     };
     let visitor = Visitor {
         session: session.map(Arc::new),
+        staff,
         form_token: guest_token.or_else(|| new_guest_token.clone()),
     };
-    let mut request = request;
     request.extensions_mut().insert(visitor.clone());
     let mut response = CURRENT.scope(visitor, next.run(request)).await;
     if private {
@@ -298,6 +292,68 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
             .append(header::SET_COOKIE, clear_session_cookie(&state));
     }
     if let Some(token) = new_guest_token {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(
+                &state,
+                form_cookie_name(&state),
+                &token,
+                Some(FORM_COOKIE_AGE),
+            ),
+        );
+    }
+    response
+}
+
+/// The token a state-changing request must carry, as [`resolve`] found it.
+#[derive(Clone)]
+struct CsrfExpectation {
+    /// `None` when no token is needed (a safe method, a bearer token, an API
+    /// call without a cookie session).
+    expected: Option<String>,
+    /// A guest without a valid form cookie: a refusal gives one, so that the
+    /// reloaded page's form goes through.
+    give_form_cookie: bool,
+}
+
+/// Refuses a state-changing request to a matched route that does not carry
+/// the expected CSRF token (a route layer: unknown paths answer 404 first).
+pub async fn check_csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(CsrfExpectation {
+        expected: Some(expected),
+        give_form_cookie,
+    }) = request.extensions().get::<CsrfExpectation>().cloned()
+    else {
+        return next.run(request).await;
+    };
+    let (request, presented) = match csrf_presented(request).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
+    let ok = !expected.is_empty()
+        && presented
+            .as_deref()
+            .is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes()));
+    if ok {
+        return next.run(request).await;
+    }
+    tracing::warn!(path = %request.uri().path(), "request without the form's CSRF token refused");
+    let detail = if is_api(&request) {
+        "This request did not carry the session's security token, so nothing was changed: send the X-CSRF-Token header, or use a bearer token."
+    } else {
+        "This form did not carry its security token (the page may be old), so nothing was changed. Please go back, reload the page and try again."
+    };
+    let mut response = respond(
+        &state,
+        &request,
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "csrf_token_invalid",
+            "Refused",
+            detail,
+        ),
+    );
+    if give_form_cookie && let Ok(token) = state.maison.new_form_token() {
         response.headers_mut().append(
             header::SET_COOKIE,
             set_cookie(

@@ -10,13 +10,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use maison_app::accounts::{
-    AccountRow, OrderRequestRow, SavedAddressRow, Secret, SessionKind, SignedIn,
-};
+use maison_app::accounts::{AccountRow, SavedAddressRow, Secret, SessionKind, SignedIn};
 use maison_domain::address::AddressInput;
 
-use super::shop::{AddressJson, body};
-use super::views::OrderJson;
+use super::input::{AddressJson, body};
+use super::views::{OrderJson, RequestJson};
 use crate::session::Visitor;
 use crate::{AppState, Problem};
 
@@ -465,27 +463,6 @@ pub async fn orders(
 }
 
 #[derive(Serialize)]
-struct RequestJson<'a> {
-    id: &'a str,
-    kind: &'a str,
-    message: &'a str,
-    status: &'a str,
-    created_at: String,
-}
-
-impl<'a> RequestJson<'a> {
-    fn new(r: &'a OrderRequestRow) -> Self {
-        RequestJson {
-            id: &r.id,
-            kind: &r.kind,
-            message: &r.message,
-            status: &r.status,
-            created_at: maison_app::clock::rfc3339(r.created_at),
-        }
-    }
-}
-
-#[derive(Serialize)]
 struct AccountOrderJson<'a> {
     #[serde(flatten)]
     order: OrderJson<'a>,
@@ -558,5 +535,39 @@ pub async fn request_change(
             maison_app::ShopError::OrderNotFound => not_found(),
             other => state.problem(other),
         })?;
+    Ok((StatusCode::CREATED, Json(RequestJson::new(&row))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuestRequestJson {
+    number: String,
+    email: String,
+    kind: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// `POST /api/v1/order-lookup/requests`: a guest's "Request cancellation or
+/// change", proven by the order's number and e-mail address as the look-up
+/// asks them (same answers, same throttling).
+pub async fn guest_request_change(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+    request: Result<Json<GuestRequestJson>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let r = body(request)?;
+    let (_, row) = state
+        .maison
+        .request_order_change_as_guest(
+            &r.number,
+            &r.email,
+            &state.client_ip(&headers, peer.ip()).to_string(),
+            &r.kind,
+            &r.message,
+        )
+        .await
+        .map_err(|e| state.problem(e))?;
     Ok((StatusCode::CREATED, Json(RequestJson::new(&row))).into_response())
 }

@@ -3,7 +3,9 @@
 mod accounts;
 pub(crate) mod cache;
 mod catalogue;
+mod input;
 pub(crate) mod shop;
+mod staff;
 pub use catalogue::unknown_route;
 mod views;
 
@@ -32,6 +34,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/checkout/preview", post(shop::preview))
         .route("/api/v1/checkout", post(shop::checkout))
         .route("/api/v1/order-lookup", post(shop::order_lookup))
+        .route(
+            "/api/v1/order-lookup/requests",
+            post(accounts::guest_request_change),
+        )
+        .route("/api/v1/orders", get(staff::list_orders))
+        .route("/api/v1/orders/{number}", get(staff::get_order))
+        .route("/api/v1/orders/{number}/cancel", post(staff::cancel_order))
+        .route(
+            "/api/v1/orders/{number}/process",
+            post(staff::process_order),
+        )
+        .route("/api/v1/audit-events", get(staff::audit_events))
         .route("/api/v1/accounts", post(accounts::register))
         .route("/api/v1/accounts/confirm", post(accounts::confirm))
         .route("/api/v1/sessions", post(accounts::sign_in))

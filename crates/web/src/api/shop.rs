@@ -11,27 +11,10 @@ use maison_app::bag::{BagView, PersonalisationRequest};
 use maison_app::checkout::{CardRequest, CheckoutRequest, ContactInput, DeliveryInput};
 use maison_domain::address::AddressInput;
 
+use super::input::{AddressJson, body};
 use super::views::{BagJson, OrderJson};
 use crate::session::Visitor;
 use crate::{AppState, Problem};
-
-/// Reads a JSON body: malformed JSON is a 400, a missing or mistyped field a
-/// 422 naming it.
-pub fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Problem> {
-    body.map(|Json(b)| b).map_err(|rejection| match rejection {
-        JsonRejection::JsonDataError(e) => {
-            Problem::invalid("invalid_request", "body", e.body_text())
-        }
-        JsonRejection::MissingJsonContentType(_) => Problem::malformed(
-            "malformed_json",
-            "Send the body as JSON with Content-Type: application/json.",
-        ),
-        other => Problem::malformed(
-            "malformed_json",
-            format!("The body is not valid JSON: {}", other.body_text()),
-        ),
-    })
-}
 
 fn id(path: Result<Path<String>, PathRejection>) -> String {
     path.map(|Path(p)| p).unwrap_or_default()
@@ -175,32 +158,6 @@ pub struct ContactJson {
     last_name: String,
     email: String,
     phone: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AddressJson {
-    line1: String,
-    line2: Option<String>,
-    city: String,
-    region: String,
-    postal_code: String,
-    country: String,
-    company: Option<String>,
-}
-
-impl From<AddressJson> for AddressInput {
-    fn from(a: AddressJson) -> Self {
-        AddressInput {
-            line1: a.line1,
-            line2: a.line2,
-            city: a.city,
-            region: a.region,
-            postal_code: a.postal_code,
-            country: a.country,
-            company: a.company,
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -361,7 +318,7 @@ pub async fn preview(
             max_business_days: e.max_business_days,
         }),
         out_of_delivery_area: prepared.plan.out_of_delivery_area,
-        messages: prepared.plan.messages,
+        messages: prepared.messages(),
     })
     .into_response())
 }

@@ -332,3 +332,25 @@ impl<'a> OrderStatusJson<'a> {
         }
     }
 }
+
+/// A client's request on an order (cancellation or change).
+#[derive(Serialize)]
+pub struct RequestJson<'a> {
+    id: &'a str,
+    kind: &'a str,
+    message: &'a str,
+    status: &'a str,
+    created_at: String,
+}
+
+impl<'a> RequestJson<'a> {
+    pub fn new(r: &'a maison_app::accounts::OrderRequestRow) -> Self {
+        RequestJson {
+            id: &r.id,
+            kind: &r.kind,
+            message: &r.message,
+            status: &r.status,
+            created_at: maison_app::clock::rfc3339(r.created_at),
+        }
+    }
+}

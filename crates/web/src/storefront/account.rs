@@ -580,12 +580,6 @@ fn day(micros: i64) -> String {
         .to_owned()
 }
 
-fn when(micros: i64) -> String {
-    maison_app::clock::rfc3339(micros)
-        .replace('T', " ")
-        .replace('Z', " UTC")
-}
-
 pub async fn account(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -659,12 +653,8 @@ struct OrderPage {
     return_days: u32,
     notice: String,
     error: String,
-}
-
-impl OrderPage {
-    fn when(&self, micros: &i64) -> String {
-        when(*micros)
-    }
+    /// When the order was placed, as clients read it.
+    placed: String,
 }
 
 /// The same page for an order that does not exist and for one that is not
@@ -735,7 +725,7 @@ async fn order_page(
             .timeline
             .iter()
             .filter(|e| e.status != OrderStatus::PendingPayment.as_str())
-            .map(|e| (when(e.at), e.note.clone()))
+            .map(|e| (state.maison.local_time(e.at), e.note.clone()))
             .collect(),
         requests: requests
             .iter()
@@ -750,13 +740,17 @@ async fn order_page(
                 } else {
                     "answered"
                 };
-                format!("{what} on {}: {status}.", when(r.created_at))
+                format!(
+                    "{what} on {}: {status}.",
+                    state.maison.local_time(r.created_at)
+                )
             })
             .collect(),
         modifiable: order.status.is_modifiable(),
         return_days: state.maison.policies.return_window_days,
         notice,
         error,
+        placed: state.maison.local_time(order.created_at),
         order,
     });
     *response.status_mut() = status;

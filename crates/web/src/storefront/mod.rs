@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
             "/order-information",
             get(shop::order_information).post(shop::look_up),
         )
+        .route("/order-information/requests", post(shop::guest_request))
         .route("/order-information/{number}", get(shop::order_from_link))
         .route(
             "/account/register",

@@ -307,7 +307,8 @@ fn not_found_status(state: &AppState, title: &str) -> Response {
 struct OrdersAndPaymentPage {
     site: Site,
     cards: String,
-    assisted: String,
+    /// "in cash or by wire transfer", when Client Relations take orders.
+    assisted: Option<String>,
     standard_carrier: String,
     high_value_carrier: String,
     threshold: String,
@@ -347,11 +348,13 @@ pub async fn orders_and_payment(State(state): State<AppState>) -> Response {
     render(&OrdersAndPaymentPage {
         site: site(&state),
         cards,
-        assisted: if assisted.is_empty() {
-            "by card".into()
-        } else {
-            assisted.join(" or ")
-        },
+        assisted: state.maison.assisted_orders.then(|| {
+            if assisted.is_empty() {
+                "by card".into()
+            } else {
+                assisted.join(" or ")
+            }
+        }),
         standard_carrier: p.standard_carrier.clone(),
         high_value_carrier: p.high_value_carrier.to_lowercase(),
         threshold: p.high_value_threshold.display_whole(),

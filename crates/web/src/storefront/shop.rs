@@ -15,7 +15,7 @@ use maison_app::checkout::{
     CardRequest, CheckoutRequest, ContactInput, DeliveryInput, delivery_messages,
 };
 use maison_app::{OrderRow, ShopError};
-use maison_domain::address::AddressInput;
+use maison_domain::address::{AddressInput, Country};
 
 use super::pages::{creation_page_with_error, render};
 use super::views::Site;
@@ -269,6 +269,10 @@ struct CheckoutPage {
     boutiques: Vec<BoutiqueChoice>,
     needs_final_sale: bool,
     notices: Vec<String>,
+    /// What each delivery method means for this order, before payment.
+    estimates: Vec<String>,
+    /// States, territories and provinces to choose from: (code, name).
+    regions: Vec<(&'static str, &'static str)>,
     /// The signed-in client's saved addresses ("Use this address" links).
     saved: Vec<SavedChoice>,
     signed_in: bool,
@@ -330,14 +334,43 @@ async fn checkout_page(
         }
     }
     let needs_final_sale = bag.lines.iter().any(|l| l.personalisation.is_some());
+    let policies = &state.maison.policies;
     let mut notices = Vec::new();
-    if bag.subtotal > state.maison.policies.high_value_threshold {
+    let mut estimates = Vec::new();
+    let days = |e: maison_domain::policy::Estimate| {
+        format!(
+            "{}–{} business days",
+            e.min_business_days, e.max_business_days
+        )
+    };
+    if bag.subtotal > policies.high_value_threshold {
         notices.push(format!(
             "Orders over {} are delivered by our secure courier: for accurate delivery information, please contact {}.",
-            state.maison.policies.high_value_threshold.display_whole(),
+            policies.high_value_threshold.display_whole(),
             state.maison.client_relations.contact_sentence()
         ));
+    } else {
+        estimates.push(format!(
+            "To your home or workplace: after confirmation, {} contacts you to confirm the delivery date; expected in {} ({} to out-of-delivery areas: {}).",
+            policies.standard_carrier,
+            days(policies.standard_estimate),
+            days(policies.extended_estimate),
+            policies.out_of_delivery_areas.join(", ")
+        ));
+        estimates.push(format!(
+            "Pickup at a boutique: ready in {}; the boutique lets you know when it has arrived.",
+            days(policies.standard_estimate)
+        ));
     }
+    let regions = [Country::UnitedStates, Country::Canada]
+        .into_iter()
+        .flat_map(|country| {
+            country
+                .regions()
+                .iter()
+                .map(move |&code| (code, country.region_name(code).unwrap_or(code)))
+        })
+        .collect();
     let boutiques = catalogue
         .boutiques
         .iter()
@@ -361,6 +394,8 @@ async fn checkout_page(
         boutiques,
         needs_final_sale,
         notices,
+        estimates,
+        regions,
         saved: saved
             .iter()
             .map(|a| SavedChoice {
@@ -616,13 +651,32 @@ struct OrderInformationPage {
     error: String,
     order: Option<OrderRow>,
     messages: Vec<String>,
+    /// "Your request has been sent", after a request.
+    notice: String,
+    /// Why a request was refused, beside its form.
+    request_error: String,
+    return_days: u32,
+    time_zone: jiff::tz::TimeZone,
 }
 
 impl OrderInformationPage {
+    fn new(state: &AppState) -> Self {
+        OrderInformationPage {
+            site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
+            number: String::new(),
+            email: String::new(),
+            error: String::new(),
+            order: None,
+            messages: Vec::new(),
+            notice: String::new(),
+            request_error: String::new(),
+            return_days: state.maison.policies.return_window_days,
+            time_zone: state.maison.time_zone.clone(),
+        }
+    }
+
     fn when(&self, micros: &i64) -> String {
-        maison_app::clock::rfc3339(*micros)
-            .replace('T', " ")
-            .replace('Z', " UTC")
+        maison_app::clock::local_time(*micros, &self.time_zone)
     }
 
     fn status_label(&self) -> &'static str {
@@ -640,15 +694,7 @@ fn order_information_page(page: OrderInformationPage, status: StatusCode) -> Res
 }
 
 pub async fn order_information(State(state): State<AppState>) -> Response {
-    let page = OrderInformationPage {
-        site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
-        number: String::new(),
-        email: String::new(),
-        error: String::new(),
-        order: None,
-        messages: Vec::new(),
-    };
-    order_information_page(page, StatusCode::OK)
+    order_information_page(OrderInformationPage::new(&state), StatusCode::OK)
 }
 
 pub async fn look_up(
@@ -660,12 +706,9 @@ pub async fn look_up(
     let number: String = field(&form, "number").chars().take(64).collect();
     let email: String = field(&form, "email").chars().take(254).collect();
     let mut page = OrderInformationPage {
-        site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
         number: number.clone(),
         email: email.clone(),
-        error: String::new(),
-        order: None,
-        messages: Vec::new(),
+        ..OrderInformationPage::new(&state)
     };
     match state
         .maison
@@ -694,6 +737,60 @@ pub async fn look_up(
 pub struct LinkQuery {
     expires: Option<i64>,
     sig: Option<String>,
+    /// Set after a request was sent from the page (post-redirect-get).
+    requested: Option<String>,
+}
+
+const REQUEST_SENT: &str = "Your request has been sent to Client Relations, who will contact you shortly. A letter acknowledging it is on its way to your e-mail address.";
+
+/// "Request cancellation or change" from a guest's order page: the number and
+/// e-mail address prove it, as for the look-up. Then back to the order's page
+/// (its signed link), so that reloading sends nothing again.
+pub async fn guest_request(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let number: String = field(&form, "number").chars().take(64).collect();
+    let email: String = field(&form, "email").chars().take(254).collect();
+    let client = state.client_ip(&headers, peer.ip()).to_string();
+    let kind = field(&form, "kind");
+    let message = form.get("message").map_or("", String::as_str);
+    match state
+        .maison
+        .request_order_change_as_guest(&number, &email, &client, &kind, message)
+        .await
+    {
+        Ok((order, _)) => {
+            let link = state
+                .maison
+                .order_link(&order, state.maison.now() / 1_000_000);
+            let path = link
+                .find("/order-information/")
+                .map_or("/order-information", |at| &link[at..]);
+            see_other(&format!("{path}&requested=1"))
+        }
+        Err(err) => {
+            let problem = state.problem(err);
+            let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::CONFLICT);
+            let mut page = OrderInformationPage {
+                number: number.clone(),
+                email: email.clone(),
+                ..OrderInformationPage::new(&state)
+            };
+            // The order's page again, when the number and e-mail open it.
+            match state.maison.look_up_order(&number, &email, &client).await {
+                Ok(order) => {
+                    page.messages = delivery_messages(&state.maison, &order);
+                    page.order = Some(order);
+                    page.request_error = problem.detail;
+                }
+                Err(_) => page.error = problem.detail,
+            }
+            order_information_page(page, status)
+        }
+    }
 }
 
 /// The signed link from the acknowledgement: the order's page without typing.
@@ -702,19 +799,19 @@ pub async fn order_from_link(
     Path(number): Path<String>,
     query: Result<axum::extract::Query<LinkQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let (expires, sig) = match query {
-        Ok(axum::extract::Query(q)) => (q.expires.unwrap_or(0), q.sig.unwrap_or_default()),
-        Err(_) => (0, String::new()),
+    let (expires, sig, requested) = match query {
+        Ok(axum::extract::Query(q)) => (
+            q.expires.unwrap_or(0),
+            q.sig.unwrap_or_default(),
+            q.requested.is_some(),
+        ),
+        Err(_) => (0, String::new(), false),
     };
-    let now_secs = maison_app::clock::now_micros() / 1_000_000;
-    let mut page = OrderInformationPage {
-        site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
-        number: String::new(),
-        email: String::new(),
-        error: String::new(),
-        order: None,
-        messages: Vec::new(),
-    };
+    let now_secs = state.maison.now() / 1_000_000;
+    let mut page = OrderInformationPage::new(&state);
+    if requested {
+        page.notice = REQUEST_SENT.to_owned();
+    }
     match state
         .maison
         .order_from_link(&number, expires, &sig, now_secs)

@@ -1,0 +1,176 @@
+//! Who is acting, and what each role may do: one table, checked in one place.
+//! Handlers only turn a session or a bearer token into an [`Actor`].
+
+use maison_domain::staff::StaffRole;
+use maison_store::audit::AuditRow;
+
+use crate::ShopError;
+use crate::clock::new_id;
+
+/// A staff member as a use case sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: StaffRole,
+}
+
+/// Whoever asks a use case to act.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    Guest,
+    Client {
+        account_id: String,
+    },
+    Staff(StaffMember),
+    /// A background job or an operator's command, by name.
+    System(&'static str),
+}
+
+/// What staff may do to orders and the maison. New staff features add their
+/// actions here, and a row to [`allowed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    ViewOrders,
+    CancelOrder,
+    ProcessOrder,
+    ViewAuditLog,
+    ManageStaff,
+}
+
+impl Action {
+    pub const ALL: [Action; 5] = [
+        Action::ViewOrders,
+        Action::CancelOrder,
+        Action::ProcessOrder,
+        Action::ViewAuditLog,
+        Action::ManageStaff,
+    ];
+}
+
+/// The permission table (action × role).
+pub fn allowed(role: StaffRole, action: Action) -> bool {
+    use Action::*;
+    use StaffRole::*;
+    match action {
+        ViewOrders => true,
+        // Rule R8: only Client Relations change or cancel an order.
+        CancelOrder => matches!(role, Ambassador | PrestigeAdvisor | Admin),
+        ProcessOrder => matches!(role, Fulfilment | Admin),
+        ViewAuditLog | ManageStaff => role == Admin,
+    }
+}
+
+impl Actor {
+    /// The actor may take `action`, or the refusal to answer: 401 for a
+    /// caller without staff credentials, 403 for a role without the right
+    /// (and for a client's session on a staff route).
+    pub fn may(&self, action: Action) -> Result<&StaffMember, ShopError> {
+        match self {
+            Actor::Staff(member) if allowed(member.role, action) => Ok(member),
+            Actor::Staff(_) | Actor::Client { .. } => Err(ShopError::Forbidden),
+            Actor::System(_) | Actor::Guest => Err(ShopError::Unauthenticated),
+        }
+    }
+
+    /// How the timeline names the actor: `staff:claire@maison.example`,
+    /// `client`, `guest`, `system:recovery`.
+    pub fn timeline_name(&self) -> String {
+        match self {
+            Actor::Guest => "guest".into(),
+            Actor::Client { .. } => "client".into(),
+            Actor::Staff(member) => format!("staff:{}", member.email),
+            Actor::System(job) => format!("system:{job}"),
+        }
+    }
+
+    /// An audit event by this actor, at `at`.
+    pub fn audit(
+        &self,
+        at: i64,
+        action: &str,
+        subject: &str,
+        details: serde_json::Value,
+    ) -> AuditRow {
+        let (kind, email, role) = match self {
+            Actor::Guest => ("guest", None, None),
+            Actor::Client { .. } => ("client", None, None),
+            Actor::Staff(m) => (
+                "staff",
+                Some(m.email.clone()),
+                Some(m.role.as_str().to_owned()),
+            ),
+            Actor::System(job) => ("system", Some((*job).to_owned()), None),
+        };
+        AuditRow {
+            id: new_id(),
+            at,
+            actor_kind: kind.to_owned(),
+            actor_email: email,
+            actor_role: role,
+            action: action.to_owned(),
+            subject: subject.to_owned(),
+            details: details.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staff(role: StaffRole) -> Actor {
+        Actor::Staff(StaffMember {
+            id: "s".into(),
+            email: "s@maison.example".into(),
+            name: "S".into(),
+            role,
+        })
+    }
+
+    #[test]
+    fn the_permission_table_reads_as_the_maison_works() {
+        use Action::*;
+        use StaffRole::*;
+        let expected = [
+            (Ambassador, vec![ViewOrders, CancelOrder]),
+            (PrestigeAdvisor, vec![ViewOrders, CancelOrder]),
+            (Fulfilment, vec![ViewOrders, ProcessOrder]),
+            (Admin, Action::ALL.to_vec()),
+        ];
+        for (role, may) in expected {
+            for action in Action::ALL {
+                assert_eq!(
+                    allowed(role, action),
+                    may.contains(&action),
+                    "{role:?} {action:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn clients_are_forbidden_and_anonymous_callers_unauthenticated() {
+        let client = Actor::Client {
+            account_id: "a".into(),
+        };
+        assert!(matches!(
+            client.may(Action::ViewOrders),
+            Err(ShopError::Forbidden)
+        ));
+        assert!(matches!(
+            Actor::Guest.may(Action::ViewOrders),
+            Err(ShopError::Unauthenticated)
+        ));
+        assert!(matches!(
+            staff(StaffRole::Fulfilment).may(Action::CancelOrder),
+            Err(ShopError::Forbidden)
+        ));
+        assert!(
+            staff(StaffRole::Fulfilment)
+                .may(Action::ProcessOrder)
+                .is_ok()
+        );
+    }
+}

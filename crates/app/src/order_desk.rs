@@ -1,0 +1,332 @@
+//! Orders as staff see and change them: the list and the full order for any
+//! role, cancellation by Client Relations before processing (rule R8),
+//! processing by fulfilment. Every move goes through the lifecycle's one
+//! decision (`domain::order::decide`) and the one storage move (a
+//! compare-and-set with its timeline event), with its audit event, in one
+//! transaction.
+
+use maison_domain::order::{
+    CommandRefused, Decision, OrderCommand, OrderNumber, OrderStatus, decide,
+};
+use maison_store::accounts::{OrderRequestRow, email_key};
+use maison_store::orders::{self, OrderEventRow, OrderListRow};
+pub use maison_store::payments::AttemptRow;
+use maison_store::payments::{self as attempts};
+use maison_store::{StoreError, Tx, audit, outbox, stock};
+
+use crate::accounts::{invalid, parse_cursor};
+use crate::actor::{Action, Actor};
+use crate::clock::new_id;
+use crate::{Maison, OrderRow, ShopError};
+
+/// Orders per page at most.
+pub const MAX_PAGE: u32 = 50;
+/// The longest reason a cancellation may give.
+const MAX_REASON_CHARS: usize = 1000;
+
+pub struct StaffOrderPage {
+    pub items: Vec<OrderListRow>,
+    pub next_cursor: Option<String>,
+}
+
+/// An order as staff see it: with its payment operations and the clients'
+/// requests still open.
+pub struct StaffOrder {
+    pub order: OrderRow,
+    pub payments: Vec<AttemptRow>,
+    pub open_requests: Vec<OrderRequestRow>,
+}
+
+fn refused(err: CommandRefused) -> ShopError {
+    match err {
+        CommandRefused::NotModifiable(status) => ShopError::OrderNotModifiable(status),
+        other => ShopError::InvalidTransition(other.to_string()),
+    }
+}
+
+impl Maison {
+    /// Orders newest first, by status or client e-mail, `limit` at a time.
+    pub async fn staff_orders(
+        &self,
+        actor: &Actor,
+        status: Option<&str>,
+        email: Option<&str>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<StaffOrderPage, ShopError> {
+        actor.may(Action::ViewOrders)?;
+        let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| {
+                invalid(
+                    "invalid_status",
+                    "status",
+                    "Choose one of the order statuses, such as confirmed.",
+                )
+            })?),
+        };
+        let email = email.map(str::trim).filter(|e| !e.is_empty());
+        if email.is_some_and(|e| e.len() > 254) {
+            return Err(invalid(
+                "invalid_email",
+                "email",
+                "Enter an e-mail address.",
+            ));
+        }
+        let after = match cursor.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(parse_cursor(c).ok_or_else(|| {
+                invalid(
+                    "invalid_cursor",
+                    "cursor",
+                    "This cursor is not one the list gave: start again without it.",
+                )
+            })?),
+        };
+        let limit = limit.clamp(1, MAX_PAGE);
+        let key = email.map(email_key);
+        let mut items = self
+            .store()
+            .orders_for_staff(status, key.as_deref(), after, limit + 1)
+            .await?;
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let next_cursor = more
+            .then(|| items.last().map(|o| format!("{}_{}", o.created_at, o.id)))
+            .flatten();
+        Ok(StaffOrderPage { items, next_cursor })
+    }
+
+    async fn order_numbered(&self, number: &str) -> Result<OrderRow, ShopError> {
+        let number = OrderNumber::parse(number).map_err(|_| ShopError::OrderNotFound)?;
+        self.store()
+            .order_by_number(number.as_str())
+            .await?
+            .ok_or(ShopError::OrderNotFound)
+    }
+
+    /// One order in full, for any staff role.
+    pub async fn staff_order(&self, actor: &Actor, number: &str) -> Result<StaffOrder, ShopError> {
+        actor.may(Action::ViewOrders)?;
+        let order = self.order_numbered(number).await?;
+        let payments = self.store().attempts_of(&order.id).await?;
+        let open_requests = self
+            .store()
+            .requests_of_order(&order.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.status == "open")
+            .collect();
+        Ok(StaffOrder {
+            order,
+            payments,
+            open_requests,
+        })
+    }
+
+    /// Cancels an order that is not yet in processing: the card's hold is
+    /// released, the stock comes back, the reason is recorded, the client is
+    /// told. Cancelling a cancelled order answers it unchanged.
+    pub async fn cancel_order(
+        &self,
+        actor: &Actor,
+        number: &str,
+        reason: &str,
+    ) -> Result<OrderRow, ShopError> {
+        actor.may(Action::CancelOrder)?;
+        let reason = reason.trim();
+        if reason.is_empty()
+            || reason.chars().count() > MAX_REASON_CHARS
+            || reason.chars().any(|c| c.is_control() && c != '\n')
+        {
+            return Err(invalid(
+                "invalid_reason",
+                "reason",
+                "Give the reason for the cancellation, in at most 1,000 characters.",
+            ));
+        }
+        let order = self.order_numbered(number).await?;
+        let now = self.now();
+        let event = OrderEventRow {
+            at: now,
+            status: OrderStatus::Cancelled.as_str().into(),
+            note: format!("Cancelled by Client Relations: {reason}"),
+            actor: actor.timeline_name(),
+        };
+        let details = serde_json::json!({"reason": reason, "from": order.status.as_str()});
+        let hold = self
+            .store()
+            .authorisation_of(&order.id)
+            .await?
+            .filter(|a| a.status == "succeeded")
+            .and_then(|a| a.processor_ref);
+        let mut tx = match self
+            .move_order(actor, &order, OrderCommand::Cancel, &event, details)
+            .await?
+        {
+            Some(tx) => tx,
+            None => return self.order_numbered(number).await,
+        };
+        let mut came_back = false;
+        for line in &order.lines {
+            came_back |= stock::release(&mut tx, &line.sku, line.quantity).await? == line.quantity;
+        }
+        if came_back {
+            stock::availability_changed(&mut tx).await?;
+        }
+        // The hold on the card is released after the commit; its attempt is
+        // written now, so that the void is never forgotten.
+        let void = match hold {
+            Some(processor_ref) => {
+                let attempt = AttemptRow {
+                    id: new_id(),
+                    order_id: order.id.clone(),
+                    operation: "void".into(),
+                    amount: order.total,
+                    status: "pending".into(),
+                    processor: self.gateway.name().into(),
+                    processor_ref: Some(processor_ref.clone()),
+                    decline_code: None,
+                    created_at: now,
+                };
+                attempts::insert_attempt(&mut tx, &attempt).await?;
+                Some((attempt.id, processor_ref))
+            }
+            None => None,
+        };
+        outbox::enqueue(
+            &mut tx,
+            &self.cancellation_letter(&order, void.is_some()),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        if came_back {
+            self.refresh_catalogue().await?;
+        }
+        if let Some((attempt_id, processor_ref)) = void {
+            self.void_hold(&attempt_id, &processor_ref).await?;
+        }
+        tracing::info!(order = %order.number, actor = %actor.timeline_name(), "order cancelled");
+        self.order_numbered(number).await
+    }
+
+    /// Starts preparing a confirmed order: the point after which it can no
+    /// longer be changed or cancelled.
+    pub async fn process_order(&self, actor: &Actor, number: &str) -> Result<OrderRow, ShopError> {
+        actor.may(Action::ProcessOrder)?;
+        let order = self.order_numbered(number).await?;
+        let event = OrderEventRow {
+            at: self.now(),
+            status: OrderStatus::Processing.as_str().into(),
+            note: "Your creations are being prepared.".into(),
+            actor: actor.timeline_name(),
+        };
+        let details = serde_json::json!({"from": order.status.as_str()});
+        if let Some(tx) = self
+            .move_order(actor, &order, OrderCommand::Process, &event, details)
+            .await?
+        {
+            tx.commit().await.map_err(StoreError::from)?;
+            tracing::info!(order = %order.number, actor = %actor.timeline_name(), "order in processing");
+        }
+        self.order_numbered(number).await
+    }
+
+    /// The lifecycle's one write path: decides `command` on the order as read,
+    /// then moves it in a new transaction only if it is still in that status
+    /// (another instance, or another member of staff, may have moved it), with
+    /// its timeline and audit events. `None` when there is nothing to do (the
+    /// command was already carried out); a refusal when the lifecycle forbids
+    /// it, now or after a concurrent move. The caller adds to the transaction
+    /// and commits it.
+    async fn move_order(
+        &self,
+        actor: &Actor,
+        order: &OrderRow,
+        command: OrderCommand,
+        event: &OrderEventRow,
+        details: serde_json::Value,
+    ) -> Result<Option<Tx>, ShopError> {
+        let to = match decide(order.status, command).map_err(refused)? {
+            Decision::Unchanged => return Ok(None),
+            Decision::Move(to) => to,
+        };
+        let mut tx = self.store().begin_write().await?;
+        if !orders::move_status(&mut tx, &order.id, order.status, to, event).await? {
+            tx.rollback().await.map_err(StoreError::from)?;
+            // Moved meanwhile: the decision on the status it has now.
+            let now = self
+                .store()
+                .order(&order.id)
+                .await?
+                .ok_or(ShopError::OrderNotFound)?;
+            return match decide(now.status, command).map_err(refused)? {
+                Decision::Unchanged => Ok(None),
+                Decision::Move(_) => Err(ShopError::InvalidTransition(format!(
+                    "the order changed while this request was made (now {}): try again",
+                    now.status.as_str()
+                ))),
+            };
+        }
+        let subject = format!("order:{}", order.number);
+        let action = format!("order.{}", command.as_str());
+        audit::record(&mut tx, &actor.audit(event.at, &action, &subject, details)).await?;
+        Ok(Some(tx))
+    }
+
+    /// Asks the processor to release a hold, and records its answer. A void
+    /// the processor cannot confirm stays pending, for an operator.
+    async fn void_hold(&self, attempt_id: &str, processor_ref: &str) -> Result<(), ShopError> {
+        let outcome = self.gateway.void(attempt_id, processor_ref).await;
+        let (status, reference) = match &outcome {
+            Ok(record) => ("succeeded", Some(record.processor_ref.as_str())),
+            Err(err) if err.in_doubt() => {
+                tracing::warn!(attempt = %attempt_id, error = %err, "void in doubt: left pending");
+                return Ok(());
+            }
+            Err(err) => {
+                tracing::error!(attempt = %attempt_id, error = %err, "the processor refused the void");
+                ("failed", None)
+            }
+        };
+        let mut tx = self.store().begin_write().await?;
+        attempts::resolve_attempt(&mut tx, attempt_id, status, reference, None, self.now()).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    fn cancellation_letter(
+        &self,
+        order: &OrderRow,
+        hold_released: bool,
+    ) -> maison_store::outbox::OutboxMessage {
+        let mut paragraphs = vec![format!(
+            "As agreed with Client Relations, your order {} has been cancelled.",
+            order.number
+        )];
+        if hold_released {
+            paragraphs.push(
+                "The amount held on your card is released: nothing was charged. Depending on your bank, the hold may take a few days to disappear from your statement."
+                    .to_owned(),
+            );
+        }
+        paragraphs.push(format!(
+            "Should you have any question, {} will be pleased to help.",
+            self.client_relations.contact_sentence()
+        ));
+        let mut letter = self.letter(
+            "order_cancelled",
+            &order.email,
+            format!(
+                "Your {} order {} has been cancelled",
+                self.client_relations.maison_name, order.number
+            ),
+            format!("Dear {} {},", order.first_name, order.last_name),
+            paragraphs,
+            None,
+        );
+        letter.order_id = Some(order.id.clone());
+        letter
+    }
+}

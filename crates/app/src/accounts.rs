@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use maison_domain::address::{AddressInput, validate_address};
 use maison_domain::contact::{Email, name_part, phone};
-use maison_domain::order::{OrderNumber, OrderStatus};
+use maison_domain::order::OrderNumber;
 use maison_domain::password::{MAX_BYTES, PasswordError, check_password};
 use maison_notify::{Notice, notice};
 use maison_store::StoreError;
@@ -802,18 +802,13 @@ impl Maison {
         let Ok(number) = OrderNumber::parse(number) else {
             return Err(ShopError::OrderNotFound);
         };
-        match self.store().order_by_number(number.as_str()).await? {
-            Some(order)
-                if order.account_id.as_deref() == Some(account_id)
-                    && !matches!(
-                        order.status,
-                        OrderStatus::PendingPayment | OrderStatus::PaymentFailed
-                    ) =>
-            {
-                Ok(order)
-            }
-            _ => Err(ShopError::OrderNotFound),
-        }
+        self.store()
+            .order_by_number(number.as_str())
+            .await?
+            .filter(|order| {
+                order.account_id.is_some() && crate::lookup::may_see(order, Some(account_id))
+            })
+            .ok_or(ShopError::OrderNotFound)
     }
 
     pub async fn order_requests(&self, order_id: &str) -> Result<Vec<OrderRequestRow>, ShopError> {

@@ -142,6 +142,11 @@ impl Maison {
         Ok(view(&id, &[], &self.catalogue()))
     }
 
+    /// The signed-in client's current bag, if they have one.
+    pub async fn bag_of_account(&self, account_id: &str) -> Result<Option<String>, ShopError> {
+        Ok(self.store().bag_of_account(account_id).await?)
+    }
+
     /// Whether the bag has become an order (a browser then starts a new one).
     pub async fn bag_checked_out(&self, id: &str) -> Result<bool, ShopError> {
         Ok(self.store().bag_order(id).await?.is_some())

@@ -15,18 +15,19 @@ use maison_domain::contact::{ContactError, Email, name_part, phone};
 use maison_domain::delivery::{
     DeliveryMethod, DeliveryPlan, OUT_OF_AREA_SENTENCE, is_out_of_delivery_area, plan_delivery,
 };
-use maison_domain::order::{OrderNumber, OrderStatus};
+use maison_domain::order::{OrderCommand, OrderNumber, OrderStatus};
 use maison_payments::{
     AuthoriseOutcome, AuthoriseRequest, CardDetails, CardSecret, CvcSecret, SyncedOperation,
 };
 use maison_store::idempotency::{self, KeyState};
-use maison_store::orders::{self, CardRow, DeliveryRow, OrderEventRow, OrderLineRow, OrderRow};
+use maison_store::orders::{self, CardRow, DeliveryRow, OrderLineRow, OrderRow};
 use maison_store::payments::{self as attempts, AttemptRow};
 use maison_store::{StoreError, bags, outbox, stock};
 
 use crate::bag::find_variant;
 use crate::clock::{new_id, random_bytes, year_month};
 use crate::documents::order_messages;
+use crate::order_desk::advance;
 use crate::{Maison, ShopError};
 
 /// Idempotency keys are scoped by the bag being checked out: keys chosen by
@@ -577,26 +578,22 @@ impl Maison {
                     return self.already_resolved(order_id).await;
                 }
                 orders::set_card_token(&mut tx, order_id, &auth.card_token).await?;
-                let placed = event(now, OrderStatus::Placed, "We have received your order.");
-                orders::move_status(
+                let placed = advance(
                     &mut tx,
                     order_id,
                     OrderStatus::PendingPayment,
-                    OrderStatus::Placed,
-                    &placed,
+                    OrderCommand::Place,
+                    "We have received your order.",
+                    now,
                 )
                 .await?;
-                let confirmed = event(
-                    now,
-                    OrderStatus::Confirmed,
-                    "Payment secured and creations reserved.",
-                );
-                orders::move_status(
+                advance(
                     &mut tx,
                     order_id,
-                    OrderStatus::Placed,
-                    OrderStatus::Confirmed,
-                    &confirmed,
+                    placed,
+                    OrderCommand::Confirm,
+                    "Payment secured and creations reserved.",
+                    now,
                 )
                 .await?;
                 let mut confirmed_order = order.clone();
@@ -634,17 +631,13 @@ impl Maison {
                     tx.rollback().await.map_err(StoreError::from)?;
                     return self.already_resolved(order_id).await;
                 }
-                let failed = event(
-                    now,
-                    OrderStatus::PaymentFailed,
-                    "The payment was not taken; nothing was charged.",
-                );
-                orders::move_status(
+                advance(
                     &mut tx,
                     order_id,
                     OrderStatus::PendingPayment,
-                    OrderStatus::PaymentFailed,
-                    &failed,
+                    OrderCommand::FailPayment,
+                    "The payment was not taken; nothing was charged.",
+                    now,
                 )
                 .await?;
                 let mut came_back = false;
@@ -755,15 +748,6 @@ impl Maison {
             }
         }
         Ok(resolved)
-    }
-}
-
-fn event(at: i64, status: OrderStatus, note: &str) -> OrderEventRow {
-    OrderEventRow {
-        at,
-        status: status.as_str().into(),
-        note: note.into(),
-        actor: "system".into(),
     }
 }
 

@@ -37,7 +37,36 @@ const KNOWN_MICROS: i64 = 30 * 24 * 60 * 60 * 1_000_000;
 // account, and Client Relations. Attempts are counted before the comparison,
 // so that guesses sent at once are limited too.
 
+/// Who may see an order, the one rule every order read follows: an order
+/// still being paid for, or whose payment failed, is no one's yet; a client's
+/// order is that client's alone; a guest's order is anyone's who proves it
+/// (the number and e-mail, a signed link, the browser that placed it).
+pub fn may_see(order: &OrderRow, account_id: Option<&str>) -> bool {
+    let settled = !matches!(
+        order.status,
+        OrderStatus::PendingPayment | OrderStatus::PaymentFailed
+    );
+    settled
+        && match order.account_id.as_deref() {
+            Some(owner) => account_id == Some(owner),
+            None => true,
+        }
+}
+
 impl Maison {
+    /// The order this browser has just placed (its acknowledgement page).
+    pub async fn order_placed_here(
+        &self,
+        order_id: &str,
+        account_id: Option<&str>,
+    ) -> Result<OrderRow, ShopError> {
+        self.store()
+            .order(order_id)
+            .await?
+            .filter(|order| may_see(order, account_id))
+            .ok_or(ShopError::OrderNotFound)
+    }
+
     /// The order with `number` placed with `email`, for a guest; `client` is
     /// the caller's address, for throttling.
     pub async fn look_up_order(
@@ -79,6 +108,8 @@ impl Maison {
             tracing::warn!(retry_after, "order look-up throttled");
             return Err(ShopError::TooManyAttempts { retry_after });
         }
+        // Proven by its e-mail, a client's order is shown here too (its
+        // status only; the account shows the rest).
         let found = match parsed {
             Ok(number) => self
                 .store()
@@ -86,10 +117,7 @@ impl Maison {
                 .await?
                 .filter(|order| {
                     order.email.eq_ignore_ascii_case(email.trim())
-                        && !matches!(
-                            order.status,
-                            OrderStatus::PendingPayment | OrderStatus::PaymentFailed
-                        )
+                        && may_see(order, order.account_id.as_deref())
                 }),
             Err(_) => None,
         };

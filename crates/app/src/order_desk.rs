@@ -44,6 +44,35 @@ fn refused(err: CommandRefused) -> ShopError {
     }
 }
 
+/// A move the system makes inside a larger transaction (the card's
+/// authorisation, its failure): decided by the lifecycle, applied by
+/// compare-and-set with its timeline event. Returns the new status.
+pub(crate) async fn advance(
+    tx: &mut Tx,
+    order_id: &str,
+    from: OrderStatus,
+    command: OrderCommand,
+    note: &str,
+    at: i64,
+) -> Result<OrderStatus, ShopError> {
+    let Decision::Move(to) = decide(from, command).map_err(refused)? else {
+        return Ok(from);
+    };
+    let event = OrderEventRow {
+        at,
+        status: to.as_str().into(),
+        note: note.into(),
+        actor: Actor::System("checkout").timeline_name(),
+    };
+    if !orders::move_status(tx, order_id, from, to, &event).await? {
+        return Err(ShopError::InvalidTransition(format!(
+            "the order is no longer {}",
+            from.as_str()
+        )));
+    }
+    Ok(to)
+}
+
 impl Maison {
     /// Orders newest first, by status or client e-mail, `limit` at a time.
     pub async fn staff_orders(

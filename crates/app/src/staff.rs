@@ -33,10 +33,7 @@ fn member(row: StaffRow) -> StaffMember {
 
 /// Operators (the CLI) and administrators manage staff.
 fn may_manage(actor: &Actor) -> Result<(), ShopError> {
-    match actor {
-        Actor::System(_) => Ok(()),
-        other => other.may(Action::ManageStaff).map(|_| ()),
-    }
+    actor.may_operate(Action::ManageStaff)
 }
 
 impl Maison {

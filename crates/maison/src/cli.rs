@@ -163,9 +163,14 @@ async fn open_maison(settings: &Settings) -> anyhow::Result<maison_app::Maison> 
     .context("cannot open the maison")
 }
 
+/// Operators' commands act as the system's `cli` in the audit log.
+fn operator() -> maison_app::actor::Actor {
+    maison_app::actor::Actor::System("cli")
+}
+
 async fn staff(settings: &Settings, command: StaffCommand) -> anyhow::Result<()> {
     let maison = open_maison(settings).await?;
-    let operator = maison_app::actor::Actor::System("cli");
+    let operator = operator();
     let refused = |err: maison_app::ShopError| anyhow::anyhow!("{err}");
     match command {
         StaffCommand::Add { email, name, role } => {
@@ -268,9 +273,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Stock(StockCommand::Set { sku, quantity }) => {
             let sku = parse_sku(&sku)?;
-            let store = server::open_store(&settings.database_url).await?;
-            store
-                .set_stock(&sku, quantity)
+            let maison = open_maison(&settings).await?;
+            maison
+                .set_stock(&operator(), &sku, quantity)
                 .await
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
             println!("{sku}: {quantity} on hand");
@@ -279,10 +284,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Staff(command) => staff(&settings, command).await,
         Command::Product(ProductCommand::Unavailable { sku, state }) => {
             let sku = parse_sku(&sku)?;
-            let store = server::open_store(&settings.database_url).await?;
+            let maison = open_maison(&settings).await?;
             let flagged = matches!(state, OnOff::On);
-            store
-                .set_flagged_unavailable(&sku, flagged)
+            maison
+                .set_unavailable(&operator(), &sku, flagged)
                 .await
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
             println!(

@@ -12,7 +12,7 @@ use maison_domain::boutique::{Boutique, Coordinates};
 use maison_domain::catalog::{Creation, Grouping, PersonalisationOption, SaleMode, Variant};
 use maison_domain::{Currency, Money, Sku, Slug};
 
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, Tx};
 
 /// Everything the storefront shows of the catalogue, at one revision.
 #[derive(Debug, Clone, Default)]
@@ -172,30 +172,7 @@ impl Store {
     /// Sets the quantity on hand of one size (an operator's count).
     pub async fn set_stock(&self, variant: &Sku, on_hand: u32) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let updated = sqlx::query("UPDATE stock_levels SET on_hand = $1 WHERE sku = $2")
-            .bind(i64::from(on_hand))
-            .bind(variant.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if updated == 0 {
-            let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variants WHERE sku = $1")
-                .bind(variant.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-            if exists == 0 {
-                return Err(StoreError::NotFound {
-                    what: "size or creation SKU",
-                    key: variant.to_string(),
-                });
-            }
-            sqlx::query("INSERT INTO stock_levels (sku, on_hand) VALUES ($1, $2)")
-                .bind(variant.as_str())
-                .bind(i64::from(on_hand))
-                .execute(&mut *tx)
-                .await?;
-        }
-        bump_revision(&mut tx).await?;
+        set_stock_in(&mut tx, variant, on_hand).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -203,19 +180,7 @@ impl Store {
     /// Flags a creation "temporarily unavailable" (or lifts the flag).
     pub async fn set_flagged_unavailable(&self, product: &Sku, flagged: bool) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let updated = sqlx::query("UPDATE products SET flagged_unavailable = $1 WHERE sku = $2")
-            .bind(i64::from(flagged))
-            .bind(product.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if updated == 0 {
-            return Err(StoreError::NotFound {
-                what: "creation SKU",
-                key: product.to_string(),
-            });
-        }
-        bump_revision(&mut tx).await?;
+        set_flagged_unavailable_in(&mut tx, product, flagged).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -426,4 +391,49 @@ fn boutique_from_row(row: &AnyRow) -> Result<Boutique> {
             .map_err(corrupt)?,
         accepts_pickup: row.try_get::<i64, _>("accepts_pickup")? != 0,
     })
+}
+
+/// Sets the quantity on hand of one size, in `tx` (with the change's audit).
+pub async fn set_stock_in(tx: &mut Tx, variant: &Sku, on_hand: u32) -> Result<()> {
+    let updated = sqlx::query("UPDATE stock_levels SET on_hand = $1 WHERE sku = $2")
+        .bind(i64::from(on_hand))
+        .bind(variant.as_str())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if updated == 0 {
+        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variants WHERE sku = $1")
+            .bind(variant.as_str())
+            .fetch_one(&mut **tx)
+            .await?;
+        if exists == 0 {
+            return Err(StoreError::NotFound {
+                what: "size or creation SKU",
+                key: variant.to_string(),
+            });
+        }
+        sqlx::query("INSERT INTO stock_levels (sku, on_hand) VALUES ($1, $2)")
+            .bind(variant.as_str())
+            .bind(i64::from(on_hand))
+            .execute(&mut **tx)
+            .await?;
+    }
+    bump_revision(tx).await
+}
+
+/// Flags a creation "temporarily unavailable" (or lifts the flag), in `tx`.
+pub async fn set_flagged_unavailable_in(tx: &mut Tx, product: &Sku, flagged: bool) -> Result<()> {
+    let updated = sqlx::query("UPDATE products SET flagged_unavailable = $1 WHERE sku = $2")
+        .bind(i64::from(flagged))
+        .bind(product.as_str())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if updated == 0 {
+        return Err(StoreError::NotFound {
+            what: "creation SKU",
+            key: product.to_string(),
+        });
+    }
+    bump_revision(tx).await
 }

@@ -20,7 +20,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 
-pub use catalog::{CatalogueData, DemoContent};
+pub use catalog::{CatalogueData, DemoContent, set_flagged_unavailable_in, set_stock_in};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -45,13 +45,7 @@ pub(super) async fn current_bag(
         return (Some(id), None);
     }
     let own = match visitor.account_id() {
-        Some(account) => state
-            .maison
-            .store()
-            .bag_of_account(account)
-            .await
-            .ok()
-            .flatten(),
+        Some(account) => state.maison.bag_of_account(account).await.ok().flatten(),
         None => None,
     };
     let cookie = own
@@ -623,12 +617,12 @@ pub async fn complete(
     let Some(order_id) = cookie(&headers, ORDER_COOKIE) else {
         return see_other("/");
     };
-    match state.maison.store().order(&order_id).await {
-        // A client's order shows only to that client's session.
-        Ok(Some(order))
-            if order.account_id.is_none()
-                || order.account_id.as_deref() == visitor.account_id() =>
-        {
+    match state
+        .maison
+        .order_placed_here(&order_id, visitor.account_id())
+        .await
+    {
+        Ok(order) => {
             let messages = delivery_messages(&state.maison, &order);
             let payment = maison_app::documents::payment_sentence(&order);
             render(&CompletePage {

@@ -253,6 +253,53 @@ impl CatalogueCache {
     }
 }
 
+impl crate::Maison {
+    /// Sets the quantity on hand of a SKU (a size's, or a creation's without
+    /// sizes), audited; the catalogue snapshot follows at once.
+    pub async fn set_stock(
+        &self,
+        actor: &crate::actor::Actor,
+        sku: &Sku,
+        on_hand: u32,
+    ) -> Result<(), crate::ShopError> {
+        actor.may_operate(crate::actor::Action::ManageCatalogue)?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        maison_store::set_stock_in(&mut tx, sku, on_hand).await?;
+        let subject = format!("sku:{sku}");
+        let details = serde_json::json!({"on_hand": on_hand});
+        maison_store::audit::record(&mut tx, &actor.audit(now, "stock.set", &subject, details))
+            .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.refresh_catalogue().await?;
+        Ok(())
+    }
+
+    /// Shows a creation as "temporarily unavailable" whatever its stock, or
+    /// lifts the flag; audited.
+    pub async fn set_unavailable(
+        &self,
+        actor: &crate::actor::Actor,
+        product: &Sku,
+        flagged: bool,
+    ) -> Result<(), crate::ShopError> {
+        actor.may_operate(crate::actor::Action::ManageCatalogue)?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        maison_store::set_flagged_unavailable_in(&mut tx, product, flagged).await?;
+        let subject = format!("product:{product}");
+        let details = serde_json::json!({"temporarily_unavailable": flagged});
+        maison_store::audit::record(
+            &mut tx,
+            &actor.audit(now, "product.unavailable", &subject, details),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.refresh_catalogue().await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,52 +399,5 @@ mod tests {
             Some(&first.sku)
         );
         assert!(catalogue.creation("NOT A SKU").is_none());
-    }
-}
-
-impl crate::Maison {
-    /// Sets the quantity on hand of a SKU (a size's, or a creation's without
-    /// sizes), audited; the catalogue snapshot follows at once.
-    pub async fn set_stock(
-        &self,
-        actor: &crate::actor::Actor,
-        sku: &Sku,
-        on_hand: u32,
-    ) -> Result<(), crate::ShopError> {
-        actor.may_operate(crate::actor::Action::ManageCatalogue)?;
-        let now = self.now();
-        let mut tx = self.store().begin_write().await?;
-        maison_store::set_stock_in(&mut tx, sku, on_hand).await?;
-        let subject = format!("sku:{sku}");
-        let details = serde_json::json!({"on_hand": on_hand});
-        maison_store::audit::record(&mut tx, &actor.audit(now, "stock.set", &subject, details))
-            .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.refresh_catalogue().await?;
-        Ok(())
-    }
-
-    /// Shows a creation as "temporarily unavailable" whatever its stock, or
-    /// lifts the flag; audited.
-    pub async fn set_unavailable(
-        &self,
-        actor: &crate::actor::Actor,
-        product: &Sku,
-        flagged: bool,
-    ) -> Result<(), crate::ShopError> {
-        actor.may_operate(crate::actor::Action::ManageCatalogue)?;
-        let now = self.now();
-        let mut tx = self.store().begin_write().await?;
-        maison_store::set_flagged_unavailable_in(&mut tx, product, flagged).await?;
-        let subject = format!("product:{product}");
-        let details = serde_json::json!({"temporarily_unavailable": flagged});
-        maison_store::audit::record(
-            &mut tx,
-            &actor.audit(now, "product.unavailable", &subject, details),
-        )
-        .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.refresh_catalogue().await?;
-        Ok(())
     }
 }

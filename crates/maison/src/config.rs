@@ -83,6 +83,8 @@ pub struct RawMaison {
     pub name: Option<String>,
     pub client_relations_phone: Option<String>,
     pub client_relations_email: Option<String>,
+    /// Where the maison is (an IANA name): clients read times in this zone.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -145,6 +147,8 @@ pub struct Settings {
     pub metrics_token: Option<MetricsToken>,
     pub catalogue_refresh_ms: u64,
     pub client_relations: ClientRelations,
+    /// An IANA time zone name, checked: America/New_York unless configured.
+    pub time_zone: String,
     pub policies: Policies,
     pub log_format: LogFormat,
     pub mail: MailSettings,
@@ -433,6 +437,15 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         .map_err(|err| invalid(err.key, err.value, err.allowed))?;
 
     let cr_defaults = ClientRelations::default();
+    let time_zone = non_empty("maison.time_zone", raw.maison.time_zone)?
+        .unwrap_or_else(|| maison_app::DEFAULT_TIME_ZONE.to_owned());
+    if maison_app::clock::time_zone(&time_zone).is_none() {
+        return Err(invalid(
+            "maison.time_zone",
+            &time_zone,
+            "a time zone name such as America/New_York or America/Toronto",
+        ));
+    }
     let client_relations = ClientRelations {
         maison_name: non_empty("maison.name", raw.maison.name)?.unwrap_or(cr_defaults.maison_name),
         phone: non_empty(
@@ -534,6 +547,7 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         metrics_token,
         catalogue_refresh_ms,
         client_relations,
+        time_zone,
         policies,
         log_format,
     })

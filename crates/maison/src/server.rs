@@ -78,6 +78,22 @@ pub async fn launch_with(
     store: Store,
     gateway: Arc<dyn maison_app::PaymentGateway>,
 ) -> anyhow::Result<Server> {
+    launch_with_clock(
+        settings,
+        store,
+        gateway,
+        Arc::new(maison_app::clock::SystemClock),
+    )
+    .await
+}
+
+/// The same, reading the time from `clock` (tests set it instead of waiting).
+pub async fn launch_with_clock(
+    settings: &Settings,
+    store: Store,
+    gateway: Arc<dyn maison_app::PaymentGateway>,
+    clock: Arc<dyn maison_app::clock::Clock>,
+) -> anyhow::Result<Server> {
     if !settings.listen.ip().is_loopback() && settings.tls == Tls::Off && !settings.behind_proxy {
         anyhow::bail!(
             "refusing to serve plain HTTP on {}: clients' details would cross the network unencrypted. \
@@ -142,6 +158,10 @@ pub async fn launch_with(
     .context("cannot load the catalogue")?;
     // Links in e-mails point where clients reach the storefront.
     maison.public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
+    if let Some(zone) = maison_app::clock::time_zone(&settings.time_zone) {
+        maison.time_zone = zone;
+    }
+    maison.set_clock(clock);
     let maison = Arc::new(maison);
     let mailer =
         maison_notify::Mailer::new(settings.mail.transport.clone(), settings.mail.from.clone())

@@ -145,6 +145,22 @@ on_both_databases! {
         app.stop().await;
     }
 
+    async fn a_session_times_out_by_the_maison_s_clock_without_waiting(backend) {
+        let clock = std::sync::Arc::new(maison_app::clock::FixedClock::at(maison_app::clock::now_micros()));
+        let app = common::spawn_app_at(backend, clock.clone()).await;
+        let token = app.client("Claire", "Dubois", "claire@example.com").await;
+        let account = || app.with_token(Method::GET, "/api/v1/account", &token).send();
+        // 29 minutes later the session is still alive, and the request keeps it so.
+        clock.advance(29 * 60 * 1_000_000);
+        assert_eq!(account().await.expect("sent").status(), 200);
+        clock.advance(29 * 60 * 1_000_000);
+        assert_eq!(account().await.expect("sent").status(), 200);
+        // 31 idle minutes end it.
+        clock.advance(31 * 60 * 1_000_000);
+        assert_problem(account().await.expect("sent"), 401, "invalid_token").await;
+        app.stop().await;
+    }
+
     async fn a_password_reset_link_works_once_and_expires(backend) {
         let app = spawn_app(backend).await;
         let session = app.client("Claire", "Dubois", "claire@example.com").await;

@@ -160,6 +160,19 @@ fn a_bad_configuration_is_refused_in_one_line_naming_the_key() {
         "{}",
         stderr(&out)
     );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_maison"))
+        .args(["migrate", "--database-url", "sqlite://unused.db"])
+        .env("MAISON_MAISON__TIME_ZONE", "Mars/Olympus_Mons")
+        .current_dir(tempfile::tempdir().expect("an empty folder").path())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("maison.time_zone") && stderr(&out).contains("America/New_York"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use maison::config::{RawConfig, RawMail, resolve};
-use maison::server::{Server, launch_with, open_store};
+use maison::server::{Server, launch_with_clock, open_store};
 use maison_app::Simulator;
 use maison_testkit::{Backend, TestDatabase, database};
 use serde_json::Value;
@@ -31,7 +31,20 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 /// The same, with these mail settings (an SMTP server, for instance).
-pub async fn spawn_app_with(backend: Backend, mut mail: RawMail) -> TestApp {
+pub async fn spawn_app_with(backend: Backend, mail: RawMail) -> TestApp {
+    spawn_app_full(backend, mail, Arc::new(maison_app::clock::SystemClock)).await
+}
+
+/// A maison whose clock the test sets (elapsed time without waiting).
+pub async fn spawn_app_at(backend: Backend, clock: Arc<dyn maison_app::clock::Clock>) -> TestApp {
+    spawn_app_full(backend, RawMail::default(), clock).await
+}
+
+async fn spawn_app_full(
+    backend: Backend,
+    mut mail: RawMail,
+    clock: Arc<dyn maison_app::clock::Clock>,
+) -> TestApp {
     let db = database(backend);
     let spool = tempfile::tempdir().expect("spool folder");
     if mail.smtp_host.is_none() {
@@ -48,7 +61,7 @@ pub async fn spawn_app_with(backend: Backend, mut mail: RawMail) -> TestApp {
     let store = open_store(&settings.database_url).await.expect("database");
     maison_app::seed_demo(&store).await.expect("demo seeded");
     let simulator = Simulator::new();
-    let server = launch_with(&settings, store.clone(), Arc::new(simulator.clone()))
+    let server = launch_with_clock(&settings, store.clone(), Arc::new(simulator.clone()), clock)
         .await
         .expect("the maison starts");
     TestApp {

@@ -424,6 +424,30 @@ on_both_databases! {
         app.stop().await;
     }
 
+    async fn an_order_to_an_out_of_delivery_area_says_so_after_payment_too(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let mut body = checkout_body(&bag);
+        body["delivery"] = json!({"method": "home", "address": {"line1": "1 Main St", "city": "Anchorage", "region": "AK", "postal_code": "99501", "country": "US"}});
+        let preview_messages = preview(&app, &bag, body["delivery"].clone()).await.json::<Value>().await.expect("preview")["messages"].clone();
+        let response = app.checkout("alaska", &body).await;
+        assert_eq!(response.status(), 201);
+        let order: Value = response.json().await.expect("order");
+        // The order answers what the preview said, out-of-area sentence included.
+        assert_eq!(order["messages"], preview_messages);
+        assert!(order["messages"].to_string().contains("out-of-delivery area"), "{order}");
+        let number = order["number"].as_str().expect("number");
+        let status: Value = app.post_json("/api/v1/order-lookup", &json!({"number": number, "email": "claire@example.com"})).await.json().await.expect("status");
+        assert!(status["messages"].to_string().contains("out-of-delivery area"), "{status}");
+        // And so do the letters.
+        let letters = app.store.messages_to("claire@example.com").await.expect("outbox");
+        let confirmation = letters.iter().find(|m| m.kind == "confirmation").expect("confirmation");
+        assert!(confirmation.text_body.contains("out-of-delivery area"), "{}", confirmation.text_body);
+        assert!(confirmation.text_body.contains("5–10 business days"), "{}", confirmation.text_body);
+        app.stop().await;
+    }
+
     async fn ten_concurrent_checkouts_of_one_bag_with_different_keys_make_one_order(backend) {
         let app = spawn_app(backend).await;
         let (sku, _) = online_below(&app, 3_000_000).await;

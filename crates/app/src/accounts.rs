@@ -768,16 +768,7 @@ impl Maison {
         limit: u32,
     ) -> Result<OrderPage, ShopError> {
         let limit = limit.clamp(1, MAX_PAGE);
-        let after = match cursor.filter(|c| !c.is_empty()) {
-            None => None,
-            Some(c) => Some(parse_cursor(c).ok_or_else(|| {
-                invalid(
-                    "invalid_cursor",
-                    "cursor",
-                    "This cursor is not one the history gave: start again without it.",
-                )
-            })?),
-        };
+        let after = page_after(cursor, "history")?;
         let mut orders = self
             .store()
             .orders_of_account(account_id, after, limit + 1)
@@ -962,7 +953,25 @@ async fn open_session(
     })
 }
 
-pub(crate) fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
+/// Where a page starts: after the `(time, id)` its cursor names (none for
+/// the first page); a cursor that `what` did not give is a 422.
+pub(crate) fn page_after(
+    cursor: Option<&str>,
+    what: &str,
+) -> Result<Option<(i64, String)>, ShopError> {
+    match cursor.filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(c) => parse_cursor(c).map(Some).ok_or_else(|| {
+            invalid(
+                "invalid_cursor",
+                "cursor",
+                format!("This cursor is not one the {what} gave: start again without it."),
+            )
+        }),
+    }
+}
+
+fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
     let (at, id) = cursor.split_once('_')?;
     let at = at.parse::<i64>().ok()?;
     let id_ok =

@@ -14,7 +14,7 @@ pub use maison_store::payments::AttemptRow;
 use maison_store::payments::{self as attempts};
 use maison_store::{StoreError, Tx, audit, outbox, stock};
 
-use crate::accounts::{invalid, parse_cursor};
+use crate::accounts::invalid;
 use crate::actor::{Action, Actor};
 use crate::clock::new_id;
 use crate::{Maison, OrderRow, ShopError};
@@ -102,16 +102,7 @@ impl Maison {
                 "Enter an e-mail address.",
             ));
         }
-        let after = match cursor.filter(|c| !c.is_empty()) {
-            None => None,
-            Some(c) => Some(parse_cursor(c).ok_or_else(|| {
-                invalid(
-                    "invalid_cursor",
-                    "cursor",
-                    "This cursor is not one the list gave: start again without it.",
-                )
-            })?),
-        };
+        let after = crate::accounts::page_after(cursor, "list")?;
         let limit = limit.clamp(1, MAX_PAGE);
         let key = email.map(email_key);
         let mut items = self

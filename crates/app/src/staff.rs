@@ -173,16 +173,7 @@ impl Maison {
                 "A subject reads like order:MV-7K2Q-9HDX-4.",
             ));
         }
-        let after = match cursor.filter(|c| !c.is_empty()) {
-            None => None,
-            Some(c) => Some(crate::accounts::parse_cursor(c).ok_or_else(|| {
-                invalid(
-                    "invalid_cursor",
-                    "cursor",
-                    "This cursor is not one the log gave: start again without it.",
-                )
-            })?),
-        };
+        let after = crate::accounts::page_after(cursor, "log")?;
         let limit = limit.clamp(1, crate::order_desk::MAX_PAGE);
         let mut items = self
             .store()

@@ -292,17 +292,17 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
             .append(header::SET_COOKIE, clear_session_cookie(&state));
     }
     if let Some(token) = new_guest_token {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(
-                &state,
-                form_cookie_name(&state),
-                &token,
-                Some(FORM_COOKIE_AGE),
-            ),
-        );
+        give_form_token(&state, &mut response, &token);
     }
     response
+}
+
+/// Gives a guest's browser its form token (the signed double-submit cookie).
+fn give_form_token(state: &AppState, response: &mut Response, token: &str) {
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(state, form_cookie_name(state), token, Some(FORM_COOKIE_AGE)),
+    );
 }
 
 /// The token a state-changing request must carry, as [`resolve`] found it.
@@ -354,15 +354,7 @@ pub async fn check_csrf(State(state): State<AppState>, request: Request, next: N
         ),
     );
     if give_form_cookie && let Ok(token) = state.maison.new_form_token() {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(
-                &state,
-                form_cookie_name(&state),
-                &token,
-                Some(FORM_COOKIE_AGE),
-            ),
-        );
+        give_form_token(&state, &mut response, &token);
     }
     response
 }

@@ -11,6 +11,7 @@ use maison_app::{Cursor, Filter};
 use maison_domain::boutique::Coordinates;
 
 use super::cache;
+use super::input::{page_limit, query};
 use super::views::{BoutiqueView, ProductView};
 use crate::{AppState, Problem};
 
@@ -31,31 +32,11 @@ struct ProductList<'a> {
     next_cursor: Option<String>,
 }
 
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
-    query.map(|Query(q)| q).map_err(|err| {
-        Problem::malformed(
-            "malformed_query",
-            format!("The query string could not be read: {err}"),
-        )
-    })
-}
-
 /// Parses `limit`: 1 to 100, 24 when absent.
 fn limit(text: Option<&str>) -> Result<usize, Problem> {
-    let Some(text) = text.filter(|t| !t.is_empty()) else {
-        return Ok(DEFAULT_LIMIT);
-    };
-    text.trim()
-        .parse::<usize>()
-        .ok()
-        .filter(|n| (1..=MAX_LIMIT).contains(n))
-        .ok_or_else(|| {
-            Problem::invalid(
-                "invalid_limit",
-                "limit",
-                format!("limit must be a whole number from 1 to {MAX_LIMIT}."),
-            )
-        })
+    let max = u32::try_from(MAX_LIMIT).unwrap_or(u32::MAX);
+    let default = u32::try_from(DEFAULT_LIMIT).unwrap_or(max);
+    page_limit(text, default, max).map(|n| n as usize)
 }
 
 pub async fn list_products(

@@ -2,7 +2,8 @@
 //! problems) and the address every form of the API sends.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::Query;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use serde::Deserialize;
 
 use maison_domain::address::AddressInput;
@@ -51,4 +52,31 @@ impl From<AddressJson> for AddressInput {
             company: a.company,
         }
     }
+}
+
+/// Reads a query string: one that cannot be read is a 400.
+pub fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
+    query.map(|Query(q)| q).map_err(|err| {
+        Problem::malformed(
+            "malformed_query",
+            format!("The query string could not be read: {err}"),
+        )
+    })
+}
+
+/// Parses a page's `limit`: 1 to `max`, `default` when absent.
+pub fn page_limit(text: Option<&str>, default: u32, max: u32) -> Result<u32, Problem> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(default);
+    };
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| {
+            Problem::invalid(
+                "invalid_limit",
+                "limit",
+                format!("limit must be a whole number from 1 to {max}."),
+            )
+        })
 }

@@ -13,6 +13,7 @@ use maison_app::order_desk::{AttemptRow, StaffOrder};
 use maison_app::staff::AuditRow;
 use maison_domain::Money;
 
+use super::input::{page_limit, query};
 use super::views::{OrderJson, RequestJson};
 use crate::session::Visitor;
 use crate::{AppState, Problem};
@@ -25,31 +26,9 @@ pub struct OrderListQuery {
     limit: Option<String>,
 }
 
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Problem> {
-    query.map(|Query(q)| q).map_err(|err| {
-        Problem::malformed(
-            "malformed_query",
-            format!("The query string could not be read: {err}"),
-        )
-    })
-}
-
 /// `limit`: 1 to 50, 20 when absent.
 fn limit(text: Option<&str>) -> Result<u32, Problem> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(20),
-        Some(t) => t
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=maison_app::order_desk::MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                Problem::invalid(
-                    "invalid_limit",
-                    "limit",
-                    "limit is a whole number from 1 to 50.",
-                )
-            }),
-    }
+    page_limit(text, 20, maison_app::order_desk::MAX_PAGE)
 }
 
 fn number(path: Result<Path<String>, PathRejection>) -> String {

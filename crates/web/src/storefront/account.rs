@@ -652,9 +652,21 @@ struct OrderPage {
     modifiable: bool,
     return_days: u32,
     notice: String,
-    error: String,
+    /// Why a request was refused, beside its form.
+    request_error: String,
     /// When the order was placed, as clients read it.
     placed: String,
+}
+
+impl OrderPage {
+    fn request_action(&self) -> String {
+        format!("/account/orders/{}/requests", self.order.number)
+    }
+
+    /// A client's session proves the order: nothing more to send.
+    fn request_proof(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }
 
 /// The same page for an order that does not exist and for one that is not
@@ -749,7 +761,7 @@ async fn order_page(
         modifiable: order.status.is_modifiable(),
         return_days: state.maison.policies.return_window_days,
         notice,
-        error,
+        request_error: error,
         placed: state.maison.local_time(order.created_at),
         order,
     });

@@ -673,6 +673,17 @@ impl OrderInformationPage {
         maison_app::clock::local_time(*micros, &self.time_zone)
     }
 
+    fn request_action(&self) -> &'static str {
+        "/order-information/requests"
+    }
+
+    /// A guest proves the order as the look-up does: its number and e-mail.
+    fn request_proof(&self) -> Vec<(&'static str, String)> {
+        self.order.as_ref().map_or_else(Vec::new, |o| {
+            vec![("number", o.number.clone()), ("email", o.email.clone())]
+        })
+    }
+
     fn status_label(&self) -> &'static str {
         self.order
             .as_ref()

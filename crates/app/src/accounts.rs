@@ -26,6 +26,7 @@ use maison_store::outbox::{self, OutboxMessage};
 use crate::bag::PersonalisationRequest;
 use crate::clock::new_id;
 use crate::documents::outbox_message;
+pub(crate) use crate::input::{invalid, page_after};
 use crate::{Maison, OrderRow, ShopError, passwords};
 
 const MINUTE: i64 = 60 * 1_000_000;
@@ -164,14 +165,6 @@ struct PendingRegistration {
     last_name: String,
     phone: String,
     password_hash: String,
-}
-
-pub(crate) fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ShopError {
-    ShopError::Invalid {
-        code,
-        field: field.to_owned(),
-        message: message.into(),
-    }
 }
 
 fn parse_email(text: &str) -> Result<Email, ShopError> {
@@ -953,32 +946,6 @@ async fn open_session(
     })
 }
 
-/// Where a page starts: after the `(time, id)` its cursor names (none for
-/// the first page); a cursor that `what` did not give is a 422.
-pub(crate) fn page_after(
-    cursor: Option<&str>,
-    what: &str,
-) -> Result<Option<(i64, String)>, ShopError> {
-    match cursor.filter(|c| !c.is_empty()) {
-        None => Ok(None),
-        Some(c) => parse_cursor(c).map(Some).ok_or_else(|| {
-            invalid(
-                "invalid_cursor",
-                "cursor",
-                format!("This cursor is not one the {what} gave: start again without it."),
-            )
-        }),
-    }
-}
-
-fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
-    let (at, id) = cursor.split_once('_')?;
-    let at = at.parse::<i64>().ok()?;
-    let id_ok =
-        !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    id_ok.then(|| (at, id.to_owned()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -999,19 +966,5 @@ mod tests {
     fn secrets_never_print_themselves() {
         let s = Secret::new("hunter2-correct-horse");
         assert!(!format!("{s:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn history_cursors_round_trip_and_refuse_garbage() {
-        assert_eq!(
-            parse_cursor("1700000000000000_0f8fad5b-d9cb-469f-a165-70867728950e"),
-            Some((
-                1_700_000_000_000_000,
-                "0f8fad5b-d9cb-469f-a165-70867728950e".to_owned()
-            ))
-        );
-        for bad in ["", "_", "abc_def", "12_", "12_x'; DROP TABLE orders", "12"] {
-            assert_eq!(parse_cursor(bad), None, "{bad}");
-        }
     }
 }

@@ -54,7 +54,7 @@ pub fn document(maison: &Maison, order: &OrderRow) -> OrderDocument {
         _ => maison.policies.standard_carrier.clone(),
     };
     let delivery_message = match d.estimate {
-        Some((min, max)) if crate::checkout::delivered_out_of_area(maison, order) => format!(
+        Some((min, max)) if crate::delivery::delivered_out_of_area(maison, order) => format!(
             "Expected in {min}–{max} business days. {}",
             maison_domain::delivery::OUT_OF_AREA_SENTENCE
         ),

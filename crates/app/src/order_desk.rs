@@ -14,9 +14,9 @@ pub use maison_store::payments::AttemptRow;
 use maison_store::payments::{self as attempts};
 use maison_store::{StoreError, Tx, audit, outbox, stock};
 
-use crate::accounts::invalid;
 use crate::actor::{Action, Actor};
 use crate::clock::new_id;
+use crate::input::invalid;
 use crate::{Maison, OrderRow, ShopError};
 
 /// Orders per page at most.
@@ -102,7 +102,7 @@ impl Maison {
                 "Enter an e-mail address.",
             ));
         }
-        let after = crate::accounts::page_after(cursor, "list")?;
+        let after = crate::input::page_after(cursor, "list")?;
         let limit = limit.clamp(1, MAX_PAGE);
         let key = email.map(email_key);
         let mut items = self

@@ -8,8 +8,8 @@ use maison_store::StoreError;
 use maison_store::accounts::{self, OrderRequestRow};
 use maison_store::outbox;
 
-use crate::accounts::invalid;
 use crate::clock::new_id;
+use crate::input::invalid;
 use crate::{Maison, OrderRow, ShopError};
 
 impl Maison {

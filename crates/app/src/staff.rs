@@ -10,9 +10,10 @@ use maison_store::audit;
 pub use maison_store::audit::AuditRow;
 use maison_store::staff::{self as store_staff, StaffRow};
 
-use crate::accounts::{Secret, invalid, new_token, token_digest};
+use crate::accounts::{Secret, new_token, token_digest};
 use crate::actor::{Action, Actor, StaffMember};
 use crate::clock::new_id;
+use crate::input::invalid;
 use crate::{Maison, ShopError};
 
 /// A member as listed (with whether they may still act).
@@ -173,7 +174,7 @@ impl Maison {
                 "A subject reads like order:MV-7K2Q-9HDX-4.",
             ));
         }
-        let after = crate::accounts::page_after(cursor, "log")?;
+        let after = crate::input::page_after(cursor, "log")?;
         let limit = limit.clamp(1, crate::order_desk::MAX_PAGE);
         let mut items = self
             .store()

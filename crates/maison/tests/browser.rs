@@ -174,18 +174,23 @@ async fn until_text(b: &maison_testkit::Browser, needle: &str) -> String {
     panic!("never saw {needle:?}; page: {}", b.text().await);
 }
 
+/// A creation a guest can buy at once: available, no personalisation, under
+/// the secure courier's threshold.
+async fn plain_creation(app: &common::TestApp) -> serde_json::Value {
+    app.product_where(|p| {
+        is_online_and("available")(p)
+            && p["personalisation"]
+                .as_array()
+                .is_some_and(|a| a.is_empty())
+            && p["price"]["amount"].as_str().is_some_and(|a| a.len() < 9)
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_checks_out_with_a_visa_card_on_a_phone() {
     let app = spawn_app(Backend::Sqlite).await;
-    let product = app
-        .product_where(|p| {
-            is_online_and("available")(p)
-                && p["personalisation"]
-                    .as_array()
-                    .is_some_and(|a| a.is_empty())
-                && p["price"]["amount"].as_str().is_some_and(|a| a.len() < 9)
-        })
-        .await;
+    let product = plain_creation(&app).await;
     let b = browser(Viewport::Phone).await;
     b.client
         .goto(&format!(
@@ -232,15 +237,7 @@ async fn a_guest_checks_out_with_a_visa_card_on_a_phone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkout_submitted_from_two_tabs_places_one_order() {
     let app = spawn_app(Backend::Sqlite).await;
-    let product = app
-        .product_where(|p| {
-            is_online_and("available")(p)
-                && p["personalisation"]
-                    .as_array()
-                    .is_some_and(|a| a.is_empty())
-                && p["price"]["amount"].as_str().is_some_and(|a| a.len() < 9)
-        })
-        .await;
+    let product = plain_creation(&app).await;
     let b = browser(Viewport::Desktop).await;
     b.client
         .goto(&format!(

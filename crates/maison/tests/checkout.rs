@@ -5,7 +5,7 @@
 mod common;
 
 use common::{TestApp, assert_problem, checkout_body, spawn_app};
-use maison_app::checkout::delivery_messages;
+use maison_app::delivery::delivery_messages;
 use maison_domain::order::OrderStatus;
 use maison_payments::FailureMode;
 use maison_testkit::on_both_databases;

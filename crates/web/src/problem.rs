@@ -90,6 +90,22 @@ impl Problem {
     }
 }
 
+/// A refusal made before any handler (sessions, CSRF), carried on its
+/// problem+json response so that the outer layer shows storefront visitors a
+/// readable page instead (`security::readable_refusals`): the middleware that
+/// refuses needs no page of its own.
+#[derive(Debug, Clone)]
+pub struct Refusal(pub Problem);
+
+impl Problem {
+    /// The problem as a response that the storefront shows as a page.
+    pub fn refusal(self) -> Response {
+        let mut response = self.clone().into_response();
+        response.extensions_mut().insert(Refusal(self));
+        response
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

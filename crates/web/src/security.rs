@@ -248,6 +248,17 @@ pub async fn readable_refusals(
             refused
         }
     };
+    if let Some(crate::problem::Refusal(problem)) = response.extensions().get().cloned() {
+        // Refused before a handler: a page for the storefront, keeping the
+        // cookies the refusal set (a guest's new form token).
+        let mut readable = refusal(&state, &path, problem);
+        for cookie in response.headers().get_all(header::SET_COOKIE) {
+            readable
+                .headers_mut()
+                .append(header::SET_COOKIE, cookie.clone());
+        }
+        return readable;
+    }
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;

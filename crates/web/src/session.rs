@@ -199,7 +199,7 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
         None => None,
         Some(token) => match state.maison.session(&token).await {
             Ok(session) => session,
-            Err(err) => return respond(&state, &request, state.problem(err)),
+            Err(err) => return state.problem(err).refusal(),
         },
     };
     // A bearer token is for API sessions, a cookie for browser sessions: a
@@ -212,7 +212,7 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
     let staff = match (&by_bearer, &session) {
         (Some(token), None) => match state.maison.staff_by_token(token).await {
             Ok(member) => member.map(Arc::new),
-            Err(err) => return respond(&state, &request, state.problem(err)),
+            Err(err) => return state.problem(err).refusal(),
         },
         _ => None,
     };
@@ -232,7 +232,7 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
                 "This token is not valid or has expired: sign in again with POST /api/v1/sessions.",
             )
         };
-        return respond(&state, &request, problem);
+        return problem.refusal();
     }
     let unsafe_method = !matches!(
         *request.method(),
@@ -343,16 +343,13 @@ pub async fn check_csrf(State(state): State<AppState>, request: Request, next: N
     } else {
         "This form did not carry its security token (the page may be old), so nothing was changed. Please go back, reload the page and try again."
     };
-    let mut response = respond(
-        &state,
-        &request,
-        Problem::new(
-            StatusCode::FORBIDDEN,
-            "csrf_token_invalid",
-            "Refused",
-            detail,
-        ),
-    );
+    let mut response = Problem::new(
+        StatusCode::FORBIDDEN,
+        "csrf_token_invalid",
+        "Refused",
+        detail,
+    )
+    .refusal();
     if give_form_cookie && let Ok(token) = state.maison.new_form_token() {
         give_form_token(&state, &mut response, &token);
     }
@@ -402,15 +399,6 @@ async fn csrf_presented(request: Request) -> Result<(Request, Option<String>), R
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// A refusal as the caller reads it: problem+json for the API, a short page
-/// otherwise.
-fn respond(state: &AppState, request: &Request, problem: Problem) -> Response {
-    if is_api(request) {
-        return problem.into_response();
-    }
-    crate::storefront::refusal_page(state, &problem)
 }
 
 #[cfg(test)]

@@ -264,7 +264,7 @@ impl<'a> OrderJson<'a> {
                     note: &e.note,
                 })
                 .collect(),
-            messages: maison_app::checkout::delivery_messages(maison, o),
+            messages: maison_app::delivery::delivery_messages(maison, o),
         }
     }
 }
@@ -328,7 +328,7 @@ impl<'a> OrderStatusJson<'a> {
                     note: &e.note,
                 })
                 .collect(),
-            messages: maison_app::checkout::delivery_messages(maison, o),
+            messages: maison_app::delivery::delivery_messages(maison, o),
         }
     }
 }

@@ -731,7 +731,7 @@ async fn order_page(
             .collect(),
         delivery: doc.delivery,
         address: doc.address_lines,
-        messages: maison_app::checkout::delivery_messages(&state.maison, &order),
+        messages: maison_app::delivery::delivery_messages(&state.maison, &order),
         payment: doc.payment,
         timeline: order
             .timeline

@@ -11,9 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use maison_app::bag::{BagView, PersonalisationRequest, find_variant};
-use maison_app::checkout::{
-    CardRequest, CheckoutRequest, ContactInput, DeliveryInput, delivery_messages,
-};
+use maison_app::checkout::{CardRequest, CheckoutRequest, ContactInput, DeliveryInput};
+use maison_app::delivery::delivery_messages;
 use maison_app::{OrderRow, ShopError};
 use maison_domain::address::{AddressInput, Country};
 

@@ -12,13 +12,16 @@ use maison_domain::bag::{self, BagRefusal, Channel, ProposedLine};
 use maison_domain::card::{CardInput, YearMonth, check_card};
 use maison_domain::cardholder::names_match;
 use maison_domain::contact::{ContactError, Email, name_part, phone};
-use maison_domain::delivery::{DeliveryMethod, DeliveryPlan, plan_delivery};
+use maison_domain::delivery::{
+    DeliveryMethod, DeliveryPlan, Destination, OrderDelivery, plan_delivery,
+};
 use maison_domain::order::{OrderCommand, OrderNumber, OrderStatus};
+use maison_domain::payment::{CardOnFile, Payment};
 use maison_payments::{
     AuthoriseOutcome, AuthoriseRequest, CardDetails, CardSecret, CvcSecret, SyncedOperation,
 };
 use maison_store::idempotency::{self, KeyState};
-use maison_store::orders::{self, CardRow, DeliveryRow, OrderLineRow, OrderRow};
+use maison_store::orders::{self, OrderLineRow, OrderRow};
 use maison_store::payments::{self as attempts, AttemptRow};
 use maison_store::{StoreError, bags, outbox, stock};
 
@@ -421,27 +424,22 @@ impl Maison {
             first_name: prepared.first_name.clone(),
             last_name: prepared.last_name.clone(),
             phone: prepared.phone.clone(),
-            delivery: DeliveryRow {
-                method: prepared.method.as_str().into(),
-                line1: Some(d.line1.clone()),
-                line2: d.line2.clone(),
-                city: Some(d.city.clone()),
-                region: Some(d.region.clone()),
-                postal_code: Some(d.postal_code.clone()),
-                country: Some(d.country.code().into()),
-                company: d.company.clone(),
-                boutique_id: prepared.boutique_id.clone(),
-                carrier: prepared.plan.carrier.as_str().into(),
-                estimate: prepared
-                    .plan
-                    .estimate
-                    .map(|e| (e.min_business_days, e.max_business_days)),
+            delivery: OrderDelivery {
+                destination: match prepared.method {
+                    DeliveryMethod::Home => Destination::Home(d.clone()),
+                    DeliveryMethod::Workplace => Destination::Workplace(d.clone()),
+                    DeliveryMethod::Boutique => Destination::Boutique {
+                        boutique_id: prepared.boutique_id.clone().unwrap_or_default(),
+                        address: d.clone(),
+                    },
+                },
+                carrier: prepared.plan.carrier,
+                estimate: prepared.plan.estimate,
             },
             subtotal: prepared.subtotal,
             total: prepared.total,
-            payment_method: "card".into(),
-            card: Some(CardRow {
-                brand: checked.brand.as_str().into(),
+            payment: Payment::Card(CardOnFile {
+                brand: checked.brand,
                 last4: checked.last4.clone(),
                 exp_month: checked.exp_month,
                 exp_year: checked.exp_year,

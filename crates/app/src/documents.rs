@@ -2,6 +2,7 @@
 //! when the order is confirmed and written to the outbox in the same
 //! transaction.
 
+use maison_domain::delivery::{Carrier, Destination};
 use maison_notify::{DocumentLine, OrderDocument, acknowledgement, confirmation};
 use maison_store::orders::OrderRow;
 use maison_store::outbox::OutboxMessage;
@@ -11,54 +12,49 @@ use crate::clock::new_id;
 
 /// "Visa ending in 4242".
 pub fn payment_sentence(order: &OrderRow) -> String {
-    match &order.card {
-        Some(card) => {
-            let brand = maison_domain::card::CardBrand::parse(&card.brand)
-                .map_or("Card", |b| b.display_name());
-            format!("{brand} ending in {}", card.last4)
-        }
-        None => order.payment_method.clone(),
-    }
+    order.payment.describe()
 }
 
 /// The order as its documents describe it.
 pub fn document(maison: &Maison, order: &OrderRow) -> OrderDocument {
     let catalogue = maison.catalogue();
     let d = &order.delivery;
-    let boutique = d
-        .boutique_id
-        .as_deref()
-        .and_then(|id| catalogue.boutique(id));
-    let delivery = match (d.method.as_str(), boutique) {
-        ("boutique", Some(b)) => format!("Pickup at {}", b.name),
-        ("workplace", _) => format!(
-            "Delivery to your workplace ({})",
-            d.company.as_deref().unwrap_or("")
+    let a = d.destination.address();
+    // The delivery sentence, in one place for the letters and the pages.
+    let delivery = match &d.destination {
+        Destination::Boutique { boutique_id, .. } => catalogue.boutique(boutique_id).map_or_else(
+            || "Pickup at a boutique".to_owned(),
+            |b| format!("Pickup at {}", b.name),
         ),
-        _ => "Home delivery".to_owned(),
+        Destination::Workplace(_) => format!(
+            "Delivery to your workplace ({})",
+            a.company.as_deref().unwrap_or("")
+        ),
+        Destination::Home(_) => "Home delivery".to_owned(),
     };
     let mut address_lines: Vec<String> = Vec::new();
-    if d.method == "workplace"
-        && let Some(company) = &d.company
-    {
+    if let (Destination::Workplace(_), Some(company)) = (&d.destination, &a.company) {
         address_lines.push(company.clone());
     }
-    address_lines.extend(d.line1.clone());
-    address_lines.extend(d.line2.clone());
-    if let (Some(city), Some(region), Some(postal)) = (&d.city, &d.region, &d.postal_code) {
-        address_lines.push(format!("{city}, {region} {postal}"));
-    }
-    let carrier = match d.carrier.as_str() {
-        "secure_courier" => maison.policies.high_value_carrier.clone(),
-        "boutique" => "Boutique".to_owned(),
-        _ => maison.policies.standard_carrier.clone(),
+    address_lines.push(a.line1.clone());
+    address_lines.extend(a.line2.clone().filter(|l| !l.is_empty()));
+    address_lines.push(format!("{}, {} {}", a.city, a.region, a.postal_code));
+    let carrier = match d.carrier {
+        Carrier::SecureCourier => maison.policies.high_value_carrier.clone(),
+        Carrier::Boutique => "Boutique".to_owned(),
+        Carrier::Fedex => maison.policies.standard_carrier.clone(),
     };
     let delivery_message = match d.estimate {
-        Some((min, max)) if crate::delivery::delivered_out_of_area(maison, order) => format!(
-            "Expected in {min}–{max} business days. {}",
+        Some(e) if crate::delivery::delivered_out_of_area(maison, order) => format!(
+            "Expected in {}–{} business days. {}",
+            e.min_business_days,
+            e.max_business_days,
             maison_domain::delivery::OUT_OF_AREA_SENTENCE
         ),
-        Some((min, max)) => format!("Expected in {min}–{max} business days."),
+        Some(e) => format!(
+            "Expected in {}–{} business days.",
+            e.min_business_days, e.max_business_days
+        ),
         None => format!(
             "For accurate delivery information, please contact {}.",
             maison.client_relations.contact_sentence()

@@ -16,10 +16,15 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow};
+use maison_domain::address::{Address, Country};
+use maison_domain::card::CardBrand;
 use maison_domain::catalog::{Creation, Grouping, SaleMode, Variant};
+use maison_domain::delivery::{Carrier, Destination, OrderDelivery};
 use maison_domain::order::OrderStatus;
+use maison_domain::payment::{CardOnFile, Payment};
+use maison_domain::policy::Estimate;
 use maison_domain::{Money, Sku, Slug};
-use maison_store::orders::{self, CardRow, DeliveryRow, OrderEventRow, OrderLineRow, OrderRow};
+use maison_store::orders::{self, OrderEventRow, OrderLineRow, OrderRow};
 use maison_store::outbox::{self, OutboxMessage};
 use maison_store::payments::{self, AttemptRow};
 use maison_store::{Backend, DemoContent, Store, StoreError, stock};
@@ -212,24 +217,26 @@ pub fn order_row(id: &str, piece: &Piece, now: i64) -> OrderRow {
         first_name: "Claire".into(),
         last_name: "Dubois".into(),
         phone: "212-555-0147".into(),
-        delivery: DeliveryRow {
-            method: "home".into(),
-            line1: Some("10 Park Avenue".into()),
-            line2: None,
-            city: Some("New York".into()),
-            region: Some("NY".into()),
-            postal_code: Some("10016".into()),
-            country: Some("US".into()),
-            company: None,
-            boutique_id: None,
-            carrier: "fedex".into(),
-            estimate: Some((2, 4)),
+        delivery: OrderDelivery {
+            destination: Destination::Home(Address {
+                line1: "10 Park Avenue".into(),
+                line2: None,
+                city: "New York".into(),
+                region: "NY".into(),
+                postal_code: "10016".into(),
+                country: Country::UnitedStates,
+                company: None,
+            }),
+            carrier: Carrier::Fedex,
+            estimate: Some(Estimate {
+                min_business_days: 2,
+                max_business_days: 4,
+            }),
         },
         subtotal: piece.price,
         total: piece.price,
-        payment_method: "card".into(),
-        card: Some(CardRow {
-            brand: "visa".into(),
+        payment: Payment::Card(CardOnFile {
+            brand: CardBrand::Visa,
             last4: "4242".into(),
             exp_month: 12,
             exp_year: 2031,

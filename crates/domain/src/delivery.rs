@@ -101,6 +101,53 @@ fn zone_regions(address: &Address) -> Vec<&str> {
     }
 }
 
+/// Where a placed order goes (rule R10), as the order records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Home(Address),
+    /// The address carries the company's name.
+    Workplace(Address),
+    /// Pickup at a boutique of the directory; its address, for the carrier.
+    Boutique {
+        boutique_id: String,
+        address: Address,
+    },
+}
+
+impl Destination {
+    pub fn method(&self) -> DeliveryMethod {
+        match self {
+            Destination::Home(_) => DeliveryMethod::Home,
+            Destination::Workplace(_) => DeliveryMethod::Workplace,
+            Destination::Boutique { .. } => DeliveryMethod::Boutique,
+        }
+    }
+
+    /// Where the carrier goes: the client's address, or the boutique's.
+    pub fn address(&self) -> &Address {
+        match self {
+            Destination::Home(a) | Destination::Workplace(a) => a,
+            Destination::Boutique { address, .. } => address,
+        }
+    }
+
+    pub fn boutique_id(&self) -> Option<&str> {
+        match self {
+            Destination::Boutique { boutique_id, .. } => Some(boutique_id),
+            _ => None,
+        }
+    }
+}
+
+/// How a placed order travels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderDelivery {
+    pub destination: Destination,
+    pub carrier: Carrier,
+    /// `None` for the secure courier: Client Relations give the date.
+    pub estimate: Option<Estimate>,
+}
+
 /// What a client is told when an address lies in an out-of-delivery area.
 pub const OUT_OF_AREA_SENTENCE: &str =
     "This address is in an out-of-delivery area: delivery may take longer than usual.";

@@ -15,6 +15,7 @@ pub mod delivery;
 pub mod money;
 pub mod order;
 pub mod password;
+pub mod payment;
 pub mod personalisation;
 pub mod policy;
 pub mod sku;

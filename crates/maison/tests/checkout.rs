@@ -80,7 +80,7 @@ on_both_databases! {
         assert_eq!(bag_after["item_count"], 0, "the bag is emptied");
         // The stored card is brand, last 4, expiry and name: never the number.
         let stored = app.store.order_by_number(number).await.expect("read").expect("order");
-        let card = stored.card.expect("card");
+        let card = stored.payment.card().expect("card").clone();
         assert_eq!((card.brand.as_str(), card.last4.as_str()), ("visa", "4242"));
         assert!(card.token.as_deref().is_some_and(|t| !t.contains("4242424242424242")));
         app.stop().await;
@@ -421,6 +421,21 @@ on_both_databases! {
         let problem = assert_problem(add(&app, &bag, json!({"sku": sized["sku"], "quantity": 1})).await, 422, "size_required").await;
         assert_eq!(problem["field"], "sku");
         assert!(problem["detail"].as_str().expect("detail").contains(sized["name"].as_str().expect("name")));
+        app.stop().await;
+    }
+
+    async fn a_stored_order_that_cannot_be_read_is_an_error_naming_it_never_a_panic(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let order: Value = app.checkout("corrupt", &checkout_body(&bag)).await.json().await.expect("order");
+        let number = order["number"].as_str().expect("number");
+        sqlx::query("UPDATE orders SET country = 'FR' WHERE number = $1").bind(number).execute(app.store.pool()).await.expect("update");
+        let err = app.store.order_by_number(number).await.expect_err("unreadable");
+        assert!(err.to_string().contains(number) && err.to_string().contains("FR"), "{err}");
+        // The client gets a problem, not a dropped connection.
+        let response = app.post_json("/api/v1/order-lookup", &json!({"number": number, "email": "claire@example.com"})).await;
+        assert_problem(response, 500, "internal_error").await;
         app.stop().await;
     }
 

@@ -4,8 +4,13 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use maison_domain::Money;
+use maison_domain::address::{Address, Country};
+use maison_domain::card::CardBrand;
+use maison_domain::delivery::{Carrier, Destination, OrderDelivery};
 use maison_domain::order::OrderStatus;
+use maison_domain::payment::{CardOnFile, Payment};
 use maison_domain::personalisation::Personalisation;
+use maison_domain::policy::Estimate;
 
 use crate::bags::personalisation_from;
 use crate::{Result, Store, StoreError, Tx};
@@ -30,33 +35,6 @@ pub struct OrderEventRow {
     pub actor: String,
 }
 
-/// Where the order goes (the columns of the address, or a boutique).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DeliveryRow {
-    pub method: String,
-    pub line1: Option<String>,
-    pub line2: Option<String>,
-    pub city: Option<String>,
-    pub region: Option<String>,
-    pub postal_code: Option<String>,
-    pub country: Option<String>,
-    pub company: Option<String>,
-    pub boutique_id: Option<String>,
-    pub carrier: String,
-    pub estimate: Option<(u8, u8)>,
-}
-
-/// The card, as the order keeps it: never the number nor the CVC.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CardRow {
-    pub brand: String,
-    pub last4: String,
-    pub exp_month: u32,
-    pub exp_year: u32,
-    pub holder_name: String,
-    pub token: Option<String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderRow {
     pub id: String,
@@ -67,11 +45,10 @@ pub struct OrderRow {
     pub first_name: String,
     pub last_name: String,
     pub phone: String,
-    pub delivery: DeliveryRow,
+    pub delivery: OrderDelivery,
     pub subtotal: Money,
     pub total: Money,
-    pub payment_method: String,
-    pub card: Option<CardRow>,
+    pub payment: Payment,
     pub final_sale_accepted: bool,
     pub bag_id: Option<String>,
     /// The client account the order belongs to; `None` for a guest's order.
@@ -103,8 +80,8 @@ const ORDER_COLUMNS: &str = "id, number, status, channel, email, first_name, las
 /// Writes a new order with its lines and its first timeline entry.
 pub async fn insert(tx: &mut Tx, order: &OrderRow) -> Result<()> {
     let d = &order.delivery;
-    let card = order.card.clone().unwrap_or_default();
-    let has_card = order.card.is_some();
+    let a = d.destination.address();
+    let card = order.payment.card();
     sqlx::query(
         "INSERT INTO orders (id, number, status, channel, email, first_name, last_name, phone, \
          delivery_method, line1, line2, city, region, postal_code, country, company, boutique_id, carrier, \
@@ -122,28 +99,28 @@ pub async fn insert(tx: &mut Tx, order: &OrderRow) -> Result<()> {
     .bind(order.first_name.as_str())
     .bind(order.last_name.as_str())
     .bind(order.phone.as_str())
-    .bind(d.method.as_str())
-    .bind(d.line1.clone())
-    .bind(d.line2.clone())
-    .bind(d.city.clone())
-    .bind(d.region.clone())
-    .bind(d.postal_code.clone())
-    .bind(d.country.clone())
-    .bind(d.company.clone())
-    .bind(d.boutique_id.clone())
+    .bind(d.destination.method().as_str())
+    .bind(a.line1.as_str())
+    .bind(a.line2.clone())
+    .bind(a.city.as_str())
+    .bind(a.region.as_str())
+    .bind(a.postal_code.as_str())
+    .bind(a.country.code())
+    .bind(a.company.clone())
+    .bind(d.destination.boutique_id().map(str::to_owned))
     .bind(d.carrier.as_str())
-    .bind(d.estimate.map(|e| i64::from(e.0)))
-    .bind(d.estimate.map(|e| i64::from(e.1)))
+    .bind(d.estimate.map(|e| i64::from(e.min_business_days)))
+    .bind(d.estimate.map(|e| i64::from(e.max_business_days)))
     .bind(order.subtotal.minor())
     .bind(order.total.minor())
     .bind(order.total.currency().code())
-    .bind(order.payment_method.as_str())
-    .bind(has_card.then(|| card.brand.clone()))
-    .bind(has_card.then(|| card.last4.clone()))
-    .bind(has_card.then_some(i64::from(card.exp_month)))
-    .bind(has_card.then_some(i64::from(card.exp_year)))
-    .bind(has_card.then(|| card.holder_name.clone()))
-    .bind(card.token.clone())
+    .bind(order.payment.method())
+    .bind(card.map(|c| c.brand.as_str().to_owned()))
+    .bind(card.map(|c| c.last4.clone()))
+    .bind(card.map(|c| i64::from(c.exp_month)))
+    .bind(card.map(|c| i64::from(c.exp_year)))
+    .bind(card.map(|c| c.holder_name.clone()))
+    .bind(card.and_then(|c| c.token.clone()))
     .bind(i64::from(order.final_sale_accepted))
     .bind(order.bag_id.clone())
     .bind(order.created_at)
@@ -227,72 +204,101 @@ pub async fn set_card_token(tx: &mut Tx, order_id: &str, token: &str) -> Result<
     Ok(())
 }
 
+/// Parses an order's row once into the domain's types; a value the maison
+/// cannot read is an error naming the order, never a panic.
 fn order_from_row(row: &AnyRow) -> Result<OrderRow> {
+    let number: String = row.try_get("number")?;
+    let corrupt = |what: String| StoreError::Corrupt(format!("order {number}: {what}"));
     let status: String = row.try_get("status")?;
-    let status = OrderStatus::parse(&status)
-        .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?;
+    let status =
+        OrderStatus::parse(&status).ok_or_else(|| corrupt(format!("status {status:?}")))?;
     let small = |v: Option<i64>| v.and_then(|n| u8::try_from(n).ok());
     let estimate = match (
         small(row.try_get("estimate_min_days")?),
         small(row.try_get("estimate_max_days")?),
     ) {
-        (Some(a), Some(b)) => Some((a, b)),
+        (Some(min_business_days), Some(max_business_days)) => Some(Estimate {
+            min_business_days,
+            max_business_days,
+        }),
         _ => None,
     };
-    let brand: Option<String> = row.try_get("card_brand")?;
-    let card = match brand {
-        Some(brand) => Some(CardRow {
-            brand,
-            last4: row
-                .try_get::<Option<String>, _>("card_last4")?
-                .unwrap_or_default(),
-            exp_month: row
-                .try_get::<Option<i64>, _>("card_exp_month")?
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(0),
-            exp_year: row
-                .try_get::<Option<i64>, _>("card_exp_year")?
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(0),
-            holder_name: row
-                .try_get::<Option<String>, _>("cardholder_name")?
-                .unwrap_or_default(),
-            token: row.try_get("card_token")?,
-        }),
-        None => None,
+    let text = |column: &str| -> Result<String> {
+        Ok(row
+            .try_get::<Option<String>, _>(column)?
+            .unwrap_or_default())
+    };
+    let country_code = text("country")?;
+    let address = Address {
+        line1: text("line1")?,
+        line2: row.try_get("line2")?,
+        city: text("city")?,
+        region: text("region")?,
+        postal_code: text("postal_code")?,
+        country: Country::parse(&country_code)
+            .ok_or_else(|| corrupt(format!("country {country_code:?}")))?,
+        company: row.try_get("company")?,
+    };
+    let method: String = row.try_get("delivery_method")?;
+    let destination = match method.as_str() {
+        "home" => Destination::Home(address),
+        "workplace" => Destination::Workplace(address),
+        "boutique" => Destination::Boutique {
+            boutique_id: text("boutique_id")?,
+            address,
+        },
+        other => return Err(corrupt(format!("delivery method {other:?}"))),
+    };
+    let carrier: String = row.try_get("carrier")?;
+    let carrier =
+        Carrier::parse(&carrier).ok_or_else(|| corrupt(format!("carrier {carrier:?}")))?;
+    let method: String = row.try_get("payment_method")?;
+    let payment = match method.as_str() {
+        "card" => {
+            let brand = text("card_brand")?;
+            let month_or_year = |column: &str| -> Result<u32> {
+                Ok(row
+                    .try_get::<Option<i64>, _>(column)?
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(0))
+            };
+            Payment::Card(CardOnFile {
+                brand: CardBrand::parse(&brand)
+                    .ok_or_else(|| corrupt(format!("card brand {brand:?}")))?,
+                last4: text("card_last4")?,
+                exp_month: month_or_year("card_exp_month")?,
+                exp_year: month_or_year("card_exp_year")?,
+                holder_name: text("cardholder_name")?,
+                token: row.try_get("card_token")?,
+            })
+        }
+        "wire" => Payment::Wire,
+        "cash" => Payment::Cash,
+        other => return Err(corrupt(format!("payment method {other:?}"))),
     };
     Ok(OrderRow {
         id: row.try_get("id")?,
-        number: row.try_get("number")?,
         status,
         channel: row.try_get("channel")?,
         email: row.try_get("email")?,
         first_name: row.try_get("first_name")?,
         last_name: row.try_get("last_name")?,
         phone: row.try_get("phone")?,
-        delivery: DeliveryRow {
-            method: row.try_get("delivery_method")?,
-            line1: row.try_get("line1")?,
-            line2: row.try_get("line2")?,
-            city: row.try_get("city")?,
-            region: row.try_get("region")?,
-            postal_code: row.try_get("postal_code")?,
-            country: row.try_get("country")?,
-            company: row.try_get("company")?,
-            boutique_id: row.try_get("boutique_id")?,
-            carrier: row.try_get("carrier")?,
+        delivery: OrderDelivery {
+            destination,
+            carrier,
             estimate,
         },
         subtotal: Money::usd_cents(row.try_get("subtotal_minor")?),
         total: Money::usd_cents(row.try_get("total_minor")?),
-        payment_method: row.try_get("payment_method")?,
-        card,
+        payment,
         final_sale_accepted: row.try_get::<i64, _>("final_sale_accepted")? != 0,
         bag_id: row.try_get("bag_id")?,
         account_id: row.try_get("account_id")?,
         created_at: row.try_get("created_at")?,
         lines: Vec::new(),
         timeline: Vec::new(),
+        number,
     })
 }
 

@@ -160,6 +160,15 @@ pub struct EstimateJson {
     pub max_business_days: u8,
 }
 
+impl From<maison_domain::policy::Estimate> for EstimateJson {
+    fn from(e: maison_domain::policy::Estimate) -> Self {
+        EstimateJson {
+            min_business_days: e.min_business_days,
+            max_business_days: e.max_business_days,
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct OrderAddressJson<'a> {
     pub line1: Option<&'a str>,
@@ -211,6 +220,7 @@ pub struct OrderJson<'a> {
 impl<'a> OrderJson<'a> {
     pub fn new(maison: &maison_app::Maison, o: &'a maison_app::OrderRow) -> Self {
         let d = &o.delivery;
+        let a = d.destination.address();
         OrderJson {
             number: &o.number,
             status: o.status.as_str(),
@@ -232,28 +242,25 @@ impl<'a> OrderJson<'a> {
                 .collect(),
             subtotal: o.subtotal,
             total: o.total,
-            carrier: &d.carrier,
-            estimate: d.estimate.map(|(min, max)| EstimateJson {
-                min_business_days: min,
-                max_business_days: max,
-            }),
+            carrier: d.carrier.as_str(),
+            estimate: d.estimate.map(EstimateJson::from),
             delivery: DeliveryJson {
-                method: &d.method,
+                method: d.destination.method().as_str(),
                 address: OrderAddressJson {
-                    line1: d.line1.as_deref(),
-                    line2: d.line2.as_deref(),
-                    city: d.city.as_deref(),
-                    region: d.region.as_deref(),
-                    postal_code: d.postal_code.as_deref(),
-                    country: d.country.as_deref(),
-                    company: d.company.as_deref(),
+                    line1: Some(&a.line1),
+                    line2: a.line2.as_deref(),
+                    city: Some(&a.city),
+                    region: Some(&a.region),
+                    postal_code: Some(&a.postal_code),
+                    country: Some(a.country.code()),
+                    company: a.company.as_deref(),
                 },
-                boutique_id: d.boutique_id.as_deref(),
+                boutique_id: d.destination.boutique_id(),
             },
             payment: PaymentJson {
-                method: &o.payment_method,
-                brand: o.card.as_ref().map(|c| c.brand.as_str()),
-                last4: o.card.as_ref().map(|c| c.last4.as_str()),
+                method: o.payment.method(),
+                brand: o.payment.card().map(|c| c.brand.as_str()),
+                last4: o.payment.card().map(|c| c.last4.as_str()),
             },
             timeline: o
                 .timeline
@@ -312,12 +319,9 @@ impl<'a> OrderStatusJson<'a> {
                 })
                 .collect(),
             total: o.total,
-            delivery_method: &o.delivery.method,
-            carrier: &o.delivery.carrier,
-            estimate: o.delivery.estimate.map(|(min, max)| EstimateJson {
-                min_business_days: min,
-                max_business_days: max,
-            }),
+            delivery_method: o.delivery.destination.method().as_str(),
+            carrier: o.delivery.carrier.as_str(),
+            estimate: o.delivery.estimate.map(EstimateJson::from),
             timeline: o
                 .timeline
                 .iter()

@@ -307,10 +307,10 @@ mod tests {
     fn demo() -> Catalogue {
         Catalogue::new(CatalogueData {
             revision: 1,
-            categories: crate::demo::categories(),
-            collections: crate::demo::collections(),
-            creations: crate::demo::creations(),
-            boutiques: crate::demo::boutiques(),
+            categories: maison_demo::categories(),
+            collections: maison_demo::collections(),
+            creations: maison_demo::creations(),
+            boutiques: maison_demo::boutiques(),
         })
     }
 

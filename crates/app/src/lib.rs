@@ -8,7 +8,6 @@ pub mod catalogue;
 pub mod checkout;
 pub mod clock;
 pub mod delivery;
-pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod form_tokens;
@@ -24,12 +23,11 @@ pub mod staff;
 pub use catalogue::{Catalogue, CatalogueCache, CatalogueError, Cursor, Filter, Page};
 pub use error::ShopError;
 pub use maison_payments::{PaymentGateway, Simulator};
-pub use maison_store::orders::OrderRow;
+pub use maison_store::orders::{OrderEventRow, OrderRow};
 
 use std::sync::Arc;
 
 use maison_domain::policy::{ClientRelations, Policies};
-use maison_store::DemoContent;
 pub use maison_store::{Backend, Store, StoreError};
 
 /// The maison's time zone unless configured (`time_zone`).
@@ -119,17 +117,4 @@ impl Maison {
     pub fn store(&self) -> &Store {
         &self.store
     }
-}
-
-/// Seeds the demo maison into an empty catalogue. Returns whether it wrote
-/// anything (a catalogue that has creations is left as it is).
-pub async fn seed_demo(store: &Store) -> Result<bool, StoreError> {
-    store
-        .seed(&DemoContent {
-            categories: demo::categories(),
-            collections: demo::collections(),
-            creations: demo::creations(),
-            boutiques: demo::boutiques(),
-        })
-        .await
 }

@@ -4,6 +4,8 @@
 
 use maison_domain::order::{OrderNumber, OrderStatus};
 
+use maison_store::orders::OrderEventRow;
+
 use crate::{Maison, OrderRow, ShopError};
 
 /// Wrong guesses allowed per client address in a window, whatever the numbers.
@@ -51,6 +53,15 @@ pub fn may_see(order: &OrderRow, account_id: Option<&str>) -> bool {
             Some(owner) => account_id == Some(owner),
             None => true,
         }
+}
+
+/// The steps of an order a client reads (the storefront, the API, the
+/// look-up): every event but the internal "payment being authorised".
+pub fn client_timeline(order: &OrderRow) -> impl Iterator<Item = &OrderEventRow> {
+    order
+        .timeline
+        .iter()
+        .filter(|e| e.status != OrderStatus::PendingPayment.as_str())
 }
 
 impl Maison {

@@ -261,7 +261,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let store = server::open_store(&settings.database_url).await?;
-            if maison_app::seed_demo(&store)
+            if maison_demo::seed(&store)
                 .await
                 .context("cannot seed the demo maison")?
             {

@@ -61,7 +61,7 @@ impl Server {
 pub async fn launch(settings: &Settings, seed_demo: bool) -> anyhow::Result<Server> {
     let store = open_store(&settings.database_url).await?;
     if seed_demo
-        && maison_app::seed_demo(&store)
+        && maison_demo::seed(&store)
             .await
             .context("cannot seed the demo maison")?
     {

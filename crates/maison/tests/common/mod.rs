@@ -59,7 +59,7 @@ async fn spawn_app_full(
     })
     .expect("test settings are valid");
     let store = open_store(&settings.database_url).await.expect("database");
-    maison_app::seed_demo(&store).await.expect("demo seeded");
+    maison_demo::seed(&store).await.expect("demo seeded");
     let simulator = Simulator::new();
     let server = launch_with_clock(&settings, store.clone(), Arc::new(simulator.clone()), clock)
         .await

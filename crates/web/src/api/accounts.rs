@@ -497,10 +497,8 @@ pub async fn order(
         .order_requests(&order.id)
         .await
         .map_err(|e| state.problem(e))?;
-    let mut json = OrderJson::new(&state.maison, &order);
-    json.timeline.retain(|e| e.status != "pending_payment");
     Ok(Json(AccountOrderJson {
-        order: json,
+        order: OrderJson::new(&state.maison, &order),
         placed_at: maison_app::clock::rfc3339(order.created_at),
         modifiable: order.status.is_modifiable(),
         requests: requests.iter().map(RequestJson::new).collect(),

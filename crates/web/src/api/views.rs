@@ -262,9 +262,7 @@ impl<'a> OrderJson<'a> {
                 brand: o.payment.card().map(|c| c.brand.as_str()),
                 last4: o.payment.card().map(|c| c.last4.as_str()),
             },
-            timeline: o
-                .timeline
-                .iter()
+            timeline: maison_app::lookup::client_timeline(o)
                 .map(|e| EventJson {
                     at: maison_app::clock::rfc3339(e.at),
                     status: &e.status,
@@ -322,10 +320,7 @@ impl<'a> OrderStatusJson<'a> {
             delivery_method: o.delivery.destination.method().as_str(),
             carrier: o.delivery.carrier.as_str(),
             estimate: o.delivery.estimate.map(EstimateJson::from),
-            timeline: o
-                .timeline
-                .iter()
-                .filter(|e| e.status != "pending_payment")
+            timeline: maison_app::lookup::client_timeline(o)
                 .map(|e| EventJson {
                     at: maison_app::clock::rfc3339(e.at),
                     status: &e.status,

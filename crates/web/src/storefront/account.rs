@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maison_app::accounts::{Secret, SessionKind, SignedIn};
 use maison_app::{OrderRow, ShopError};
 use maison_domain::address::AddressInput;
-use maison_domain::order::OrderStatus;
 
 use super::pages::{message_page, render};
 use super::shop::BAG_COOKIE;
@@ -733,10 +732,7 @@ async fn order_page(
         address: doc.address_lines,
         messages: maison_app::delivery::delivery_messages(&state.maison, &order),
         payment: doc.payment,
-        timeline: order
-            .timeline
-            .iter()
-            .filter(|e| e.status != OrderStatus::PendingPayment.as_str())
+        timeline: maison_app::lookup::client_timeline(&order)
             .map(|e| (state.maison.local_time(e.at), e.note.clone()))
             .collect(),
         requests: requests

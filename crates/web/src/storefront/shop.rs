@@ -676,6 +676,12 @@ impl OrderInformationPage {
         "/order-information/requests"
     }
 
+    fn timeline(&self) -> Vec<&maison_app::OrderEventRow> {
+        self.order.as_ref().map_or_else(Vec::new, |o| {
+            maison_app::lookup::client_timeline(o).collect()
+        })
+    }
+
     /// A guest proves the order as the look-up does: its number and e-mail.
     fn request_proof(&self) -> Vec<(&'static str, String)> {
         self.order.as_ref().map_or_else(Vec::new, |o| {

@@ -118,6 +118,7 @@ pub fn outbox_message(
     OutboxMessage {
         id: new_id(),
         kind: kind.to_owned(),
+        channel: maison_notify::Channel::Email.as_str().to_owned(),
         order_id: order_id.map(str::to_owned),
         recipient: email.to,
         subject: email.subject,

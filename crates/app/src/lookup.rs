@@ -2,6 +2,7 @@
 //! must both match; any mismatch gets the same answer; attempts are counted
 //! per client address and per order number, across instances.
 
+use maison_domain::contact::email_key;
 use maison_domain::order::{OrderNumber, OrderStatus};
 
 use maison_store::orders::OrderEventRow;
@@ -127,7 +128,7 @@ impl Maison {
                 .order_by_number(number.as_str())
                 .await?
                 .filter(|order| {
-                    order.email.eq_ignore_ascii_case(email.trim())
+                    email_key(&order.email) == email_key(email)
                         && may_see(order, order.account_id.as_deref())
                 }),
             Err(_) => None,

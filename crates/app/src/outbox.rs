@@ -2,7 +2,7 @@
 //! back-off. A message that keeps failing, or fails permanently, is kept as
 //! failed for staff to see; nothing is dropped.
 
-use maison_notify::{Email, Mailer};
+use maison_notify::{Email, MailError, Senders};
 
 use crate::{Maison, ShopError};
 
@@ -19,11 +19,12 @@ pub fn retry_delay_micros(attempts_so_far: u32) -> i64 {
 }
 
 impl Maison {
-    /// Delivers every due message, batch after batch; returns how many were sent.
-    pub async fn deliver_outbox(&self, mailer: &Mailer) -> Result<usize, ShopError> {
+    /// Delivers every due message, batch after batch, each by the sender of
+    /// its channel; returns how many were sent.
+    pub async fn deliver_outbox(&self, senders: &Senders) -> Result<usize, ShopError> {
         let mut total = 0;
         loop {
-            let (claimed, sent) = self.deliver_batch(mailer).await?;
+            let (claimed, sent) = self.deliver_batch(senders).await?;
             total += sent;
             if claimed < BATCH as usize {
                 return Ok(total);
@@ -32,7 +33,7 @@ impl Maison {
     }
 
     /// One batch: returns how many were claimed and how many sent.
-    async fn deliver_batch(&self, mailer: &Mailer) -> Result<(usize, usize), ShopError> {
+    async fn deliver_batch(&self, senders: &Senders) -> Result<(usize, usize), ShopError> {
         let now = self.now();
         let due = self
             .store()
@@ -47,7 +48,16 @@ impl Maison {
                 text: message.text_body.clone(),
                 html: message.html_body.clone(),
             };
-            match mailer.send(&email).await {
+            // A channel without a sender here (a fax before its gateway is
+            // configured) waits, retried like any delivery that may succeed.
+            let outcome = match senders.for_channel(&message.channel) {
+                Some(sender) => sender.send(&email).await,
+                None => Err(MailError::Transient(format!(
+                    "no sender for the {} channel is configured",
+                    message.channel
+                ))),
+            };
+            match outcome {
                 Ok(()) => sent.push(message.id.clone()),
                 Err(err) => {
                     let attempts = message.attempts + 1;

@@ -266,6 +266,7 @@ pub fn message(order_id: &str, kind: &str) -> OutboxMessage {
     OutboxMessage {
         id: format!("{order_id}-{kind}"),
         kind: kind.into(),
+        channel: "email".into(),
         order_id: Some(order_id.into()),
         recipient: "claire@example.com".into(),
         subject: format!("Your order {order_id}: {kind}"),

@@ -42,10 +42,18 @@ impl Email {
         &self.0
     }
 
-    /// Case-insensitive comparison, as look-ups need.
+    /// Whether `other` is this address, by [`email_key`].
     pub fn matches(&self, other: &str) -> bool {
-        self.0.eq_ignore_ascii_case(other.trim())
+        email_key(&self.0) == email_key(other)
     }
+}
+
+/// The one way the maison compares e-mail addresses (accounts, staff, the
+/// guest look-up, guest orders joining an account): trimmed and lower-cased,
+/// whole. Mail servers may treat the local part's case as significant; no
+/// client expects `Claire@` and `claire@` to be two people.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 /// A person's name part: 1 to 80 printable characters.

@@ -259,12 +259,14 @@ async fn deliver_mail(
     mailer: maison_notify::Mailer,
     mut stopped: watch::Receiver<bool>,
 ) {
+    // E-mail now; the fax gateway's sender joins here with the console.
+    let senders = maison_notify::Senders::new(vec![Arc::new(mailer)]);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                if let Err(err) = maison.deliver_outbox(&mailer).await {
+                if let Err(err) = maison.deliver_outbox(&senders).await {
                     tracing::warn!(error = %err, "outbox delivery failed");
                 }
             }

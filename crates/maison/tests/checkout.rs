@@ -439,6 +439,40 @@ on_both_databases! {
         app.stop().await;
     }
 
+    async fn each_letter_goes_by_its_channel_and_a_channel_without_a_sender_waits(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let order: Value = app.checkout("channels", &checkout_body(&bag)).await.json().await.expect("order");
+        let order_id = app.store.order_by_number(order["number"].as_str().expect("number")).await.expect("read").expect("order").id;
+        // A document queued for the fax channel, as the console will.
+        let fax = maison_store::outbox::OutboxMessage {
+            id: "fax-1".into(),
+            kind: "confirmation".into(),
+            channel: "fax".into(),
+            order_id: Some(order_id.clone()),
+            recipient: "+1 212 555 0100".into(),
+            subject: "Confirmation".into(),
+            text_body: "Your order is confirmed.".into(),
+            html_body: String::new(),
+            status: "pending".into(),
+            attempts: 0,
+            last_error: None,
+        };
+        let mut tx = app.store.begin_write().await.expect("tx");
+        maison_store::outbox::enqueue(&mut tx, &fax, maison_app::clock::now_micros()).await.expect("queued");
+        tx.commit().await.expect("commit");
+        let messages = outbox_once(&app, &order_id, 20, |m| {
+            m.iter().filter(|m| m.channel == "email").all(|m| m.status == "sent")
+                && m.iter().any(|m| m.channel == "fax" && m.attempts > 0)
+        })
+        .await;
+        let fax = messages.iter().find(|m| m.channel == "fax").expect("the fax letter");
+        assert_eq!(fax.status, "pending", "kept, to go once a fax sender exists");
+        assert!(fax.last_error.as_deref().is_some_and(|e| e.contains("fax")), "{fax:?}");
+        app.stop().await;
+    }
+
     async fn an_order_to_an_out_of_delivery_area_says_so_after_payment_too(backend) {
         let app = spawn_app(backend).await;
         let (sku, _) = online_below(&app, 3_000_000).await;

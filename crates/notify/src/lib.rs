@@ -9,10 +9,12 @@
 //!   server is configured. Failures say whether a retry can help
 //!   ([`MailError::is_permanent`]).
 
+pub mod channels;
 pub mod documents;
 pub mod mailer;
 pub mod notices;
 
+pub use channels::{Channel, LetterSender, Senders};
 pub use documents::{DocumentLine, Email, OrderDocument, acknowledgement, confirmation};
 pub use mailer::{MailError, MailTransport, Mailer, SmtpSecurity};
 pub use notices::{Notice, notice};

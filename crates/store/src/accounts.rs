@@ -21,10 +21,8 @@ pub struct AccountRow {
     pub created_at: i64,
 }
 
-/// The key an e-mail address is unique under: lower-cased, trimmed.
-pub fn email_key(email: &str) -> String {
-    email.trim().to_lowercase()
-}
+/// The key an e-mail address is unique under (the domain's one rule).
+pub use maison_domain::contact::email_key;
 
 const ACCOUNT_COLUMNS: &str = "id, email, first_name, last_name, phone, password_hash, created_at";
 

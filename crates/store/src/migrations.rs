@@ -54,6 +54,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/portable/0007_staff_audit.sql"),
         include_str!("../migrations/portable/0007_staff_audit.sql"),
     ),
+    (
+        8,
+        "outbox channel",
+        include_str!("../migrations/portable/0008_outbox_channel.sql"),
+        include_str!("../migrations/portable/0008_outbox_channel.sql"),
+    ),
 ];
 
 pub(crate) fn for_backend(backend: Backend) -> Migrator {

@@ -14,6 +14,8 @@ pub const SENT_LINK_BODY: &str =
 pub struct OutboxMessage {
     pub id: String,
     pub kind: String,
+    /// `email` or `fax`: which sender delivers it.
+    pub channel: String,
     pub order_id: Option<String>,
     pub recipient: String,
     pub subject: String,
@@ -27,7 +29,7 @@ pub struct OutboxMessage {
 pub async fn enqueue(tx: &mut Tx, m: &OutboxMessage, now: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO outbox (id, kind, order_id, recipient, subject, text_body, html_body, status, \
-         attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8)",
+         attempts, next_attempt_at, created_at, channel) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9)",
     )
     .bind(m.id.as_str())
     .bind(m.kind.as_str())
@@ -37,6 +39,7 @@ pub async fn enqueue(tx: &mut Tx, m: &OutboxMessage, now: i64) -> Result<()> {
     .bind(m.text_body.as_str())
     .bind(m.html_body.as_str())
     .bind(now)
+    .bind(m.channel.as_str())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -46,6 +49,7 @@ fn message_from(row: &sqlx::any::AnyRow) -> Result<OutboxMessage> {
     Ok(OutboxMessage {
         id: row.try_get("id")?,
         kind: row.try_get("kind")?,
+        channel: row.try_get("channel")?,
         order_id: row.try_get("order_id")?,
         recipient: row.try_get("recipient")?,
         subject: row.try_get("subject")?,
@@ -72,7 +76,7 @@ impl Store {
              WHERE status = 'pending' AND next_attempt_at <= $2 AND claimed_until < $2 AND id IN \
                (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 AND claimed_until < $2 \
                 ORDER BY next_attempt_at LIMIT $3) \
-             RETURNING id, kind, order_id, recipient, subject, text_body, html_body, status, attempts, last_error",
+             RETURNING id, kind, channel, order_id, recipient, subject, text_body, html_body, status, attempts, last_error",
         )
         .bind(claim_until)
         .bind(now)
@@ -135,7 +139,7 @@ impl Store {
     /// Every message to `recipient`, oldest first.
     pub async fn messages_to(&self, recipient: &str) -> Result<Vec<OutboxMessage>> {
         let rows = sqlx::query(
-            "SELECT id, kind, order_id, recipient, subject, text_body, html_body, status, attempts, last_error \
+            "SELECT id, kind, channel, order_id, recipient, subject, text_body, html_body, status, attempts, last_error \
              FROM outbox WHERE recipient = $1 ORDER BY created_at, id",
         )
         .bind(recipient)
@@ -146,7 +150,7 @@ impl Store {
 
     pub async fn messages_of_order(&self, order_id: &str) -> Result<Vec<OutboxMessage>> {
         let rows = sqlx::query(
-            "SELECT id, kind, order_id, recipient, subject, text_body, html_body, status, attempts, last_error \
+            "SELECT id, kind, channel, order_id, recipient, subject, text_body, html_body, status, attempts, last_error \
              FROM outbox WHERE order_id = $1 ORDER BY created_at, kind",
         )
         .bind(order_id)

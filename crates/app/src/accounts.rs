@@ -9,13 +9,9 @@
 //! [`Secret`], which never prints itself; the database keeps SHA-256 digests
 //! of tokens and Argon2id hashes of passwords.
 
-use std::sync::Arc;
-
 use sha2::{Digest, Sha256};
 
-use maison_domain::address::{AddressInput, validate_address};
 use maison_domain::contact::{Email, name_part, phone};
-use maison_domain::order::OrderNumber;
 use maison_domain::password::{MAX_BYTES, PasswordError, check_password};
 use maison_notify::{Notice, notice};
 use maison_store::StoreError;
@@ -23,11 +19,10 @@ use maison_store::accounts::{self, SessionRow, TokenRow, TokenUse, email_key};
 pub use maison_store::accounts::{AccountRow, OrderRequestRow, OrderSummaryRow, SavedAddressRow};
 use maison_store::outbox::{self, OutboxMessage};
 
-use crate::bag::PersonalisationRequest;
 use crate::clock::new_id;
 use crate::documents::outbox_message;
-pub(crate) use crate::input::{invalid, page_after};
-use crate::{Maison, OrderRow, ShopError, passwords};
+pub(crate) use crate::input::invalid;
+use crate::{Maison, ShopError, passwords};
 
 const MINUTE: i64 = 60 * 1_000_000;
 
@@ -88,7 +83,7 @@ pub(crate) fn new_token() -> Result<Secret, ShopError> {
     Ok(Secret(hex(&bytes)))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -167,7 +162,7 @@ struct PendingRegistration {
     password_hash: String,
 }
 
-fn parse_email(text: &str) -> Result<Email, ShopError> {
+pub(crate) fn parse_email(text: &str) -> Result<Email, ShopError> {
     Email::parse(text).map_err(|e| invalid("invalid_email", "email", e.message))
 }
 
@@ -194,7 +189,7 @@ async fn hashing<T: Send + 'static>(
     .map_err(|e| ShopError::Internal(e.to_string()))
 }
 
-async fn hash(password: Secret) -> Result<String, ShopError> {
+pub(crate) async fn hash(password: Secret) -> Result<String, ShopError> {
     hashing(move || passwords::hash_password(password.expose()))
         .await?
         .map_err(|e| ShopError::Internal(e.to_string()))
@@ -202,7 +197,7 @@ async fn hash(password: Secret) -> Result<String, ShopError> {
 
 /// Verifies against the stored hash, or spends the same time on a dummy one
 /// when there is no account (the answer's timing tells nothing).
-async fn verify(password: Secret, stored: Option<String>) -> Result<bool, ShopError> {
+pub(crate) async fn verify(password: Secret, stored: Option<String>) -> Result<bool, ShopError> {
     hashing(move || match stored {
         Some(phc) => passwords::verify_password(password.expose(), &phc),
         None => {
@@ -233,7 +228,12 @@ impl Maison {
         outbox_message(kind, None, notice(&n, &self.client_relations))
     }
 
-    async fn throttled(&self, key: &str, window: i64, limit: u32) -> Result<(), ShopError> {
+    pub(crate) async fn throttled(
+        &self,
+        key: &str,
+        window: i64,
+        limit: u32,
+    ) -> Result<(), ShopError> {
         match self
             .store()
             .throttle(key, self.now(), window, limit)
@@ -252,7 +252,11 @@ impl Maison {
     }
 
     /// Whether one more letter of `kind` may go to `recipient` now.
-    async fn may_write_to(&self, kind: &str, recipient: &str) -> Result<bool, ShopError> {
+    pub(crate) async fn may_write_to(
+        &self,
+        kind: &str,
+        recipient: &str,
+    ) -> Result<bool, ShopError> {
         let key = format!("mail:{kind}:{}", email_key(recipient));
         Ok(self
             .store()
@@ -455,7 +459,7 @@ impl Maison {
 
     /// Counts one sign-in attempt under `key`; refuses it past `limit` in the
     /// window.
-    async fn count_attempt(&self, key: &str, limit: u32) -> Result<(), ShopError> {
+    pub(crate) async fn count_attempt(&self, key: &str, limit: u32) -> Result<(), ShopError> {
         match self
             .store()
             .throttle(key, self.now(), SIGN_IN_WINDOW_MICROS, limit)
@@ -514,409 +518,9 @@ impl Maison {
         tracing::info!(account = %session.account.id, "signed out");
         Ok(())
     }
-
-    /// E-mails a single-use link to choose a new password, when the address
-    /// has an account. The answer is the same either way.
-    ///
-    /// The letter is prepared after the answer, so that the answer's timing
-    /// does not depend on whether there is an account either.
-    pub async fn request_password_reset(
-        self: &Arc<Self>,
-        email: &str,
-        client: &str,
-    ) -> Result<(), ShopError> {
-        self.throttled(
-            &format!("mail:address:{client}"),
-            MAIL_WINDOW_MICROS,
-            MAIL_REQUESTS_PER_ADDRESS,
-        )
-        .await?;
-        let email = parse_email(email)?;
-        let maison = Arc::clone(self);
-        tokio::spawn(async move {
-            if let Err(err) = maison.send_reset_link(&email).await {
-                tracing::warn!(error = %err, "password reset link not sent");
-            }
-        });
-        Ok(())
-    }
-
-    async fn send_reset_link(&self, email: &Email) -> Result<(), ShopError> {
-        let Some(account) = self.store().account_by_email(email.as_str()).await? else {
-            return Ok(());
-        };
-        if !self.may_write_to("password_reset", &account.email).await? {
-            return Ok(());
-        }
-        let now = self.now();
-        let token = new_token()?;
-        let key = email_key(&account.email);
-        let mut tx = self.store().begin_write().await?;
-        accounts::expire_tokens(&mut tx, &key, "password_reset", now).await?;
-        accounts::insert_token(
-            &mut tx,
-            &TokenRow {
-                token_hash: token_digest(token.expose()),
-                purpose: "password_reset".into(),
-                email_key: key,
-                account_id: Some(account.id.clone()),
-                payload: None,
-                created_at: now,
-                expires_at: now + RESET_LINK_MICROS,
-                used_at: None,
-            },
-        )
-        .await?;
-        let letter = self.letter(
-            "password_reset",
-            &account.email,
-            format!("Choose a new password for your {} account", self.client_relations.maison_name),
-            format!("Dear {} {},", account.first_name, account.last_name),
-            vec![
-                "We received a request to choose a new password for your account. The link below works once, within one hour.".into(),
-                "If you did not ask for it, you can ignore this message: your password stays as it is.".into(),
-            ],
-            Some((
-                "Choose a new password".into(),
-                format!("{}/account/reset?token={}", self.public_url, token.expose()),
-            )),
-        );
-        outbox::enqueue(&mut tx, &letter, now).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(())
-    }
-
-    /// Sets a new password through a reset link; every session of the account
-    /// ends (whoever knew the old password is signed out).
-    pub async fn reset_password(&self, token: &str, new_password: Secret) -> Result<(), ShopError> {
-        let digest = token_digest(token.trim());
-        let now = self.now();
-        let row = match self
-            .store()
-            .account_token(&digest, "password_reset")
-            .await?
-        {
-            None => return Err(ShopError::InvalidToken),
-            Some(row) if row.used_at.is_some() || row.expires_at <= now => {
-                return Err(ShopError::LinkExpired);
-            }
-            Some(row) => row,
-        };
-        let account_id = row.account_id.unwrap_or_default();
-        let account = self
-            .store()
-            .account(&account_id)
-            .await?
-            .ok_or(ShopError::InvalidToken)?;
-        check_password(
-            new_password.expose(),
-            &account.email,
-            &account.first_name,
-            &account.last_name,
-        )
-        .map_err(ShopError::Password)?;
-        let password_hash = hash(new_password).await?;
-        let mut tx = self.store().begin_write().await?;
-        match accounts::spend_token(&mut tx, &digest, "password_reset", now).await? {
-            TokenUse::Spent(_) => {}
-            TokenUse::Expired => return Err(ShopError::LinkExpired),
-            TokenUse::Unknown => return Err(ShopError::InvalidToken),
-        }
-        accounts::set_password(&mut tx, &account.id, &password_hash, now).await?;
-        accounts::delete_sessions_of(&mut tx, &account.id, None).await?;
-        accounts::expire_tokens(&mut tx, &email_key(&account.email), "password_reset", now).await?;
-        outbox::enqueue(&mut tx, &self.password_changed_letter(&account), now).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.store()
-            .clear_throttle(&format!("signin:account:{}", email_key(&account.email)))
-            .await?;
-        tracing::info!(account = %account.id, "password reset");
-        Ok(())
-    }
-
-    fn password_changed_letter(&self, account: &AccountRow) -> OutboxMessage {
-        self.letter(
-            "password_changed",
-            &account.email,
-            format!("Your {} password was changed", self.client_relations.maison_name),
-            format!("Dear {} {},", account.first_name, account.last_name),
-            vec![
-                "The password of your account has just been changed, and every other session was signed out.".into(),
-                format!(
-                    "If you did not make this change, please contact {} at once.",
-                    self.client_relations.contact_sentence()
-                ),
-            ],
-            None,
-        )
-    }
-
-    /// Changes the password of a signed-in client who proves the current one.
-    /// Every session ends and a new one replaces the caller's.
-    pub async fn change_password(
-        &self,
-        session: &ClientSession,
-        current: Secret,
-        new_password: Secret,
-    ) -> Result<SignedIn, ShopError> {
-        let account = &session.account;
-        let key = format!("signin:account:{}", email_key(&account.email));
-        self.count_attempt(&key, SIGN_IN_FAILURES_PER_ACCOUNT)
-            .await?;
-        if !verify(current, Some(account.password_hash.clone())).await? {
-            return Err(invalid(
-                "invalid_credentials",
-                "current_password",
-                "The current password is not right.",
-            ));
-        }
-        self.store().clear_throttle(&key).await?;
-        let now = self.now();
-        check_password(
-            new_password.expose(),
-            &account.email,
-            &account.first_name,
-            &account.last_name,
-        )
-        .map_err(ShopError::Password)?;
-        let password_hash = hash(new_password).await?;
-        let mut tx = self.store().begin_write().await?;
-        accounts::set_password(&mut tx, &account.id, &password_hash, now).await?;
-        accounts::delete_sessions_of(&mut tx, &account.id, None).await?;
-        accounts::expire_tokens(&mut tx, &email_key(&account.email), "password_reset", now).await?;
-        let mut account = account.clone();
-        account.password_hash = password_hash;
-        outbox::enqueue(&mut tx, &self.password_changed_letter(&account), now).await?;
-        let signed_in = open_session(&mut tx, account, session.kind, now).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        tracing::info!(account = %signed_in.account.id, "password changed");
-        Ok(signed_in)
-    }
-
-    pub async fn saved_addresses(
-        &self,
-        account_id: &str,
-    ) -> Result<Vec<SavedAddressRow>, ShopError> {
-        Ok(self.store().saved_addresses(account_id).await?)
-    }
-
-    /// Keeps a checked address in the account.
-    pub async fn save_address(
-        &self,
-        account_id: &str,
-        label: &str,
-        input: &AddressInput,
-    ) -> Result<SavedAddressRow, ShopError> {
-        let address = validate_address(input).map_err(|e| {
-            invalid(
-                "invalid_address",
-                &format!("address.{}", e.field),
-                e.message,
-            )
-        })?;
-        let label = label.trim();
-        if label.chars().count() > 40 || label.chars().any(char::is_control) {
-            return Err(invalid(
-                "invalid_label",
-                "label",
-                "Name the address in 40 characters at most, such as Home.",
-            ));
-        }
-        if self.store().saved_addresses(account_id).await?.len() >= MAX_SAVED_ADDRESSES {
-            return Err(ShopError::TooManyAddresses(MAX_SAVED_ADDRESSES));
-        }
-        let row = SavedAddressRow {
-            id: new_id(),
-            label: if label.is_empty() {
-                address.city.clone()
-            } else {
-                label.to_owned()
-            },
-            line1: address.line1,
-            line2: address.line2,
-            city: address.city,
-            region: address.region,
-            postal_code: address.postal_code,
-            country: address.country.code().to_owned(),
-            company: address.company,
-            created_at: self.now(),
-        };
-        self.store().insert_saved_address(account_id, &row).await?;
-        Ok(row)
-    }
-
-    pub async fn remove_address(&self, account_id: &str, id: &str) -> Result<(), ShopError> {
-        if self.store().delete_saved_address(account_id, id).await? {
-            Ok(())
-        } else {
-            Err(ShopError::AddressNotFound)
-        }
-    }
-
-    /// The account's orders, newest first, `limit` at a time.
-    pub async fn order_history(
-        &self,
-        account_id: &str,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<OrderPage, ShopError> {
-        let limit = limit.clamp(1, MAX_PAGE);
-        let after = page_after(cursor, "history")?;
-        let mut orders = self
-            .store()
-            .orders_of_account(account_id, after, limit + 1)
-            .await?;
-        let more = orders.len() > limit as usize;
-        orders.truncate(limit as usize);
-        let next_cursor = more
-            .then(|| orders.last().map(|o| format!("{}_{}", o.created_at, o.id)))
-            .flatten();
-        Ok(OrderPage {
-            orders,
-            next_cursor,
-        })
-    }
-
-    /// One of the account's orders, by number; any other order is "not found".
-    pub async fn account_order(
-        &self,
-        account_id: &str,
-        number: &str,
-    ) -> Result<OrderRow, ShopError> {
-        let Ok(number) = OrderNumber::parse(number) else {
-            return Err(ShopError::OrderNotFound);
-        };
-        self.store()
-            .order_by_number(number.as_str())
-            .await?
-            .filter(|order| {
-                order.account_id.is_some() && crate::lookup::may_see(order, Some(account_id))
-            })
-            .ok_or(ShopError::OrderNotFound)
-    }
-
-    pub async fn order_requests(&self, order_id: &str) -> Result<Vec<OrderRequestRow>, ShopError> {
-        Ok(self.store().requests_of_order(order_id).await?)
-    }
-
-    /// Whether the caller may use the bag: a guest's bag is anyone's who holds
-    /// its unguessable id; a client's bag is only the client's.
-    pub async fn check_bag_access(
-        &self,
-        bag_id: &str,
-        account_id: Option<&str>,
-    ) -> Result<(), ShopError> {
-        match self.store().bag_owner(bag_id).await? {
-            Some(None) => Ok(()),
-            Some(Some(owner)) if Some(owner.as_str()) == account_id => Ok(()),
-            _ => Err(ShopError::BagNotFound),
-        }
-    }
-
-    /// At sign-in: the guest's bag becomes the client's bag, merged into the
-    /// bag the client already had, within the rules of one order (five
-    /// creations at most). What cannot be carried over is said.
-    ///
-    /// Never fails the sign-in: a merge that fails is logged, and the guest's
-    /// bag stays as it was, to be sent again.
-    pub async fn adopt_bag(&self, account_id: &str, guest_bag: Option<&str>) -> BagMerge {
-        self.try_adopt_bag(account_id, guest_bag)
-            .await
-            .unwrap_or_else(|err| {
-                tracing::warn!(error = %err, "the guest bag could not be carried over");
-                BagMerge::default()
-            })
-    }
-
-    async fn try_adopt_bag(
-        &self,
-        account_id: &str,
-        guest_bag: Option<&str>,
-    ) -> Result<BagMerge, ShopError> {
-        let own = self.store().bag_of_account(account_id).await?;
-        let guest = match guest_bag {
-            Some(id) if self.store().bag_owner(id).await? == Some(None) => Some(id.to_owned()),
-            _ => None,
-        };
-        let (guest, own) = match (guest, own) {
-            (None, own) => {
-                return Ok(BagMerge {
-                    bag_id: own,
-                    ..BagMerge::default()
-                });
-            }
-            (Some(guest), own) => (guest, own),
-        };
-        // Claim the guest's bag first: a second sign-in carrying the same
-        // bag at the same moment finds it taken and merges nothing.
-        let mut tx = self.store().begin_write().await?;
-        let claimed = accounts::claim_guest_bag(&mut tx, &guest, account_id).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        let own = match (claimed, own) {
-            (true, Some(own)) => own,
-            // No bag of the client's yet: the guest's bag becomes it.
-            (true, None) => {
-                return Ok(BagMerge {
-                    bag_id: Some(guest),
-                    ..BagMerge::default()
-                });
-            }
-            (false, own) => {
-                return Ok(BagMerge {
-                    bag_id: own,
-                    ..BagMerge::default()
-                });
-            }
-        };
-        // Each line moves on its own (added to the client's bag, then taken
-        // from the claimed one): an interruption loses nothing.
-        let lines = self.store().bag_lines(&guest).await?.unwrap_or_default();
-        let catalogue = self.catalogue();
-        let mut messages = Vec::new();
-        let mut left_out = Vec::new();
-        for line in &lines {
-            let personalisation = line
-                .personalisation
-                .as_ref()
-                .map(|p| PersonalisationRequest {
-                    kind: p.kind().to_owned(),
-                    text: p.text().to_owned(),
-                });
-            let result = self
-                .add_to_bag(&own, &line.sku, i64::from(line.quantity), personalisation)
-                .await;
-            if let Err(err) = result {
-                let name = crate::bag::find_variant(&catalogue, &line.sku)
-                    .map_or_else(|| line.sku.clone(), |(c, _)| c.name.clone());
-                let reason = match &err {
-                    ShopError::Refused(refusal) => refusal.message(&self.client_relations),
-                    other => other.to_string(),
-                };
-                messages.push(format!("{name} could not be added to your bag: {reason}"));
-                left_out.push(line.sku.clone());
-            }
-            self.remove_line(&guest, &line.id).await?;
-        }
-        // Emptied, the guest's bag has served: only the client's remains.
-        self.store().delete_empty_bag(&guest).await?;
-        Ok(BagMerge {
-            bag_id: Some(own),
-            messages,
-            left_out,
-        })
-    }
-
-    /// A bag for a signed-in client who has none yet.
-    pub async fn create_account_bag(&self, account_id: &str) -> Result<String, ShopError> {
-        let bag = self.create_bag().await?;
-        let mut tx = self.store().begin_write().await?;
-        accounts::set_bag_owner(&mut tx, &bag.id, account_id).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(bag.id)
-    }
 }
 
-async fn open_session(
+pub(crate) async fn open_session(
     tx: &mut maison_store::Tx,
     account: AccountRow,
     kind: SessionKind,

@@ -9,6 +9,9 @@ use maison_domain::personalisation::{self, Personalisation};
 use maison_store::bags::{self, BagLineRow, BagLock};
 use maison_store::{StoreError, Tx, stock};
 
+use maison_store::accounts as client_accounts;
+
+use crate::accounts::BagMerge;
 use crate::catalogue::Catalogue;
 use crate::clock::new_id;
 use crate::{Maison, ShopError};
@@ -268,5 +271,124 @@ impl Maison {
         let rows = bags::lines_in(&mut tx, bag_id).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(view(bag_id, &rows, &catalogue))
+    }
+}
+
+/// A client's bag: theirs alone, carried over from the guest's at sign-in.
+impl Maison {
+    /// Whether the caller may use the bag: a guest's bag is anyone's who holds
+    /// its unguessable id; a client's bag is only the client's.
+    pub async fn check_bag_access(
+        &self,
+        bag_id: &str,
+        account_id: Option<&str>,
+    ) -> Result<(), ShopError> {
+        match self.store().bag_owner(bag_id).await? {
+            Some(None) => Ok(()),
+            Some(Some(owner)) if Some(owner.as_str()) == account_id => Ok(()),
+            _ => Err(ShopError::BagNotFound),
+        }
+    }
+
+    /// At sign-in: the guest's bag becomes the client's bag, merged into the
+    /// bag the client already had, within the rules of one order (five
+    /// creations at most). What cannot be carried over is said.
+    ///
+    /// Never fails the sign-in: a merge that fails is logged, and the guest's
+    /// bag stays as it was, to be sent again.
+    pub async fn adopt_bag(&self, account_id: &str, guest_bag: Option<&str>) -> BagMerge {
+        self.try_adopt_bag(account_id, guest_bag)
+            .await
+            .unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "the guest bag could not be carried over");
+                BagMerge::default()
+            })
+    }
+
+    async fn try_adopt_bag(
+        &self,
+        account_id: &str,
+        guest_bag: Option<&str>,
+    ) -> Result<BagMerge, ShopError> {
+        let own = self.store().bag_of_account(account_id).await?;
+        let guest = match guest_bag {
+            Some(id) if self.store().bag_owner(id).await? == Some(None) => Some(id.to_owned()),
+            _ => None,
+        };
+        let (guest, own) = match (guest, own) {
+            (None, own) => {
+                return Ok(BagMerge {
+                    bag_id: own,
+                    ..BagMerge::default()
+                });
+            }
+            (Some(guest), own) => (guest, own),
+        };
+        // Claim the guest's bag first: a second sign-in carrying the same
+        // bag at the same moment finds it taken and merges nothing.
+        let mut tx = self.store().begin_write().await?;
+        let claimed = client_accounts::claim_guest_bag(&mut tx, &guest, account_id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        let own = match (claimed, own) {
+            (true, Some(own)) => own,
+            // No bag of the client's yet: the guest's bag becomes it.
+            (true, None) => {
+                return Ok(BagMerge {
+                    bag_id: Some(guest),
+                    ..BagMerge::default()
+                });
+            }
+            (false, own) => {
+                return Ok(BagMerge {
+                    bag_id: own,
+                    ..BagMerge::default()
+                });
+            }
+        };
+        // Each line moves on its own (added to the client's bag, then taken
+        // from the claimed one): an interruption loses nothing.
+        let lines = self.store().bag_lines(&guest).await?.unwrap_or_default();
+        let catalogue = self.catalogue();
+        let mut messages = Vec::new();
+        let mut left_out = Vec::new();
+        for line in &lines {
+            let personalisation = line
+                .personalisation
+                .as_ref()
+                .map(|p| PersonalisationRequest {
+                    kind: p.kind().to_owned(),
+                    text: p.text().to_owned(),
+                });
+            let result = self
+                .add_to_bag(&own, &line.sku, i64::from(line.quantity), personalisation)
+                .await;
+            if let Err(err) = result {
+                let name = crate::bag::find_variant(&catalogue, &line.sku)
+                    .map_or_else(|| line.sku.clone(), |(c, _)| c.name.clone());
+                let reason = match &err {
+                    ShopError::Refused(refusal) => refusal.message(&self.client_relations),
+                    other => other.to_string(),
+                };
+                messages.push(format!("{name} could not be added to your bag: {reason}"));
+                left_out.push(line.sku.clone());
+            }
+            self.remove_line(&guest, &line.id).await?;
+        }
+        // Emptied, the guest's bag has served: only the client's remains.
+        self.store().delete_empty_bag(&guest).await?;
+        Ok(BagMerge {
+            bag_id: Some(own),
+            messages,
+            left_out,
+        })
+    }
+
+    /// A bag for a signed-in client who has none yet.
+    pub async fn create_account_bag(&self, account_id: &str) -> Result<String, ShopError> {
+        let bag = self.create_bag().await?;
+        let mut tx = self.store().begin_write().await?;
+        client_accounts::set_bag_owner(&mut tx, &bag.id, account_id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(bag.id)
     }
 }

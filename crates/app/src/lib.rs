@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod actor;
+mod addresses;
 pub mod bag;
 pub mod catalogue;
 pub mod checkout;
@@ -11,11 +12,13 @@ pub mod delivery;
 pub mod documents;
 pub mod error;
 pub mod form_tokens;
+mod history;
 mod input;
 pub mod links;
 pub mod lookup;
 pub mod order_desk;
 pub mod outbox;
+mod password_reset;
 pub mod passwords;
 pub mod requests;
 pub mod staff;

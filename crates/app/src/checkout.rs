@@ -15,20 +15,16 @@ use maison_domain::contact::{ContactError, Email, name_part, phone};
 use maison_domain::delivery::{
     DeliveryMethod, DeliveryPlan, Destination, OrderDelivery, plan_delivery,
 };
-use maison_domain::order::{OrderCommand, OrderNumber, OrderStatus};
+use maison_domain::order::{OrderNumber, OrderStatus};
 use maison_domain::payment::{CardOnFile, Payment};
-use maison_payments::{
-    AuthoriseOutcome, AuthoriseRequest, CardDetails, CardSecret, CvcSecret, SyncedOperation,
-};
+use maison_payments::{AuthoriseRequest, CardDetails, CardSecret, CvcSecret, SyncedOperation};
 use maison_store::idempotency::{self, KeyState};
 use maison_store::orders::{self, OrderLineRow, OrderRow};
 use maison_store::payments::{self as attempts, AttemptRow};
-use maison_store::{StoreError, bags, outbox, stock};
+use maison_store::{StoreError, bags, stock};
 
 use crate::bag::find_variant;
 use crate::clock::{new_id, random_bytes, year_month};
-use crate::documents::order_messages;
-use crate::order_desk::advance;
 use crate::{Maison, ShopError};
 
 /// Idempotency keys are scoped by the bag being checked out: keys chosen by
@@ -540,210 +536,6 @@ impl Maison {
         // Phase 3: the outcome, in one transaction.
         self.finish_authorisation(&order_id, &attempt_id, outcome)
             .await
-    }
-
-    /// Records what the processor answered for an order's authorisation:
-    /// confirmed with its messages, or failed with its stock released. Safe to
-    /// call from several instances: only the first resolution counts.
-    pub async fn finish_authorisation(
-        &self,
-        order_id: &str,
-        attempt_id: &str,
-        outcome: Option<AuthoriseOutcome>,
-    ) -> Result<OrderRow, ShopError> {
-        let order = self
-            .store()
-            .order(order_id)
-            .await?
-            .ok_or(ShopError::OrderNotFound)?;
-        let now = self.now();
-        let mut tx = self.store().begin_write().await?;
-        match outcome {
-            Some(AuthoriseOutcome::Authorised(auth)) => {
-                if !attempts::resolve_attempt(
-                    &mut tx,
-                    attempt_id,
-                    "succeeded",
-                    Some(&auth.processor_ref),
-                    None,
-                    now,
-                )
-                .await?
-                {
-                    tx.rollback().await.map_err(StoreError::from)?;
-                    return self.already_resolved(order_id).await;
-                }
-                orders::set_card_token(&mut tx, order_id, &auth.card_token).await?;
-                let placed = advance(
-                    &mut tx,
-                    order_id,
-                    OrderStatus::PendingPayment,
-                    OrderCommand::Place,
-                    "We have received your order.",
-                    now,
-                )
-                .await?;
-                advance(
-                    &mut tx,
-                    order_id,
-                    placed,
-                    OrderCommand::Confirm,
-                    "Payment secured and creations reserved.",
-                    now,
-                )
-                .await?;
-                let mut confirmed_order = order.clone();
-                confirmed_order.status = OrderStatus::Confirmed;
-                for message in order_messages(self, &confirmed_order) {
-                    outbox::enqueue(&mut tx, &message, now).await?;
-                }
-                if let Some(bag_id) = &order.bag_id {
-                    bags::empty_bag(&mut tx, bag_id).await?;
-                }
-                idempotency::complete_key_of_order(&mut tx, order_id, 201, order_id).await?;
-                tx.commit().await.map_err(StoreError::from)?;
-                tracing::info!(order = %order.number, total = %order.total, "order confirmed");
-                self.store()
-                    .order(order_id)
-                    .await?
-                    .ok_or(ShopError::OrderNotFound)
-            }
-            declined_or_none => {
-                let (code, problem) = match &declined_or_none {
-                    Some(AuthoriseOutcome::Declined(decline)) => (
-                        decline.reason.code().to_owned(),
-                        ShopError::from_decline(decline),
-                    ),
-                    _ => ("not_processed".to_owned(), ShopError::PaymentUnavailable),
-                };
-                let status = if matches!(declined_or_none, Some(AuthoriseOutcome::Declined(_))) {
-                    "declined"
-                } else {
-                    "failed"
-                };
-                if !attempts::resolve_attempt(&mut tx, attempt_id, status, None, Some(&code), now)
-                    .await?
-                {
-                    tx.rollback().await.map_err(StoreError::from)?;
-                    return self.already_resolved(order_id).await;
-                }
-                advance(
-                    &mut tx,
-                    order_id,
-                    OrderStatus::PendingPayment,
-                    OrderCommand::FailPayment,
-                    "The payment was not taken; nothing was charged.",
-                    now,
-                )
-                .await?;
-                let mut came_back = false;
-                for line in &order.lines {
-                    came_back |=
-                        stock::release(&mut tx, &line.sku, line.quantity).await? == line.quantity;
-                }
-                if came_back {
-                    stock::availability_changed(&mut tx).await?;
-                }
-                if let Some(bag_id) = &order.bag_id {
-                    bags::release_claim(&mut tx, bag_id, order_id).await?;
-                }
-                outbox::enqueue(
-                    &mut tx,
-                    &self.order_not_placed_letter(&order, &problem),
-                    now,
-                )
-                .await?;
-                let (status_code, body) = problem.stored();
-                idempotency::complete_key_of_order(&mut tx, order_id, status_code, &body).await?;
-                tx.commit().await.map_err(StoreError::from)?;
-                if came_back {
-                    self.refresh_catalogue().await?;
-                }
-                tracing::info!(order = %order.number, reason = %code, "payment not taken; stock released");
-                Err(problem.recorded())
-            }
-        }
-    }
-
-    /// The letter that tells the client what happened to an order whose
-    /// payment was not taken: not placed, nothing charged, the bag kept.
-    fn order_not_placed_letter(
-        &self,
-        order: &OrderRow,
-        why: &ShopError,
-    ) -> maison_store::outbox::OutboxMessage {
-        let reason = match why {
-            ShopError::Declined { message, .. } => format!("The card was not accepted: {message}"),
-            _ => "The payment could not be processed by the bank.".to_owned(),
-        };
-        let mut letter = self.letter(
-            "order_not_placed",
-            &order.email,
-            format!(
-                "Your {} order {} was not placed",
-                self.client_relations.maison_name, order.number
-            ),
-            format!("Dear {} {},", order.first_name, order.last_name),
-            vec![
-                format!(
-                    "{reason} Your order {} was therefore not placed, and nothing was charged.",
-                    order.number
-                ),
-                "Your creations remain in your bag: you may complete your order with another card."
-                    .to_owned(),
-                format!(
-                    "{} will be pleased to help you, or to take your order by telephone.",
-                    self.client_relations.contact_sentence()
-                ),
-            ],
-            None,
-        );
-        letter.order_id = Some(order.id.clone());
-        letter
-    }
-
-    async fn already_resolved(&self, order_id: &str) -> Result<OrderRow, ShopError> {
-        let order = self
-            .store()
-            .order(order_id)
-            .await?
-            .ok_or(ShopError::OrderNotFound)?;
-        match order.status {
-            OrderStatus::PaymentFailed => Err(ShopError::PaymentUnavailable.recorded()),
-            _ => Ok(order),
-        }
-    }
-
-    /// Resolves authorisations left in doubt (a timeout, a crash) by asking the
-    /// processor what it recorded under the attempt's key. Safe on every
-    /// instance at once: each attempt is claimed before it is resolved.
-    pub async fn resolve_stuck_payments(&self, older_than_micros: i64) -> Result<usize, ShopError> {
-        let now = self.now();
-        let claimed = self
-            .store()
-            .claim_unresolved_attempts(now - older_than_micros, now, now + 60_000_000)
-            .await?;
-        let mut resolved = 0;
-        for attempt in claimed {
-            let outcome = match self.gateway.sync(&attempt.id).await {
-                Ok(Some(SyncedOperation::Authorise(outcome))) => Some(outcome),
-                Ok(_) => None,
-                Err(err) => {
-                    tracing::warn!(attempt = %attempt.id, error = %err, "processor unreachable; will retry");
-                    continue;
-                }
-            };
-            match self
-                .finish_authorisation(&attempt.order_id, &attempt.id, outcome)
-                .await
-            {
-                Ok(_) | Err(ShopError::Recorded(_)) => resolved += 1,
-                Err(err) => {
-                    tracing::warn!(attempt = %attempt.id, error = %err, "could not resolve")
-                }
-            }
-        }
-        Ok(resolved)
     }
 }
 

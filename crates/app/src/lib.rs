@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod actor;
 mod addresses;
+mod authorisation;
 pub mod bag;
 pub mod catalogue;
 pub mod checkout;

@@ -44,6 +44,16 @@ impl Maison {
                 .await?
                 {
                     tx.rollback().await.map_err(StoreError::from)?;
+                    // An authorisation that arrives after its order was given
+                    // up (a timeout, then recovery) must not hold the client's
+                    // funds: it is released at once.
+                    if order.status == OrderStatus::PaymentFailed
+                        || self.store().order(order_id).await?.map(|o| o.status)
+                            == Some(OrderStatus::PaymentFailed)
+                    {
+                        tracing::warn!(order = %order.number, "late authorisation released");
+                        self.release_hold(&order, &auth.processor_ref).await?;
+                    }
                     return self.already_resolved(order_id).await;
                 }
                 orders::set_card_token(&mut tx, order_id, &auth.card_token).await?;
@@ -187,6 +197,90 @@ impl Maison {
         }
     }
 
+    /// Releases a hold on the client's card: a void attempt is written first
+    /// (its id is the processor's idempotency key), then sent; one the
+    /// processor cannot confirm is sent again by recovery.
+    pub(crate) async fn release_hold(
+        &self,
+        order: &OrderRow,
+        processor_ref: &str,
+    ) -> Result<(), ShopError> {
+        let mut tx = self.store().begin_write().await?;
+        let attempt_id = self
+            .record_void(&mut tx, order, processor_ref, self.now())
+            .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.void_hold(&attempt_id, processor_ref).await
+    }
+
+    /// Writes the void attempt of an order's hold, in `tx`; returns its id.
+    pub(crate) async fn record_void(
+        &self,
+        tx: &mut maison_store::Tx,
+        order: &OrderRow,
+        processor_ref: &str,
+        now: i64,
+    ) -> Result<String, ShopError> {
+        let attempt = attempts::AttemptRow {
+            id: crate::clock::new_id(),
+            order_id: order.id.clone(),
+            operation: "void".into(),
+            amount: order.total,
+            status: "pending".into(),
+            processor: self.gateway.name().into(),
+            processor_ref: Some(processor_ref.to_owned()),
+            decline_code: None,
+            created_at: now,
+        };
+        attempts::insert_attempt(tx, &attempt).await?;
+        Ok(attempt.id)
+    }
+
+    /// Asks the processor to release a hold, and records its answer. A void
+    /// whose outcome is unknown stays pending, for recovery to send again
+    /// under the same key.
+    pub(crate) async fn void_hold(
+        &self,
+        attempt_id: &str,
+        processor_ref: &str,
+    ) -> Result<(), ShopError> {
+        let outcome = self.gateway.void(attempt_id, processor_ref).await;
+        let (status, reference) = match &outcome {
+            Ok(record) => ("succeeded", Some(record.processor_ref.as_str())),
+            Err(err) if err.in_doubt() => {
+                tracing::warn!(attempt = %attempt_id, error = %err, "void in doubt: recovery sends it again");
+                return Ok(());
+            }
+            Err(err) => {
+                tracing::error!(attempt = %attempt_id, error = %err, "the processor refused the void: see the order's payment operations");
+                ("failed", None)
+            }
+        };
+        let mut tx = self.store().begin_write().await?;
+        attempts::resolve_attempt(&mut tx, attempt_id, status, reference, None, self.now()).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Sends again the voids left pending (a crash, a processor that did not
+    /// answer): each is claimed first, so every instance may run this.
+    pub async fn resend_pending_voids(&self, older_than_micros: i64) -> Result<usize, ShopError> {
+        let now = self.now();
+        let claimed = self
+            .store()
+            .claim_unresolved_attempts("void", now - older_than_micros, now, now + 60_000_000)
+            .await?;
+        let mut sent = 0;
+        for attempt in claimed {
+            let Some(processor_ref) = attempt.processor_ref.as_deref() else {
+                continue;
+            };
+            self.void_hold(&attempt.id, processor_ref).await?;
+            sent += 1;
+        }
+        Ok(sent)
+    }
+
     /// Resolves authorisations left in doubt (a timeout, a crash) by asking the
     /// processor what it recorded under the attempt's key. Safe on every
     /// instance at once: each attempt is claimed before it is resolved.
@@ -194,7 +288,7 @@ impl Maison {
         let now = self.now();
         let claimed = self
             .store()
-            .claim_unresolved_attempts(now - older_than_micros, now, now + 60_000_000)
+            .claim_unresolved_attempts("authorise", now - older_than_micros, now, now + 60_000_000)
             .await?;
         let mut resolved = 0;
         for attempt in claimed {

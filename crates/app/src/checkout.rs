@@ -463,6 +463,20 @@ impl Maison {
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(ShopError::BagCheckedOut);
         }
+        // The bag as claimed must be the bag as checked: a line changed in
+        // another tab meanwhile is neither charged for nor lost.
+        let claimed = bags::lines_in(&mut tx, &request.bag_id).await?;
+        let same = claimed.len() == order.lines.len()
+            && claimed.iter().zip(&order.lines).all(|(bag, line)| {
+                bag.sku == line.sku
+                    && bag.quantity == line.quantity
+                    && bag.unit_price == line.unit_price
+                    && bag.personalisation == line.personalisation
+            });
+        if !same {
+            tx.rollback().await.map_err(StoreError::from)?;
+            return Err(ShopError::BagChanged);
+        }
         let mut sold_out = false;
         for line in &order.lines {
             match stock::reserve(&mut tx, &line.sku, line.quantity).await? {

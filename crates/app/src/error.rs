@@ -19,6 +19,9 @@ pub enum ShopError {
     /// twice, and no longer changes.
     #[error("this bag has already been checked out")]
     BagCheckedOut,
+    /// The bag changed (another tab) between the checks and the claim.
+    #[error("the bag changed during checkout")]
+    BagChanged,
     #[error("there is no creation or size with the SKU {0:?}")]
     UnknownSku(String),
     #[error("there is no such order")]

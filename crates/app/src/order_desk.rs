@@ -11,11 +11,9 @@ use maison_domain::order::{
 use maison_store::accounts::{OrderRequestRow, email_key};
 use maison_store::orders::{self, OrderEventRow, OrderListRow};
 pub use maison_store::payments::AttemptRow;
-use maison_store::payments::{self as attempts};
 use maison_store::{StoreError, Tx, audit, outbox, stock};
 
 use crate::actor::{Action, Actor};
-use crate::clock::new_id;
 use crate::input::invalid;
 use crate::{Maison, OrderRow, ShopError};
 
@@ -170,7 +168,8 @@ impl Maison {
         let event = OrderEventRow {
             at: now,
             status: OrderStatus::Cancelled.as_str().into(),
-            note: format!("Cancelled by Client Relations: {reason}"),
+            // The reason stays with the staff (audit log): clients read this.
+            note: "Your order has been cancelled by Client Relations.".into(),
             actor: actor.timeline_name(),
         };
         let details = serde_json::json!({"reason": reason, "from": order.status.as_str()});
@@ -197,21 +196,11 @@ impl Maison {
         // The hold on the card is released after the commit; its attempt is
         // written now, so that the void is never forgotten.
         let void = match hold {
-            Some(processor_ref) => {
-                let attempt = AttemptRow {
-                    id: new_id(),
-                    order_id: order.id.clone(),
-                    operation: "void".into(),
-                    amount: order.total,
-                    status: "pending".into(),
-                    processor: self.gateway.name().into(),
-                    processor_ref: Some(processor_ref.clone()),
-                    decline_code: None,
-                    created_at: now,
-                };
-                attempts::insert_attempt(&mut tx, &attempt).await?;
-                Some((attempt.id, processor_ref))
-            }
+            Some(processor_ref) => Some((
+                self.record_void(&mut tx, &order, &processor_ref, now)
+                    .await?,
+                processor_ref,
+            )),
             None => None,
         };
         outbox::enqueue(
@@ -221,11 +210,15 @@ impl Maison {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        if came_back {
-            self.refresh_catalogue().await?;
+        // The hold first: the client's funds matter more than the catalogue
+        // snapshot (which every instance refreshes on its own anyway).
+        if let Some((attempt_id, processor_ref)) = void
+            && let Err(err) = self.void_hold(&attempt_id, &processor_ref).await
+        {
+            tracing::warn!(order = %order.number, error = %err, "void not recorded: recovery sends it again");
         }
-        if let Some((attempt_id, processor_ref)) = void {
-            self.void_hold(&attempt_id, &processor_ref).await?;
+        if came_back && let Err(err) = self.refresh_catalogue().await {
+            tracing::warn!(error = %err, "catalogue not refreshed after a cancellation");
         }
         tracing::info!(order = %order.number, actor = %actor.timeline_name(), "order cancelled");
         self.order_numbered(number).await
@@ -295,27 +288,6 @@ impl Maison {
         Ok(Some(tx))
     }
 
-    /// Asks the processor to release a hold, and records its answer. A void
-    /// the processor cannot confirm stays pending, for an operator.
-    async fn void_hold(&self, attempt_id: &str, processor_ref: &str) -> Result<(), ShopError> {
-        let outcome = self.gateway.void(attempt_id, processor_ref).await;
-        let (status, reference) = match &outcome {
-            Ok(record) => ("succeeded", Some(record.processor_ref.as_str())),
-            Err(err) if err.in_doubt() => {
-                tracing::warn!(attempt = %attempt_id, error = %err, "void in doubt: left pending");
-                return Ok(());
-            }
-            Err(err) => {
-                tracing::error!(attempt = %attempt_id, error = %err, "the processor refused the void");
-                ("failed", None)
-            }
-        };
-        let mut tx = self.store().begin_write().await?;
-        attempts::resolve_attempt(&mut tx, attempt_id, status, reference, None, self.now()).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(())
-    }
-
     fn cancellation_letter(
         &self,
         order: &OrderRow,
@@ -327,7 +299,7 @@ impl Maison {
         )];
         if hold_released {
             paragraphs.push(
-                "The amount held on your card is released: nothing was charged. Depending on your bank, the hold may take a few days to disappear from your statement."
+                "The amount held on your card is being released: nothing was charged. Depending on your bank, the hold may take a few days to disappear from your statement."
                     .to_owned(),
             );
         }

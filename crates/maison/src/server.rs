@@ -287,6 +287,11 @@ async fn recover_payments(maison: Arc<Maison>, mut stopped: watch::Receiver<bool
                     Ok(n) => tracing::info!(resolved = n, "payments in doubt resolved"),
                     Err(err) => tracing::warn!(error = %err, "payment recovery failed"),
                 }
+                match maison.resend_pending_voids(30_000_000).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(sent = n, "pending voids sent again"),
+                    Err(err) => tracing::warn!(error = %err, "void recovery failed"),
+                }
             }
             _ = stopped.changed() => return,
         }

@@ -117,18 +117,20 @@ impl Store {
     /// returned one is claimed by this caller until `claim_until`.
     pub async fn claim_unresolved_attempts(
         &self,
+        operation: &str,
         before: i64,
         now: i64,
         claim_until: i64,
     ) -> Result<Vec<AttemptRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ATTEMPT_COLUMNS} FROM payment_attempts \
-             WHERE operation = 'authorise' AND status IN ('pending', 'in_doubt') \
+             WHERE operation = $3 AND status IN ('pending', 'in_doubt') \
                AND created_at < $1 AND claimed_until < $2 \
              ORDER BY created_at LIMIT 50"
         )))
         .bind(before)
         .bind(now)
+        .bind(operation)
         .fetch_all(self.pool())
         .await?;
         let mut claimed = Vec::new();

@@ -162,6 +162,12 @@ impl crate::AppState {
             E::BagNotFound => Problem::not_found("bag_not_found", "There is no such bag: create one with POST /api/v1/bags."),
             E::LineNotFound => Problem::not_found("line_not_found", "This bag has no such line."),
             E::BagEmpty => Problem::new(StatusCode::CONFLICT, "bag_empty", "Refused", "The bag is empty: add a creation first."),
+            E::BagChanged => Problem::new(
+                StatusCode::CONFLICT,
+                "bag_changed",
+                "Refused",
+                "Your bag changed while the order was being placed (another window?), so nothing was charged. Please review your bag and check out again.",
+            ),
             E::BagCheckedOut => Problem::new(
                 StatusCode::CONFLICT,
                 "bag_checked_out",

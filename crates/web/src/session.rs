@@ -319,12 +319,22 @@ struct CsrfExpectation {
 /// Refuses a state-changing request to a matched route that does not carry
 /// the expected CSRF token (a route layer: unknown paths answer 404 first).
 pub async fn check_csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(CsrfExpectation {
-        expected: Some(expected),
-        give_form_cookie,
-    }) = request.extensions().get::<CsrfExpectation>().cloned()
-    else {
-        return next.run(request).await;
+    let (expected, give_form_cookie) = match request.extensions().get::<CsrfExpectation>() {
+        Some(CsrfExpectation {
+            expected: Some(expected),
+            give_form_cookie,
+        }) => (expected.clone(), *give_form_cookie),
+        Some(CsrfExpectation { expected: None, .. }) => return next.run(request).await,
+        // A router composed without the session middleware fails safe: a
+        // state-changing request is refused, a safe one goes through.
+        None if matches!(
+            *request.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS
+        ) =>
+        {
+            return next.run(request).await;
+        }
+        None => (String::new(), false),
     };
     let (request, presented) = match csrf_presented(request).await {
         Ok(read) => read,

@@ -213,6 +213,8 @@ pub struct OrderJson<'a> {
     pub estimate: Option<EstimateJson>,
     pub delivery: DeliveryJson<'a>,
     pub payment: PaymentJson<'a>,
+    /// Left out only where a richer timeline replaces it (the staff's view).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<EventJson<'a>>,
     pub messages: Vec<String>,
 }

@@ -498,18 +498,22 @@ pub async fn place(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    // The form of a bag that another tab has meanwhile ordered: say so.
-    if let Some(id) = cookie(&headers, BAG_COOKIE)
-        && state
-            .maison
-            .check_bag_access(&id, visitor.account_id())
-            .await
-            .is_ok()
-        && matches!(state.maison.bag_checked_out(&id).await, Ok(true))
-    {
-        return super::pages::error_page(&state, state.problem(ShopError::BagCheckedOut));
-    }
-    let Some(bag_id) = current_bag(&state, &headers, &visitor).await.0 else {
+    // The form's own bag, even if it has meanwhile become an order: a second
+    // press of the same form replays its key (the completion page), another
+    // tab's form is told the bag was ordered.
+    let own_bag = match cookie(&headers, BAG_COOKIE) {
+        Some(id)
+            if state
+                .maison
+                .check_bag_access(&id, visitor.account_id())
+                .await
+                .is_ok() =>
+        {
+            Some(id)
+        }
+        _ => current_bag(&state, &headers, &visitor).await.0,
+    };
+    let Some(bag_id) = own_bag else {
         return see_other("/bag");
     };
     let method = field(&form, "method");
@@ -789,8 +793,14 @@ pub async fn guest_request(
                 email: email.clone(),
                 ..OrderInformationPage::new(&state)
             };
-            // The order's page again, when the number and e-mail open it.
-            match state.maison.look_up_order(&number, &email, &client).await {
+            // The order's page again, when the number and e-mail opened it
+            // (not after a wrong guess: that would count twice).
+            let proven = !matches!(problem.code, "order_not_found" | "too_many_attempts");
+            let again = match proven {
+                true => state.maison.look_up_order(&number, &email, &client).await,
+                false => Err(ShopError::OrderNotFound),
+            };
+            match again {
                 Ok(order) => {
                     page.messages = delivery_messages(&state.maison, &order);
                     page.order = Some(order);

@@ -163,6 +163,28 @@ on_both_databases! {
         app.stop().await;
     }
 
+    async fn a_void_the_processor_did_not_answer_is_sent_again_by_recovery(backend) {
+        let app = spawn_app(backend).await;
+        let sku = plain_sku(&app).await;
+        let number = confirmed_order(&app, &sku, "void-later").await;
+        let team = team(&app).await;
+        // The processor does not answer the void: the order is cancelled, the
+        // void waits, and nothing is lost.
+        app.simulator.fail_next(maison_payments::FailureMode::Unavailable, 1);
+        let (status, order) = call(&app, Method::POST, &format!("/api/v1/orders/{number}/cancel"), &team.ambassador, Some(json!({"reason": "changed her mind"}))).await;
+        assert_eq!(status, 200, "{order}");
+        assert_eq!(order["status"], "cancelled");
+        assert_eq!(order["payment_state"], "void_pending");
+        let held = |app: &TestApp| app.simulator.ledger_snapshot().into_iter().find(|p| p.reference == number).map(|p| p.state);
+        assert_eq!(held(&app), Some(PaymentState::Authorised), "still held");
+        // Recovery sends it again, under the same key.
+        assert_eq!(app.maison().resend_pending_voids(0).await.expect("recovery"), 1);
+        assert_eq!(held(&app), Some(PaymentState::Voided));
+        let (_, order) = call(&app, Method::GET, &format!("/api/v1/orders/{number}"), &team.ambassador, None).await;
+        assert_eq!(order["payment_state"], "voided");
+        app.stop().await;
+    }
+
     async fn a_processed_order_can_no_longer_be_cancelled_and_a_placed_one_cannot_be_processed(backend) {
         let app = spawn_app(backend).await;
         let sku = plain_sku(&app).await;

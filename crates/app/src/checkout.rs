@@ -478,7 +478,7 @@ impl Maison {
             return Err(ShopError::BagChanged);
         }
         let mut sold_out = false;
-        for line in &order.lines {
+        for line in lines_by_sku(&order.lines) {
             match stock::reserve(&mut tx, &line.sku, line.quantity).await? {
                 Some(left) => sold_out |= left == 0,
                 None => {
@@ -551,6 +551,15 @@ impl Maison {
         self.finish_authorisation(&order_id, &attempt_id, outcome)
             .await
     }
+}
+
+/// An order's lines in SKU order: every transaction locks stock rows in this
+/// one order, so two never wait on each other in a circle (PostgreSQL would
+/// end one of them with a deadlock error).
+pub(crate) fn lines_by_sku(lines: &[OrderLineRow]) -> Vec<&OrderLineRow> {
+    let mut sorted: Vec<&OrderLineRow> = lines.iter().collect();
+    sorted.sort_by(|a, b| a.sku.cmp(&b.sku));
+    sorted
 }
 
 /// What makes two checkout requests the same, without the card number or CVC.

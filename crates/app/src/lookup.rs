@@ -88,23 +88,23 @@ impl Maison {
         client: &str,
     ) -> Result<OrderRow, ShopError> {
         let now = self.now();
-        let parsed = OrderNumber::parse(number);
-        let number_key = match &parsed {
-            Ok(n) => n.to_string(),
-            Err(_) => number.trim().to_uppercase().chars().take(32).collect(),
-        };
-        let known_key = format!("lookup:known:{number_key}:{client}");
-        let known = self
-            .store()
-            .recent_attempts(&known_key, now, KNOWN_MICROS)
-            .await?
-            > 0;
-        let mut counters = vec![
-            (format!("lookup:address:{client}"), PER_ADDRESS),
-            (format!("lookup:number:{number_key}:{client}"), PER_NUMBER),
-        ];
-        if !known {
-            counters.push((format!("lookup:number:{number_key}"), PER_NUMBER_EVERYWHERE));
+        let parsed = OrderNumber::parse(number).ok();
+        // A number that is not one (its check character fails) counts against
+        // the address only: no counter is made of text a guesser chose.
+        let mut counters = vec![(format!("lookup:address:{client}"), PER_ADDRESS)];
+        let mut known_key = None;
+        if let Some(number) = &parsed {
+            let key = format!("lookup:known:{number}:{client}");
+            let known = self
+                .store()
+                .recent_attempts(&key, now, KNOWN_MICROS)
+                .await?
+                > 0;
+            counters.push((format!("lookup:number:{number}:{client}"), PER_NUMBER));
+            if !known {
+                counters.push((format!("lookup:number:{number}"), PER_NUMBER_EVERYWHERE));
+            }
+            known_key = Some(key);
         }
         let mut counted = Vec::with_capacity(counters.len());
         let mut wait = None;
@@ -123,7 +123,7 @@ impl Maison {
         // Proven by its e-mail, a client's order is shown here too (its
         // status only; the account shows the rest).
         let found = match parsed {
-            Ok(number) => self
+            Some(number) => self
                 .store()
                 .order_by_number(number.as_str())
                 .await?
@@ -131,7 +131,7 @@ impl Maison {
                     email_key(&order.email) == email_key(email)
                         && may_see(order, order.account_id.as_deref())
                 }),
-            Err(_) => None,
+            None => None,
         };
         let Some(order) = found else {
             return Err(ShopError::OrderNotFound);
@@ -139,9 +139,11 @@ impl Maison {
         for key in &counted {
             self.store().give_back_attempt(key).await?;
         }
-        self.store()
-            .throttle(&known_key, now, KNOWN_MICROS, u32::MAX)
-            .await?;
+        if let Some(key) = known_key {
+            self.store()
+                .throttle(&key, now, KNOWN_MICROS, u32::MAX)
+                .await?;
+        }
         Ok(order)
     }
 }

@@ -187,7 +187,7 @@ impl Maison {
             None => return self.order_numbered(number).await,
         };
         let mut came_back = false;
-        for line in &order.lines {
+        for line in crate::checkout::lines_by_sku(&order.lines) {
             came_back |= stock::release(&mut tx, &line.sku, line.quantity).await? == line.quantity;
         }
         if came_back {

@@ -362,6 +362,11 @@ impl Maison {
             let result = self
                 .add_to_bag(&own, &line.sku, i64::from(line.quantity), personalisation)
                 .await;
+            if matches!(result, Err(ShopError::BagCheckedOut)) {
+                // The client's bag became an order meanwhile: the rest stays
+                // in the guest's bag, to be carried over at the next sign-in.
+                break;
+            }
             if let Err(err) = result {
                 let name = crate::bag::find_variant(&catalogue, &line.sku)
                     .map_or_else(|| line.sku.clone(), |(c, _)| c.name.clone());
@@ -372,7 +377,11 @@ impl Maison {
                 messages.push(format!("{name} could not be added to your bag: {reason}"));
                 left_out.push(line.sku.clone());
             }
-            self.remove_line(&guest, &line.id).await?;
+            match self.remove_line(&guest, &line.id).await {
+                // The guest's bag is being ordered (another tab): stop here.
+                Err(ShopError::BagCheckedOut) => break,
+                other => other.map(|_| ())?,
+            }
         }
         // Emptied, the guest's bag has served: only the client's remains.
         self.store().delete_empty_bag(&guest).await?;

@@ -93,6 +93,12 @@ impl AppState {
     ) -> std::net::IpAddr {
         security::client_ip(headers, peer, &self.trusted_proxies)
     }
+
+    /// The client's address as the throttles count it (see
+    /// [`security::throttle_key`]).
+    pub fn client_key(&self, headers: &axum::http::HeaderMap, peer: std::net::IpAddr) -> String {
+        security::throttle_key(self.client_ip(headers, peer))
+    }
 }
 
 /// Request bodies larger than this are refused (413) before a handler runs.

@@ -93,6 +93,22 @@ pub(crate) fn refusal(state: &AppState, path: &str, problem: Problem) -> Respons
     crate::storefront::refusal_page(state, &page)
 }
 
+/// An address as the throttles count it: IPv4 whole; IPv6 by its /64, the
+/// network one subscriber is given (else a single client could cycle through
+/// 2^64 addresses past every per-address limit).
+pub fn throttle_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 /// Refuses a state-changing request that a browser says comes from another
 /// site (CSRF): 403 `forbidden_origin`. Browsers send `Sec-Fetch-Site` and
 /// `Origin` on every form post; clients that send neither (API clients) carry
@@ -384,6 +400,20 @@ pub fn client_ip(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn throttles_count_an_ipv6_client_by_its_network() {
+        let a: std::net::IpAddr = "2001:db8:1:2::1".parse().expect("ip");
+        let b: std::net::IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
+        let other: std::net::IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(throttle_key(a), throttle_key(b));
+        assert_ne!(throttle_key(a), throttle_key(other));
+        let v4: std::net::IpAddr = "203.0.113.9".parse().expect("ip");
+        assert_eq!(throttle_key(v4), "203.0.113.9");
+        let mapped: std::net::IpAddr = "::ffff:203.0.113.9".parse().expect("ip");
+        assert_eq!(throttle_key(mapped), "203.0.113.9");
+    }
+
     use std::net::IpAddr;
 
     fn ip(s: &str) -> IpAddr {

@@ -88,7 +88,7 @@ async fn opened(state: &AppState, signed_in: &SignedIn, guest_bag: Option<&str>)
 }
 
 fn client_ip(state: &AppState, headers: &HeaderMap, peer: &Peer) -> String {
-    state.client_ip(headers, peer.0.ip()).to_string()
+    state.client_key(headers, peer.0.ip())
 }
 
 #[derive(Deserialize)]
@@ -561,7 +561,7 @@ pub async fn guest_request_change(
         .request_order_change_as_guest(
             &r.number,
             &r.email,
-            &state.client_ip(&headers, peer.ip()).to_string(),
+            &state.client_key(&headers, peer.ip()),
             &r.kind,
             &r.message,
         )

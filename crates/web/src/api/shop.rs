@@ -400,11 +400,7 @@ pub async fn order_lookup(
     }
     let order = state
         .maison
-        .look_up_order(
-            &r.number,
-            &r.email,
-            &state.client_ip(&headers, peer.ip()).to_string(),
-        )
+        .look_up_order(&r.number, &r.email, &state.client_key(&headers, peer.ip()))
         .await
         .map_err(|e| state.problem(e))?;
     Ok(Json(super::views::OrderStatusJson::new(&state.maison, &order)).into_response())

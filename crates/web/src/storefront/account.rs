@@ -50,7 +50,7 @@ fn status_of(problem: &Problem) -> StatusCode {
 }
 
 fn client_ip(state: &AppState, headers: &HeaderMap, peer: &Peer) -> String {
-    state.client_ip(headers, peer.0.ip()).to_string()
+    state.client_key(headers, peer.0.ip())
 }
 
 fn to_sign_in(next: &str) -> Response {

@@ -726,11 +726,7 @@ pub async fn look_up(
     };
     match state
         .maison
-        .look_up_order(
-            &number,
-            &email,
-            &state.client_ip(&headers, peer.ip()).to_string(),
-        )
+        .look_up_order(&number, &email, &state.client_key(&headers, peer.ip()))
         .await
     {
         Ok(order) => {
@@ -768,7 +764,7 @@ pub async fn guest_request(
 ) -> Response {
     let number: String = field(&form, "number").chars().take(64).collect();
     let email: String = field(&form, "email").chars().take(254).collect();
-    let client = state.client_ip(&headers, peer.ip()).to_string();
+    let client = state.client_key(&headers, peer.ip());
     let kind = field(&form, "kind");
     let message = form.get("message").map_or("", String::as_str);
     match state

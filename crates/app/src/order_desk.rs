@@ -35,6 +35,30 @@ pub struct StaffOrder {
     pub open_requests: Vec<OrderRequestRow>,
 }
 
+impl StaffOrder {
+    /// Where the card payment stands, from its operations (the last of each
+    /// kind): `voided`, `void_pending`, `authorised`, `failed`, `pending`, or
+    /// `none` for an order paid otherwise.
+    pub fn payment_state(&self) -> &'static str {
+        let last_of = |operation: &str| {
+            self.payments
+                .iter()
+                .rev()
+                .find(|a| a.operation == operation)
+        };
+        match (last_of("authorise"), last_of("void")) {
+            (_, Some(void)) if void.status == "succeeded" => "voided",
+            (_, Some(void)) if void.status != "failed" => "void_pending",
+            (Some(auth), _) => match auth.status.as_str() {
+                "succeeded" => "authorised",
+                "declined" | "failed" => "failed",
+                _ => "pending",
+            },
+            (None, _) => "none",
+        }
+    }
+}
+
 fn refused(err: CommandRefused) -> ShopError {
     match err {
         CommandRefused::NotModifiable(status) => ShopError::OrderNotModifiable(status),

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use maison_app::order_desk::{AttemptRow, StaffOrder};
+use maison_app::order_desk::StaffOrder;
 use maison_app::staff::AuditRow;
 use maison_domain::Money;
 
@@ -136,20 +136,6 @@ struct StaffOrderJson<'a> {
     open_requests: Vec<RequestJson<'a>>,
 }
 
-fn payment_state(operations: &[AttemptRow]) -> &'static str {
-    let last_of = |operation: &str| operations.iter().rev().find(|a| a.operation == operation);
-    match (last_of("authorise"), last_of("void")) {
-        (_, Some(void)) if void.status == "succeeded" => "voided",
-        (_, Some(void)) if void.status != "failed" => "void_pending",
-        (Some(auth), _) => match auth.status.as_str() {
-            "succeeded" => "authorised",
-            "declined" | "failed" => "failed",
-            _ => "pending",
-        },
-        (None, _) => "none",
-    }
-}
-
 fn staff_order_json<'a>(maison: &maison_app::Maison, s: &'a StaffOrder) -> StaffOrderJson<'a> {
     let o = &s.order;
     let mut order = OrderJson::new(maison, o);
@@ -166,7 +152,7 @@ fn staff_order_json<'a>(maison: &maison_app::Maison, s: &'a StaffOrder) -> Staff
         phone: &o.phone,
         placed_at: maison_app::clock::rfc3339(o.created_at),
         modifiable: o.status.is_modifiable(),
-        payment_state: payment_state(&s.payments),
+        payment_state: s.payment_state(),
         payment_operations: s
             .payments
             .iter()

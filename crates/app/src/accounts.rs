@@ -11,12 +11,13 @@
 
 use sha2::{Digest, Sha256};
 
+pub use maison_domain::account::{Account, SavedAddress};
 use maison_domain::contact::{Email, name_part, phone};
+pub use maison_domain::order::{OrderRequest, OrderSummary};
 use maison_domain::password::{MAX_BYTES, PasswordError, check_password};
 use maison_notify::{Notice, notice};
 use maison_store::StoreError;
 use maison_store::accounts::{self, SessionRow, TokenRow, TokenUse, email_key};
-pub use maison_store::accounts::{AccountRow, OrderRequestRow, OrderSummaryRow, SavedAddressRow};
 use maison_store::outbox::{self, OutboxMessage};
 
 use crate::clock::new_id;
@@ -98,7 +99,7 @@ pub fn token_digest(token: &str) -> String {
 pub struct SignedIn {
     pub token: Secret,
     pub csrf_token: String,
-    pub account: AccountRow,
+    pub account: Account,
     pub expires_at: i64,
 }
 
@@ -108,7 +109,7 @@ pub struct ClientSession {
     pub token_digest: String,
     pub kind: SessionKind,
     pub csrf_token: String,
-    pub account: AccountRow,
+    pub account: Account,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +150,7 @@ pub struct BagMerge {
 
 /// A page of the order history.
 pub struct OrderPage {
-    pub orders: Vec<OrderSummaryRow>,
+    pub orders: Vec<OrderSummary>,
     pub next_cursor: Option<String>,
 }
 
@@ -399,7 +400,7 @@ impl Maison {
             TokenUse::Expired => return Err(ShopError::LinkExpired),
             TokenUse::Unknown => return Err(ShopError::InvalidToken),
         }
-        let account = AccountRow {
+        let account = Account {
             id: new_id(),
             email: pending.email,
             first_name: pending.first_name,
@@ -522,7 +523,7 @@ impl Maison {
 
 pub(crate) async fn open_session(
     tx: &mut maison_store::Tx,
-    account: AccountRow,
+    account: Account,
     kind: SessionKind,
     now: i64,
 ) -> Result<SignedIn, ShopError> {

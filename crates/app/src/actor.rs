@@ -1,8 +1,8 @@
 //! Who is acting, and what each role may do: one table, checked in one place.
 //! Handlers only turn a session or a bearer token into an [`Actor`].
 
+use maison_domain::audit::AuditEvent;
 use maison_domain::staff::StaffRole;
-use maison_store::audit::AuditRow;
 
 use crate::ShopError;
 use crate::clock::new_id;
@@ -39,16 +39,24 @@ pub enum Action {
     ManageCatalogue,
     ViewAuditLog,
     ManageStaff,
+    /// Telephone and boutique orders, and the receipts that pay them.
+    PlaceAssistedOrder,
+    RecordReceipt,
+    /// The outbox: failed messages, retried.
+    ManageOutbox,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 9] = [
         Action::ViewOrders,
         Action::CancelOrder,
         Action::ProcessOrder,
         Action::ManageCatalogue,
         Action::ViewAuditLog,
         Action::ManageStaff,
+        Action::PlaceAssistedOrder,
+        Action::RecordReceipt,
+        Action::ManageOutbox,
     ];
 }
 
@@ -59,13 +67,30 @@ pub fn allowed(role: StaffRole, action: Action) -> bool {
     match action {
         ViewOrders => true,
         // Rule R8: only Client Relations change or cancel an order.
-        CancelOrder => matches!(role, Ambassador | PrestigeAdvisor | Admin),
+        CancelOrder | PlaceAssistedOrder | RecordReceipt => {
+            matches!(role, Ambassador | PrestigeAdvisor | Admin)
+        }
         ProcessOrder | ManageCatalogue => matches!(role, Fulfilment | Admin),
-        ViewAuditLog | ManageStaff => role == Admin,
+        ViewAuditLog | ManageStaff | ManageOutbox => role == Admin,
     }
 }
 
 impl Actor {
+    /// The client of the account `account_id`.
+    pub fn client(account_id: &str) -> Self {
+        Actor::Client {
+            account_id: account_id.to_owned(),
+        }
+    }
+
+    /// The client account acting, when a client is.
+    pub fn account_id(&self) -> Option<&str> {
+        match self {
+            Actor::Client { account_id } => Some(account_id),
+            _ => None,
+        }
+    }
+
     /// The actor may take `action`, or the refusal to answer: 401 for a
     /// caller without staff credentials, 403 for a role without the right
     /// (and for a client's session on a staff route).
@@ -104,7 +129,7 @@ impl Actor {
         action: &str,
         subject: &str,
         details: serde_json::Value,
-    ) -> AuditRow {
+    ) -> AuditEvent {
         let (kind, email, role) = match self {
             Actor::Guest => ("guest", None, None),
             Actor::Client { .. } => ("client", None, None),
@@ -115,7 +140,7 @@ impl Actor {
             ),
             Actor::System(job) => ("system", Some((*job).to_owned()), None),
         };
-        AuditRow {
+        AuditEvent {
             id: new_id(),
             at,
             actor_kind: kind.to_owned(),
@@ -146,8 +171,14 @@ mod tests {
         use Action::*;
         use StaffRole::*;
         let expected = [
-            (Ambassador, vec![ViewOrders, CancelOrder]),
-            (PrestigeAdvisor, vec![ViewOrders, CancelOrder]),
+            (
+                Ambassador,
+                vec![ViewOrders, CancelOrder, PlaceAssistedOrder, RecordReceipt],
+            ),
+            (
+                PrestigeAdvisor,
+                vec![ViewOrders, CancelOrder, PlaceAssistedOrder, RecordReceipt],
+            ),
             (Fulfilment, vec![ViewOrders, ProcessOrder, ManageCatalogue]),
             (Admin, Action::ALL.to_vec()),
         ];

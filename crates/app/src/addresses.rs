@@ -1,8 +1,8 @@
 //! A client's saved addresses: checked as at checkout, ten at most, the
 //! client's own only.
 
+use maison_domain::account::SavedAddress;
 use maison_domain::address::{AddressInput, validate_address};
-use maison_store::accounts::SavedAddressRow;
 
 use crate::accounts::MAX_SAVED_ADDRESSES;
 use crate::clock::new_id;
@@ -10,10 +10,7 @@ use crate::input::invalid;
 use crate::{Maison, ShopError};
 
 impl Maison {
-    pub async fn saved_addresses(
-        &self,
-        account_id: &str,
-    ) -> Result<Vec<SavedAddressRow>, ShopError> {
+    pub async fn saved_addresses(&self, account_id: &str) -> Result<Vec<SavedAddress>, ShopError> {
         Ok(self.store().saved_addresses(account_id).await?)
     }
 
@@ -23,7 +20,7 @@ impl Maison {
         account_id: &str,
         label: &str,
         input: &AddressInput,
-    ) -> Result<SavedAddressRow, ShopError> {
+    ) -> Result<SavedAddress, ShopError> {
         let address = validate_address(input).map_err(|e| {
             invalid(
                 "invalid_address",
@@ -42,7 +39,7 @@ impl Maison {
         if self.store().saved_addresses(account_id).await?.len() >= MAX_SAVED_ADDRESSES {
             return Err(ShopError::TooManyAddresses(MAX_SAVED_ADDRESSES));
         }
-        let row = SavedAddressRow {
+        let row = SavedAddress {
             id: new_id(),
             label: if label.is_empty() {
                 address.city.clone()

@@ -5,16 +5,64 @@
 //! asking the processor (recovery), never by charging again.
 
 use maison_domain::order::{OrderCommand, OrderStatus};
-use maison_payments::{AuthoriseOutcome, SyncedOperation};
+use maison_payments::{AuthoriseOutcome, AuthoriseRequest, CardDetails, SyncedOperation};
 use maison_store::payments as attempts;
 use maison_store::{StoreError, bags, outbox, stock};
 use maison_store::{idempotency, orders};
 
 use crate::documents::order_messages;
 use crate::order_desk::advance;
-use crate::{Maison, OrderRow, ShopError};
+use crate::{Maison, Order, ShopError};
 
 impl Maison {
+    /// Authorises the card of an order written in phase 1 (its stock
+    /// reserved, its attempt recorded), outside any transaction; then
+    /// records the outcome. An answer lost on the way is asked for again,
+    /// never charged again.
+    pub(crate) async fn authorise_order(
+        &self,
+        order: &Order,
+        attempt_id: &str,
+        details: CardDetails,
+    ) -> Result<Order, ShopError> {
+        // Phase 2: the processor, outside any transaction.
+        let outcome = self
+            .gateway
+            .authorise(AuthoriseRequest {
+                idempotency_key: attempt_id,
+                amount: order.total,
+                card: &details,
+                reference: &order.number,
+            })
+            .await;
+        drop(details);
+        let outcome = match outcome {
+            Ok(outcome) => Some(outcome),
+            Err(err) if err.in_doubt() => {
+                tracing::warn!(order = %order.number, error = %err, "authorisation in doubt: asking the processor");
+                self.store()
+                    .mark_attempt_in_doubt(attempt_id, self.now())
+                    .await?;
+                match self.gateway.sync(attempt_id).await {
+                    Ok(Some(SyncedOperation::Authorise(outcome))) => Some(outcome),
+                    Ok(_) => None,
+                    Err(err) => {
+                        tracing::warn!(order = %order.number, error = %err, "processor unreachable: recovery will resolve");
+                        return Err(ShopError::PaymentInDoubt);
+                    }
+                }
+            }
+            Err(err) => {
+                tracing::error!(order = %order.number, error = %err, "the processor refused the request");
+                None
+            }
+        };
+
+        // Phase 3: the outcome, in one transaction.
+        self.finish_authorisation(&order.id, attempt_id, outcome)
+            .await
+    }
+
     /// Records what the processor answered for an order's authorisation:
     /// confirmed with its messages, or failed with its stock released. Safe to
     /// call from several instances: only the first resolution counts.
@@ -23,7 +71,7 @@ impl Maison {
         order_id: &str,
         attempt_id: &str,
         outcome: Option<AuthoriseOutcome>,
-    ) -> Result<OrderRow, ShopError> {
+    ) -> Result<Order, ShopError> {
         let order = self
             .store()
             .order(order_id)
@@ -152,7 +200,7 @@ impl Maison {
     /// payment was not taken: not placed, nothing charged, the bag kept.
     fn order_not_placed_letter(
         &self,
-        order: &OrderRow,
+        order: &Order,
         why: &ShopError,
     ) -> maison_store::outbox::OutboxMessage {
         let reason = match why {
@@ -185,7 +233,7 @@ impl Maison {
         letter
     }
 
-    async fn already_resolved(&self, order_id: &str) -> Result<OrderRow, ShopError> {
+    async fn already_resolved(&self, order_id: &str) -> Result<Order, ShopError> {
         let order = self
             .store()
             .order(order_id)
@@ -202,7 +250,7 @@ impl Maison {
     /// processor cannot confirm is sent again by recovery.
     pub(crate) async fn release_hold(
         &self,
-        order: &OrderRow,
+        order: &Order,
         processor_ref: &str,
     ) -> Result<(), ShopError> {
         let mut tx = self.store().begin_write().await?;
@@ -217,11 +265,11 @@ impl Maison {
     pub(crate) async fn record_void(
         &self,
         tx: &mut maison_store::Tx,
-        order: &OrderRow,
+        order: &Order,
         processor_ref: &str,
         now: i64,
     ) -> Result<String, ShopError> {
-        let attempt = attempts::AttemptRow {
+        let attempt = maison_domain::payment::PaymentAttempt {
             id: crate::clock::new_id(),
             order_id: order.id.clone(),
             operation: "void".into(),

@@ -7,24 +7,23 @@
 use sha2::{Digest, Sha256};
 
 use maison_domain::Money;
-use maison_domain::address::{Address, AddressInput, validate_address};
+use maison_domain::address::{Address, AddressInput};
 use maison_domain::bag::{self, BagRefusal, Channel, ProposedLine};
-use maison_domain::card::{CardInput, YearMonth, check_card};
 use maison_domain::cardholder::names_match;
-use maison_domain::contact::{ContactError, Email, name_part, phone};
-use maison_domain::delivery::{
-    DeliveryMethod, DeliveryPlan, Destination, OrderDelivery, plan_delivery,
-};
+use maison_domain::contact::Email;
+use maison_domain::delivery::{DeliveryMethod, DeliveryPlan, plan_delivery};
+use maison_domain::order::{Order, OrderLine};
 use maison_domain::order::{OrderNumber, OrderStatus};
+use maison_domain::payment::PaymentAttempt;
 use maison_domain::payment::{CardOnFile, Payment};
-use maison_payments::{AuthoriseRequest, CardDetails, CardSecret, CvcSecret, SyncedOperation};
 use maison_store::idempotency::{self, KeyState};
-use maison_store::orders::{self, OrderLineRow, OrderRow};
-use maison_store::payments::{self as attempts, AttemptRow};
+use maison_store::orders;
+use maison_store::payments as attempts;
 use maison_store::{StoreError, bags, stock};
 
 use crate::bag::find_variant;
-use crate::clock::{new_id, random_bytes, year_month};
+use crate::clock::{new_id, random_bytes};
+use crate::order_input::{check_contact, check_delivery, order_delivery};
 use crate::{Maison, ShopError};
 
 /// Idempotency keys are scoped by the bag being checked out: keys chosen by
@@ -81,7 +80,7 @@ pub struct Prepared {
     pub method: DeliveryMethod,
     pub destination: Address,
     pub boutique_id: Option<String>,
-    pub lines: Vec<OrderLineRow>,
+    pub lines: Vec<OrderLine>,
     pub subtotal: Money,
     pub total: Money,
     pub plan: DeliveryPlan,
@@ -97,14 +96,6 @@ impl Prepared {
             messages.push(maison_notify::documents::FINAL_SALE_NOTE.to_owned());
         }
         messages
-    }
-}
-
-fn contact_error(e: ContactError) -> ShopError {
-    ShopError::Invalid {
-        code: "invalid_contact",
-        field: format!("contact.{}", e.field),
-        message: e.message,
     }
 }
 
@@ -127,67 +118,8 @@ impl Maison {
                 None => ShopError::BagEmpty,
             });
         }
-        let c = &request.contact;
-        let first_name =
-            name_part("first_name", "first name", &c.first_name).map_err(contact_error)?;
-        let last_name = name_part("last_name", "last name", &c.last_name).map_err(contact_error)?;
-        let email = Email::parse(&c.email).map_err(contact_error)?;
-        let phone = phone(&c.phone).map_err(contact_error)?;
-
-        let method =
-            DeliveryMethod::parse(&request.delivery.method).ok_or_else(|| ShopError::Invalid {
-                code: "invalid_delivery",
-                field: "delivery.method".into(),
-                message: "Choose home, workplace or boutique delivery.".into(),
-            })?;
-        let (destination, boutique_id) = match method {
-            DeliveryMethod::Home | DeliveryMethod::Workplace => {
-                let input =
-                    request
-                        .delivery
-                        .address
-                        .as_ref()
-                        .ok_or_else(|| ShopError::Invalid {
-                            code: "invalid_address",
-                            field: "delivery.address".into(),
-                            message: "Enter the delivery address.".into(),
-                        })?;
-                let address = validate_address(input).map_err(|e| ShopError::Invalid {
-                    code: "invalid_address",
-                    field: format!("delivery.address.{}", e.field),
-                    message: e.message,
-                })?;
-                if method == DeliveryMethod::Workplace && address.company.is_none() {
-                    return Err(ShopError::Invalid {
-                        code: "company_required",
-                        field: "delivery.address.company".into(),
-                        message: "For a delivery to your workplace, enter the company name.".into(),
-                    });
-                }
-                let address = if method == DeliveryMethod::Home {
-                    Address {
-                        company: None,
-                        ..address
-                    }
-                } else {
-                    address
-                };
-                (address, None)
-            }
-            DeliveryMethod::Boutique => {
-                let id = request.delivery.boutique_id.as_deref().unwrap_or("").trim();
-                let boutique = catalogue
-                    .boutique(id)
-                    .filter(|b| b.accepts_pickup)
-                    .ok_or_else(|| ShopError::Invalid {
-                        code: "invalid_boutique",
-                        field: "delivery.boutique_id".into(),
-                        message: "Choose a boutique that accepts pickups (see Find a Boutique)."
-                            .into(),
-                    })?;
-                (boutique.address.clone(), Some(boutique.id.clone()))
-            }
-        };
+        let contact = check_contact(&request.contact)?;
+        let (method, destination, boutique_id) = check_delivery(&request.delivery, &catalogue)?;
 
         // The rule engine, with the stock on hand now.
         let mut resolved = Vec::with_capacity(rows.len());
@@ -233,9 +165,9 @@ impl Maison {
             return Err(ShopError::PriceChanged(names.join("; ")));
         }
 
-        let lines: Vec<OrderLineRow> = resolved
+        let lines: Vec<OrderLine> = resolved
             .iter()
-            .map(|(creation, variant, _, row)| OrderLineRow {
+            .map(|(creation, variant, _, row)| OrderLine {
                 sku: row.sku.clone(),
                 product_sku: creation.sku.to_string(),
                 name: creation.name.clone(),
@@ -261,10 +193,10 @@ impl Maison {
             &self.client_relations,
         );
         Ok(Prepared {
-            email,
-            first_name,
-            last_name,
-            phone,
+            email: contact.email,
+            first_name: contact.first_name,
+            last_name: contact.last_name,
+            phone: contact.phone,
             method,
             destination,
             boutique_id,
@@ -281,16 +213,8 @@ impl Maison {
         idempotency_key: &str,
         request: CheckoutRequest,
         card: CardRequest,
-    ) -> Result<OrderRow, ShopError> {
-        let key = idempotency_key.trim();
-        if key.is_empty() || key.len() > 255 || key.chars().any(|c| c.is_control()) {
-            return Err(ShopError::Invalid {
-                code: "idempotency_key_required",
-                field: "Idempotency-Key".into(),
-                message: "Send an Idempotency-Key header of 1 to 255 characters (a UUID is ideal)."
-                    .into(),
-            });
-        }
+    ) -> Result<Order, ShopError> {
+        let key = checked_key(idempotency_key)?;
         let fingerprint = fingerprint(&request, &card);
         let scope = key_scope(&request.bag_id);
         // A retry of a request already under way or done is answered as that
@@ -305,13 +229,13 @@ impl Maison {
     }
 
     /// Answers a retry: the same order, or the same refusal.
-    async fn replay(
+    pub(crate) async fn replay(
         &self,
         scope: &str,
         key: &str,
         fingerprint: &str,
         mut state: KeyState,
-    ) -> Result<OrderRow, ShopError> {
+    ) -> Result<Order, ShopError> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
             match state {
@@ -336,7 +260,7 @@ impl Maison {
         }
     }
 
-    async fn stored_outcome(&self, status: u16, body: &str) -> Result<OrderRow, ShopError> {
+    async fn stored_outcome(&self, status: u16, body: &str) -> Result<Order, ShopError> {
         if status == 201 {
             return self
                 .store()
@@ -357,31 +281,13 @@ impl Maison {
         fingerprint: &str,
         request: CheckoutRequest,
         card: CardRequest,
-    ) -> Result<OrderRow, ShopError> {
+    ) -> Result<Order, ShopError> {
         let prepared = self.prepare_checkout(&request).await?;
         if prepared.lines.iter().any(|l| l.final_sale) && !request.accept_final_sale {
             return Err(ShopError::FinalSaleNotAcknowledged);
         }
-        let (year, month) = year_month(self.now());
-        let checked = check_card(
-            &CardInput {
-                number: &card.number,
-                exp_month: card.exp_month,
-                exp_year: card.exp_year,
-                cvc: &card.cvc,
-                holder_name: &card.holder_name,
-            },
-            YearMonth { year, month },
-            &self.policies.accepted_card_brands,
-        )
-        .map_err(ShopError::Card)?;
-        if !names_match(
-            &checked.holder_name,
-            &prepared.first_name,
-            &prepared.last_name,
-        ) {
-            return Err(ShopError::CardholderMismatch);
-        }
+        let (checked, details) =
+            self.check_client_card(card, &prepared.first_name, &prepared.last_name)?;
         // A signed-in client's order is the account holder's: the card must
         // be theirs too, whatever name the contact form was given (R4).
         if let Some(account_id) = &request.account_id {
@@ -394,24 +300,13 @@ impl Maison {
                 return Err(ShopError::CardholderMismatch);
             }
         }
-        let digits: String = card.number.chars().filter(char::is_ascii_digit).collect();
-        let details = CardDetails {
-            number: CardSecret::new(digits),
-            cvc: CvcSecret::new(card.cvc.trim().to_owned()),
-            exp_month: checked.exp_month,
-            exp_year: checked.exp_year,
-            holder_name: checked.holder_name.clone(),
-            brand: checked.brand,
-        };
-        drop(card);
 
         // Phase 1: the order, its stock and its payment attempt, atomically.
         let now = self.now();
         let order_id = new_id();
         let attempt_id = new_id();
         let number = OrderNumber::from_random(random_bytes());
-        let d = &prepared.destination;
-        let order = OrderRow {
+        let order = Order {
             id: order_id.clone(),
             number: number.to_string(),
             status: OrderStatus::PendingPayment,
@@ -420,18 +315,12 @@ impl Maison {
             first_name: prepared.first_name.clone(),
             last_name: prepared.last_name.clone(),
             phone: prepared.phone.clone(),
-            delivery: OrderDelivery {
-                destination: match prepared.method {
-                    DeliveryMethod::Home => Destination::Home(d.clone()),
-                    DeliveryMethod::Workplace => Destination::Workplace(d.clone()),
-                    DeliveryMethod::Boutique => Destination::Boutique {
-                        boutique_id: prepared.boutique_id.clone().unwrap_or_default(),
-                        address: d.clone(),
-                    },
-                },
-                carrier: prepared.plan.carrier,
-                estimate: prepared.plan.estimate,
-            },
+            delivery: order_delivery(
+                prepared.method,
+                &prepared.destination,
+                prepared.boutique_id.as_deref(),
+                &prepared.plan,
+            ),
             subtotal: prepared.subtotal,
             total: prepared.total,
             payment: Payment::Card(CardOnFile {
@@ -448,6 +337,7 @@ impl Maison {
             created_at: now,
             lines: prepared.lines.clone(),
             timeline: Vec::new(),
+            assisted: None,
         };
         let mut tx = self.store().begin_write().await?;
         if !idempotency::claim_key(&mut tx, scope, key, fingerprint, &order_id, now).await? {
@@ -496,7 +386,7 @@ impl Maison {
         orders::insert(&mut tx, &order).await?;
         attempts::insert_attempt(
             &mut tx,
-            &AttemptRow {
+            &PaymentAttempt {
                 id: attempt_id.clone(),
                 order_id: order_id.clone(),
                 operation: "authorise".into(),
@@ -514,50 +404,46 @@ impl Maison {
             self.refresh_catalogue().await?;
         }
 
-        // Phase 2: the processor, outside any transaction.
-        let outcome = self
-            .gateway
-            .authorise(AuthoriseRequest {
-                idempotency_key: &attempt_id,
-                amount: order.total,
-                card: &details,
-                reference: &order.number,
-            })
-            .await;
-        drop(details);
-        let outcome = match outcome {
-            Ok(outcome) => Some(outcome),
-            Err(err) if err.in_doubt() => {
-                tracing::warn!(order = %order.number, error = %err, "authorisation in doubt: asking the processor");
-                self.store()
-                    .mark_attempt_in_doubt(&attempt_id, self.now())
-                    .await?;
-                match self.gateway.sync(&attempt_id).await {
-                    Ok(Some(SyncedOperation::Authorise(outcome))) => Some(outcome),
-                    Ok(_) => None,
-                    Err(err) => {
-                        tracing::warn!(order = %order.number, error = %err, "processor unreachable: recovery will resolve");
-                        return Err(ShopError::PaymentInDoubt);
-                    }
-                }
-            }
-            Err(err) => {
-                tracing::error!(order = %order.number, error = %err, "the processor refused the request");
-                None
-            }
-        };
-
-        // Phase 3: the outcome, in one transaction.
-        self.finish_authorisation(&order_id, &attempt_id, outcome)
-            .await
+        // Phases 2 and 3: the processor, outside any transaction; then the
+        // outcome.
+        self.authorise_order(&order, &attempt_id, details).await
     }
+}
+
+/// The `Idempotency-Key` of a creating or paying request, trimmed.
+pub(crate) fn checked_key(key: &str) -> Result<&str, ShopError> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 255 || key.chars().any(|c| c.is_control()) {
+        return Err(ShopError::Invalid {
+            code: "idempotency_key_required",
+            field: "Idempotency-Key".into(),
+            message: "Send an Idempotency-Key header of 1 to 255 characters (a UUID is ideal)."
+                .into(),
+        });
+    }
+    Ok(key)
+}
+
+/// A request's parts as one SHA-256 digest (what makes two requests with
+/// one key the same).
+pub(crate) fn digest<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// An order's lines in SKU order: every transaction locks stock rows in this
 /// one order, so two never wait on each other in a circle (PostgreSQL would
 /// end one of them with a deadlock error).
-pub(crate) fn lines_by_sku(lines: &[OrderLineRow]) -> Vec<&OrderLineRow> {
-    let mut sorted: Vec<&OrderLineRow> = lines.iter().collect();
+pub(crate) fn lines_by_sku(lines: &[OrderLine]) -> Vec<&OrderLine> {
+    let mut sorted: Vec<&OrderLine> = lines.iter().collect();
     sorted.sort_by(|a, b| a.sku.cmp(&b.sku));
     sorted
 }
@@ -588,14 +474,5 @@ fn fingerprint(request: &CheckoutRequest, card: &CardRequest) -> String {
         &card.exp_year.to_string(),
         card.holder_name.trim(),
     ];
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part.as_bytes());
-        hasher.update([0u8]);
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    digest(parts)
 }

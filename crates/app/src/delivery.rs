@@ -6,11 +6,11 @@ use maison_domain::delivery::{
     Carrier, Destination, OUT_OF_AREA_SENTENCE, is_out_of_delivery_area,
 };
 
-use crate::{Maison, OrderRow};
+use crate::{Maison, Order};
 
 /// Whether a stored order travels to an out-of-delivery area of the policy
 /// (a boutique pickup never does: the maison carries it there).
-pub fn delivered_out_of_area(maison: &Maison, order: &OrderRow) -> bool {
+pub fn delivered_out_of_area(maison: &Maison, order: &Order) -> bool {
     match &order.delivery.destination {
         Destination::Boutique { .. } => false,
         destination => is_out_of_delivery_area(destination.address(), &maison.policies),
@@ -19,7 +19,7 @@ pub fn delivered_out_of_area(maison: &Maison, order: &OrderRow) -> bool {
 
 /// What the client is told about the delivery of a stored order: the same
 /// sentences as before payment, out-of-area included.
-pub fn delivery_messages(maison: &Maison, order: &OrderRow) -> Vec<String> {
+pub fn delivery_messages(maison: &Maison, order: &Order) -> Vec<String> {
     let mut messages = carrier_messages(maison, order);
     if order.delivery.carrier != Carrier::SecureCourier && delivered_out_of_area(maison, order) {
         messages.push(OUT_OF_AREA_SENTENCE.to_owned());
@@ -27,7 +27,7 @@ pub fn delivery_messages(maison: &Maison, order: &OrderRow) -> Vec<String> {
     messages
 }
 
-fn carrier_messages(maison: &Maison, order: &OrderRow) -> Vec<String> {
+fn carrier_messages(maison: &Maison, order: &Order) -> Vec<String> {
     match (order.delivery.carrier, order.delivery.estimate) {
         (Carrier::SecureCourier, _) | (_, None) => vec![format!(
             "Orders over {} are delivered by our secure courier. For accurate delivery information, please contact {}.",

@@ -3,20 +3,21 @@
 //! transaction.
 
 use maison_domain::delivery::{Carrier, Destination};
-use maison_notify::{DocumentLine, OrderDocument, acknowledgement, confirmation};
-use maison_store::orders::OrderRow;
+use maison_domain::order::DocumentsChannel;
+use maison_domain::order::Order;
+use maison_notify::{Channel, DocumentLine, OrderDocument, acknowledgement, confirmation};
 use maison_store::outbox::OutboxMessage;
 
 use crate::Maison;
 use crate::clock::new_id;
 
 /// "Visa ending in 4242".
-pub fn payment_sentence(order: &OrderRow) -> String {
+pub fn payment_sentence(order: &Order) -> String {
     order.payment.describe()
 }
 
 /// The order as its documents describe it.
-pub fn document(maison: &Maison, order: &OrderRow) -> OrderDocument {
+pub fn document(maison: &Maison, order: &Order) -> OrderDocument {
     let catalogue = maison.catalogue();
     let d = &order.delivery;
     let a = d.destination.address();
@@ -95,18 +96,38 @@ pub fn document(maison: &Maison, order: &OrderRow) -> OrderDocument {
 }
 
 /// The acknowledgement and the confirmation of a confirmed order.
-pub fn order_messages(maison: &Maison, order: &OrderRow) -> Vec<OutboxMessage> {
-    let doc = document(maison, order);
-    [
-        (
-            "acknowledgement",
-            acknowledgement(&doc, &maison.client_relations),
-        ),
-        ("confirmation", confirmation(&doc, &maison.client_relations)),
+pub fn order_messages(maison: &Maison, order: &Order) -> Vec<OutboxMessage> {
+    vec![
+        acknowledgement_message(maison, order),
+        confirmation_message(maison, order),
     ]
-    .into_iter()
-    .map(|(kind, email)| outbox_message(kind, Some(&order.id), email))
-    .collect()
+}
+
+/// "We have received your order", by the order's documents channel.
+pub fn acknowledgement_message(maison: &Maison, order: &Order) -> OutboxMessage {
+    let letter = acknowledgement(&document(maison, order), &maison.client_relations);
+    addressed(order, "acknowledgement", letter)
+}
+
+/// "Your order is confirmed", by the order's documents channel.
+pub fn confirmation_message(maison: &Maison, order: &Order) -> OutboxMessage {
+    let letter = confirmation(&document(maison, order), &maison.client_relations);
+    addressed(order, "confirmation", letter)
+}
+
+/// A document of the order to the client, by e-mail or, when the order asks
+/// for it, by fax (the outbox's fax sender makes the PDF).
+fn addressed(order: &Order, kind: &str, mut letter: maison_notify::Email) -> OutboxMessage {
+    let channel = match order.documents() {
+        DocumentsChannel::Email => Channel::Email,
+        DocumentsChannel::Fax(number) => {
+            letter.to = number.e164().to_owned();
+            Channel::Fax
+        }
+    };
+    let mut message = outbox_message(kind, Some(&order.id), letter);
+    message.channel = channel.as_str().to_owned();
+    message
 }
 
 /// A rendered letter as a pending outbox message.

@@ -96,6 +96,16 @@ pub enum ShopError {
     InvalidTransition(String),
     #[error("an account keeps at most {0} addresses")]
     TooManyAddresses(usize),
+    /// A bank reference recorded before on a receipt.
+    #[error("this bank reference was recorded before")]
+    DuplicateReference,
+    #[error("only {balance} remains to be paid")]
+    ReceiptExceedsBalance { balance: maison_domain::Money },
+    /// Receipts are for wire and cash orders only.
+    #[error("this order is not paid by wire or cash")]
+    NotPaidByReceipts,
+    #[error("there is no such message in the outbox")]
+    MessageNotFound,
     /// Something that is not the client's doing failed (hashing, the OS RNG).
     #[error("{0}")]
     Internal(String),

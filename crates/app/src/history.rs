@@ -2,20 +2,22 @@
 //! of the client's (any other is "not found").
 
 use maison_domain::order::OrderNumber;
-use maison_store::accounts::OrderRequestRow;
+use maison_domain::order::OrderRequest;
 
 use crate::accounts::{MAX_PAGE, OrderPage};
+use crate::actor::Actor;
 use crate::input::page_after;
-use crate::{Maison, OrderRow, ShopError};
+use crate::{Maison, Order, ShopError};
 
 impl Maison {
     /// The account's orders, newest first, `limit` at a time.
     pub async fn order_history(
         &self,
-        account_id: &str,
+        actor: &Actor,
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<OrderPage, ShopError> {
+        let account_id = actor.account_id().ok_or(ShopError::Unauthenticated)?;
         let limit = limit.clamp(1, MAX_PAGE);
         let after = page_after(cursor, "history")?;
         let mut orders = self
@@ -33,25 +35,23 @@ impl Maison {
         })
     }
 
-    /// One of the account's orders, by number; any other order is "not found".
-    pub async fn account_order(
-        &self,
-        account_id: &str,
-        number: &str,
-    ) -> Result<OrderRow, ShopError> {
+    /// One of the client's account orders, by number; any other order, and
+    /// any order for an actor who is not a client, is "not found".
+    pub async fn account_order(&self, actor: &Actor, number: &str) -> Result<Order, ShopError> {
+        if actor.account_id().is_none() {
+            return Err(ShopError::OrderNotFound);
+        }
         let Ok(number) = OrderNumber::parse(number) else {
             return Err(ShopError::OrderNotFound);
         };
         self.store()
             .order_by_number(number.as_str())
             .await?
-            .filter(|order| {
-                order.account_id.is_some() && crate::lookup::may_see(order, Some(account_id))
-            })
+            .filter(|order| order.account_id.is_some() && crate::lookup::may_see(order, actor))
             .ok_or(ShopError::OrderNotFound)
     }
 
-    pub async fn order_requests(&self, order_id: &str) -> Result<Vec<OrderRequestRow>, ShopError> {
+    pub async fn order_requests(&self, order_id: &str) -> Result<Vec<OrderRequest>, ShopError> {
         Ok(self.store().requests_of_order(order_id).await?)
     }
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod actor;
 mod addresses;
+pub mod assisted;
 mod authorisation;
 pub mod bag;
 pub mod catalogue;
@@ -18,21 +19,23 @@ mod input;
 pub mod links;
 pub mod lookup;
 pub mod order_desk;
+mod order_input;
 pub mod outbox;
 mod password_reset;
 pub mod passwords;
+pub mod receipts;
 pub mod requests;
 pub mod staff;
 
 pub use catalogue::{Catalogue, CatalogueCache, CatalogueError, Cursor, Filter, Page};
 pub use error::ShopError;
+pub use maison_domain::order::{Order, OrderEvent};
 pub use maison_payments::{PaymentGateway, Simulator};
-pub use maison_store::orders::{OrderEventRow, OrderRow};
 
 use std::sync::Arc;
 
 use maison_domain::policy::{ClientRelations, Policies};
-pub use maison_store::{Backend, Store, StoreError};
+use maison_store::{Store, StoreError};
 
 /// The maison's time zone unless configured (`time_zone`).
 pub const DEFAULT_TIME_ZONE: &str = "America/New_York";
@@ -118,7 +121,12 @@ impl Maison {
         self.store.ping().await
     }
 
-    pub fn store(&self) -> &Store {
+    /// Closes the database pool (at shutdown, after the last request).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 }

@@ -5,7 +5,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::{Maison, OrderRow, ShopError};
+use crate::{Maison, Order, ShopError};
 
 /// How long a link in an e-mail opens the order: 90 days.
 pub const LINK_VALIDITY_SECS: i64 = 90 * 24 * 3600;
@@ -51,7 +51,7 @@ pub fn verify(key: &[u8], number: &str, email: &str, expires: i64, signature: &s
 
 impl Maison {
     /// The link to `order`'s page, valid from `now_secs` for [`LINK_VALIDITY_SECS`].
-    pub fn order_link(&self, order: &OrderRow, now_secs: i64) -> String {
+    pub fn order_link(&self, order: &Order, now_secs: i64) -> String {
         let expires = now_secs + LINK_VALIDITY_SECS;
         let signature = sign(&self.link_key, &order.number, &order.email, expires);
         format!(
@@ -68,7 +68,7 @@ impl Maison {
         expires: i64,
         signature: &str,
         now_secs: i64,
-    ) -> Result<OrderRow, ShopError> {
+    ) -> Result<Order, ShopError> {
         if expires < now_secs {
             return Err(ShopError::LinkExpired);
         }

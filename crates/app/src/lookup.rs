@@ -5,9 +5,10 @@
 use maison_domain::contact::email_key;
 use maison_domain::order::{OrderNumber, OrderStatus};
 
-use maison_store::orders::OrderEventRow;
+use maison_domain::order::OrderEvent;
 
-use crate::{Maison, OrderRow, ShopError};
+use crate::actor::{Action, Actor, allowed};
+use crate::{Maison, Order, ShopError};
 
 /// Wrong guesses allowed per client address in a window, whatever the numbers.
 pub const PER_ADDRESS: u32 = 20;
@@ -40,29 +41,41 @@ const KNOWN_MICROS: i64 = 30 * 24 * 60 * 60 * 1_000_000;
 // account, and Client Relations. Attempts are counted before the comparison,
 // so that guesses sent at once are limited too.
 
-/// Who may see an order, the one rule every order read follows: an order
-/// still being paid for, or whose payment failed, is no one's yet; a client's
-/// order is that client's alone; a guest's order is anyone's who proves it
-/// (the number and e-mail, a signed link, the browser that placed it).
-pub fn may_see(order: &OrderRow, account_id: Option<&str>) -> bool {
-    let settled = !matches!(
+/// An order still being paid for, or whose payment failed, is no one's yet.
+fn is_settled(order: &Order) -> bool {
+    !matches!(
         order.status,
         OrderStatus::PendingPayment | OrderStatus::PaymentFailed
-    );
-    settled
-        && match order.account_id.as_deref() {
-            Some(owner) => account_id == Some(owner),
-            None => true,
+    )
+}
+
+/// Who may see an order, the one rule every order read follows: staff whose
+/// role may view orders, and the maison's own jobs, see every order; for
+/// clients and guests, an order still being paid for, or whose payment
+/// failed, is no one's yet; a client's order is that client's alone; a
+/// guest's order is anyone's who proves it (the number and e-mail, a signed
+/// link, the browser that placed it).
+pub fn may_see(order: &Order, actor: &Actor) -> bool {
+    match actor {
+        Actor::Staff(member) => allowed(member.role, Action::ViewOrders),
+        Actor::System(_) => true,
+        Actor::Guest | Actor::Client { .. } => {
+            is_settled(order)
+                && match order.account_id.as_deref() {
+                    Some(owner) => actor.account_id() == Some(owner),
+                    None => true,
+                }
         }
+    }
 }
 
 /// The steps of an order a client reads (the storefront, the API, the
 /// look-up): every event but the internal "payment being authorised".
-pub fn client_timeline(order: &OrderRow) -> impl Iterator<Item = &OrderEventRow> {
+pub fn client_timeline(order: &Order) -> impl Iterator<Item = &OrderEvent> {
     order
         .timeline
         .iter()
-        .filter(|e| e.status != OrderStatus::PendingPayment.as_str())
+        .filter(|e| e.status != OrderStatus::PendingPayment)
 }
 
 impl Maison {
@@ -70,12 +83,12 @@ impl Maison {
     pub async fn order_placed_here(
         &self,
         order_id: &str,
-        account_id: Option<&str>,
-    ) -> Result<OrderRow, ShopError> {
+        actor: &Actor,
+    ) -> Result<Order, ShopError> {
         self.store()
             .order(order_id)
             .await?
-            .filter(|order| may_see(order, account_id))
+            .filter(|order| may_see(order, actor))
             .ok_or(ShopError::OrderNotFound)
     }
 
@@ -86,7 +99,7 @@ impl Maison {
         number: &str,
         email: &str,
         client: &str,
-    ) -> Result<OrderRow, ShopError> {
+    ) -> Result<Order, ShopError> {
         let now = self.now();
         let parsed = OrderNumber::parse(number).ok();
         // A number that is not one (its check character fails) counts against
@@ -121,16 +134,13 @@ impl Maison {
             return Err(ShopError::TooManyAttempts { retry_after });
         }
         // Proven by its e-mail, a client's order is shown here too (its
-        // status only; the account shows the rest).
+        // status only; the account shows the rest), once it is settled.
         let found = match parsed {
             Some(number) => self
                 .store()
                 .order_by_number(number.as_str())
                 .await?
-                .filter(|order| {
-                    email_key(&order.email) == email_key(email)
-                        && may_see(order, order.account_id.as_deref())
-                }),
+                .filter(|order| email_key(&order.email) == email_key(email) && is_settled(order)),
             None => None,
         };
         let Some(order) = found else {

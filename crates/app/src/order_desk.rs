@@ -5,17 +5,19 @@
 //! compare-and-set with its timeline event), with its audit event, in one
 //! transaction.
 
+use maison_domain::order::OrderRequest;
 use maison_domain::order::{
     CommandRefused, Decision, OrderCommand, OrderNumber, OrderStatus, decide,
 };
-use maison_store::accounts::{OrderRequestRow, email_key};
-use maison_store::orders::{self, OrderEventRow, OrderListRow};
-pub use maison_store::payments::AttemptRow;
+use maison_domain::order::{OrderEvent, OrderListItem};
+pub use maison_domain::payment::PaymentAttempt;
+use maison_store::accounts::email_key;
+use maison_store::orders;
 use maison_store::{StoreError, Tx, audit, outbox, stock};
 
 use crate::actor::{Action, Actor};
 use crate::input::invalid;
-use crate::{Maison, OrderRow, ShopError};
+use crate::{Maison, Order, ShopError};
 
 /// Orders per page at most.
 pub const MAX_PAGE: u32 = 50;
@@ -23,16 +25,16 @@ pub const MAX_PAGE: u32 = 50;
 const MAX_REASON_CHARS: usize = 1000;
 
 pub struct StaffOrderPage {
-    pub items: Vec<OrderListRow>,
+    pub items: Vec<OrderListItem>,
     pub next_cursor: Option<String>,
 }
 
 /// An order as staff see it: with its payment operations and the clients'
 /// requests still open.
 pub struct StaffOrder {
-    pub order: OrderRow,
-    pub payments: Vec<AttemptRow>,
-    pub open_requests: Vec<OrderRequestRow>,
+    pub order: Order,
+    pub payments: Vec<PaymentAttempt>,
+    pub open_requests: Vec<OrderRequest>,
 }
 
 impl StaffOrder {
@@ -77,14 +79,36 @@ pub(crate) async fn advance(
     note: &str,
     at: i64,
 ) -> Result<OrderStatus, ShopError> {
+    advance_as(
+        tx,
+        &Actor::System("checkout"),
+        order_id,
+        from,
+        command,
+        note,
+        at,
+    )
+    .await
+}
+
+/// As [`advance`], by `actor` (a receipt that completes the payment).
+pub(crate) async fn advance_as(
+    tx: &mut Tx,
+    actor: &Actor,
+    order_id: &str,
+    from: OrderStatus,
+    command: OrderCommand,
+    note: &str,
+    at: i64,
+) -> Result<OrderStatus, ShopError> {
     let Decision::Move(to) = decide(from, command).map_err(refused)? else {
         return Ok(from);
     };
-    let event = OrderEventRow {
+    let event = OrderEvent {
         at,
-        status: to.as_str().into(),
+        status: to,
         note: note.into(),
-        actor: Actor::System("checkout").timeline_name(),
+        actor: actor.timeline_name(),
     };
     if !orders::move_status(tx, order_id, from, to, &event).await? {
         return Err(ShopError::InvalidTransition(format!(
@@ -139,7 +163,7 @@ impl Maison {
         Ok(StaffOrderPage { items, next_cursor })
     }
 
-    async fn order_numbered(&self, number: &str) -> Result<OrderRow, ShopError> {
+    async fn order_numbered(&self, number: &str) -> Result<Order, ShopError> {
         let number = OrderNumber::parse(number).map_err(|_| ShopError::OrderNotFound)?;
         self.store()
             .order_by_number(number.as_str())
@@ -174,7 +198,7 @@ impl Maison {
         actor: &Actor,
         number: &str,
         reason: &str,
-    ) -> Result<OrderRow, ShopError> {
+    ) -> Result<Order, ShopError> {
         actor.may(Action::CancelOrder)?;
         let reason = reason.trim();
         if reason.is_empty()
@@ -189,9 +213,9 @@ impl Maison {
         }
         let order = self.order_numbered(number).await?;
         let now = self.now();
-        let event = OrderEventRow {
+        let event = OrderEvent {
             at: now,
-            status: OrderStatus::Cancelled.as_str().into(),
+            status: OrderStatus::Cancelled,
             // The reason stays with the staff (audit log): clients read this.
             note: "Your order has been cancelled by Client Relations.".into(),
             actor: actor.timeline_name(),
@@ -250,12 +274,12 @@ impl Maison {
 
     /// Starts preparing a confirmed order: the point after which it can no
     /// longer be changed or cancelled.
-    pub async fn process_order(&self, actor: &Actor, number: &str) -> Result<OrderRow, ShopError> {
+    pub async fn process_order(&self, actor: &Actor, number: &str) -> Result<Order, ShopError> {
         actor.may(Action::ProcessOrder)?;
         let order = self.order_numbered(number).await?;
-        let event = OrderEventRow {
+        let event = OrderEvent {
             at: self.now(),
-            status: OrderStatus::Processing.as_str().into(),
+            status: OrderStatus::Processing,
             note: "Your creations are being prepared.".into(),
             actor: actor.timeline_name(),
         };
@@ -280,9 +304,9 @@ impl Maison {
     async fn move_order(
         &self,
         actor: &Actor,
-        order: &OrderRow,
+        order: &Order,
         command: OrderCommand,
-        event: &OrderEventRow,
+        event: &OrderEvent,
         details: serde_json::Value,
     ) -> Result<Option<Tx>, ShopError> {
         let to = match decide(order.status, command).map_err(refused)? {
@@ -314,7 +338,7 @@ impl Maison {
 
     fn cancellation_letter(
         &self,
-        order: &OrderRow,
+        order: &Order,
         hold_released: bool,
     ) -> maison_store::outbox::OutboxMessage {
         let mut paragraphs = vec![format!(

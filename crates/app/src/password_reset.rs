@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
+use maison_domain::account::Account;
 use maison_domain::contact::Email;
 use maison_domain::password::check_password;
 use maison_store::StoreError;
-use maison_store::accounts::{self, AccountRow, TokenRow, TokenUse, email_key};
+use maison_store::accounts::{self, TokenRow, TokenUse, email_key};
 use maison_store::outbox::{self, OutboxMessage};
 
 use crate::accounts::{
@@ -138,7 +139,7 @@ impl Maison {
         Ok(())
     }
 
-    fn password_changed_letter(&self, account: &AccountRow) -> OutboxMessage {
+    fn password_changed_letter(&self, account: &Account) -> OutboxMessage {
         self.letter(
             "password_changed",
             &account.email,

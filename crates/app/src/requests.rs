@@ -4,25 +4,27 @@
 //! page, proven by its number and e-mail (the look-up's rule and throttling).
 //! Both get a letter acknowledging the request.
 
+use maison_domain::order::OrderRequest;
 use maison_store::StoreError;
-use maison_store::accounts::{self, OrderRequestRow};
+use maison_store::accounts;
 use maison_store::outbox;
 
+use crate::actor::Actor;
 use crate::clock::new_id;
 use crate::input::invalid;
-use crate::{Maison, OrderRow, ShopError};
+use crate::{Maison, Order, ShopError};
 
 impl Maison {
     /// A signed-in client's request on one of their orders.
     pub async fn request_order_change(
         &self,
-        account_id: &str,
+        actor: &Actor,
         number: &str,
         kind: &str,
         text: &str,
-    ) -> Result<OrderRequestRow, ShopError> {
-        let order = self.account_order(account_id, number).await?;
-        self.record_request(&order, Some(account_id), kind, text)
+    ) -> Result<OrderRequest, ShopError> {
+        let order = self.account_order(actor, number).await?;
+        self.record_request(&order, actor.account_id(), kind, text)
             .await
     }
 
@@ -35,7 +37,7 @@ impl Maison {
         client: &str,
         kind: &str,
         text: &str,
-    ) -> Result<(OrderRow, OrderRequestRow), ShopError> {
+    ) -> Result<(Order, OrderRequest), ShopError> {
         let order = self.look_up_order(number, email, client).await?;
         let request = self.record_request(&order, None, kind, text).await?;
         Ok((order, request))
@@ -43,11 +45,11 @@ impl Maison {
 
     async fn record_request(
         &self,
-        order: &OrderRow,
+        order: &Order,
         account_id: Option<&str>,
         kind: &str,
         text: &str,
-    ) -> Result<OrderRequestRow, ShopError> {
+    ) -> Result<OrderRequest, ShopError> {
         let kind = match kind.trim() {
             "cancellation" => "cancellation",
             "change" => "change",
@@ -86,7 +88,7 @@ impl Maison {
             return Err(ShopError::RequestAlreadyOpen);
         }
         let now = self.now();
-        let request = OrderRequestRow {
+        let request = OrderRequest {
             id: new_id(),
             order_id: order.id.clone(),
             account_id: account_id.map(str::to_owned),

@@ -2,12 +2,12 @@
 //! operators (the CLI) or administrators, and API tokens shown once and kept
 //! only as a hash. Every change is audited.
 
+pub use maison_domain::audit::AuditEvent;
 use maison_domain::contact::{Email, name_part};
 use maison_domain::staff::StaffRole;
 use maison_store::StoreError;
 use maison_store::accounts::email_key;
 use maison_store::audit;
-pub use maison_store::audit::AuditRow;
 use maison_store::staff::{self as store_staff, StaffRow};
 
 use crate::accounts::{Secret, new_token, token_digest};
@@ -151,7 +151,7 @@ impl Maison {
 
 /// A page of the audit log.
 pub struct AuditPage {
-    pub items: Vec<AuditRow>,
+    pub items: Vec<AuditEvent>,
     pub next_cursor: Option<String>,
 }
 

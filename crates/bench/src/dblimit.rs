@@ -21,12 +21,14 @@ use maison_domain::card::CardBrand;
 use maison_domain::catalog::{Creation, Grouping, SaleMode, Variant};
 use maison_domain::delivery::{Carrier, Destination, OrderDelivery};
 use maison_domain::order::OrderStatus;
+use maison_domain::order::{Order, OrderEvent, OrderLine};
+use maison_domain::payment::PaymentAttempt;
 use maison_domain::payment::{CardOnFile, Payment};
 use maison_domain::policy::Estimate;
 use maison_domain::{Money, Sku, Slug};
-use maison_store::orders::{self, OrderEventRow, OrderLineRow, OrderRow};
+use maison_store::orders;
 use maison_store::outbox::{self, OutboxMessage};
-use maison_store::payments::{self, AttemptRow};
+use maison_store::payments;
 use maison_store::{Backend, DemoContent, Store, StoreError, stock};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout};
@@ -196,10 +198,10 @@ fn now_micros() -> i64 {
         .unwrap_or_default()
 }
 
-fn event(at: i64, status: OrderStatus, note: &str) -> OrderEventRow {
-    OrderEventRow {
+fn event(at: i64, status: OrderStatus, note: &str) -> OrderEvent {
+    OrderEvent {
         at,
-        status: status.as_str().into(),
+        status,
         note: note.into(),
         actor: "system".into(),
     }
@@ -207,8 +209,8 @@ fn event(at: i64, status: OrderStatus, note: &str) -> OrderEventRow {
 
 /// The order of phase 1, shaped like the server's for the checkout body of
 /// the HTTP scenario: one line of `piece`, one timeline event.
-pub fn order_row(id: &str, piece: &Piece, now: i64) -> OrderRow {
-    OrderRow {
+pub fn order_row(id: &str, piece: &Piece, now: i64) -> Order {
+    Order {
         id: id.to_owned(),
         number: id.to_ascii_uppercase(),
         status: OrderStatus::PendingPayment,
@@ -247,7 +249,7 @@ pub fn order_row(id: &str, piece: &Piece, now: i64) -> OrderRow {
         bag_id: None,
         account_id: None,
         created_at: now,
-        lines: vec![OrderLineRow {
+        lines: vec![OrderLine {
             sku: piece.sku.clone(),
             product_sku: piece.product_sku.clone(),
             name: piece.name.clone(),
@@ -258,6 +260,7 @@ pub fn order_row(id: &str, piece: &Piece, now: i64) -> OrderRow {
             final_sale: false,
         }],
         timeline: vec![event(now, OrderStatus::PendingPayment, "Order received.")],
+        assisted: None,
     }
 }
 
@@ -314,7 +317,7 @@ async fn one_order(store: &Store, piece: &Piece, id: &str) -> Result<(), Failed>
     orders::insert(&mut tx, &order).await.map_err(failed(0))?;
     payments::insert_attempt(
         &mut tx,
-        &AttemptRow {
+        &PaymentAttempt {
             id: attempt_id.clone(),
             order_id: id.to_owned(),
             operation: "authorise".into(),

@@ -133,7 +133,9 @@ pub fn check_order_contents(
         }
         let assisted = matches!(channel, Channel::Assisted { .. });
         match c.sale_mode {
-            SaleMode::PriceOnRequest if !assisted => {
+            // A piece priced on request is sold only at the price of its
+            // quote (rule R16), never from a bag or an order's lines.
+            SaleMode::PriceOnRequest => {
                 return Err(BagRefusal::PriceOnRequest { name, sku });
             }
             SaleMode::PhoneOnly if !assisted => {
@@ -314,6 +316,10 @@ mod tests {
             limit_override_reason: None,
         };
         assert!(check_order_contents(&[line(&phone, 1)], &policies(), assisted).is_ok());
+        // Priced on request: only through a quote, even by telephone.
+        let err = check_order_contents(&[line(&por, 1)], &policies(), assisted)
+            .expect_err("por by telephone");
+        assert_eq!(err.code(), "price_on_request");
     }
 
     #[test]

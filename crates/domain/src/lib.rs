@@ -4,7 +4,9 @@
 //! the "Orders & Payment" page that can be decided from values alone lives here,
 //! so that it can be tested exhaustively.
 
+pub mod account;
 pub mod address;
+pub mod audit;
 pub mod bag;
 pub mod boutique;
 pub mod card;
@@ -18,6 +20,7 @@ pub mod password;
 pub mod payment;
 pub mod personalisation;
 pub mod policy;
+pub mod receipt;
 pub mod sku;
 pub mod slug;
 pub mod staff;

@@ -54,6 +54,22 @@ impl Payment {
     }
 }
 
+/// One operation sent to a payment processor (authorise, capture, void,
+/// refund), recorded before the call: its id is the processor's idempotency
+/// key, so a retry or a recovery never charges twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentAttempt {
+    pub id: String,
+    pub order_id: String,
+    pub operation: String,
+    pub amount: crate::Money,
+    pub status: String,
+    pub processor: String,
+    pub processor_ref: Option<String>,
+    pub decline_code: Option<String>,
+    pub created_at: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,19 @@ pub struct RawConfig {
     pub log: RawLog,
     #[serde(default)]
     pub mail: RawMail,
+    #[serde(default)]
+    pub fax: RawFax,
+}
+
+/// Letters by fax: each goes as a PDF attached to a message to
+/// `<digits>@<gateway>` (`12125550100@fax.example.net`), through the mail
+/// transport of `[mail]`. Without a gateway, fax letters wait in the outbox.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFax {
+    /// The e-mail-to-fax service's domain, such as `fax.example.net`
+    /// (`MAISON_FAX__GATEWAY`).
+    pub gateway: Option<String>,
 }
 
 /// Outgoing mail: SMTP when `smtp_host` is set, otherwise `.eml` files in
@@ -152,6 +165,8 @@ pub struct Settings {
     pub policies: Policies,
     pub log_format: LogFormat,
     pub mail: MailSettings,
+    /// `None`: no fax sender, fax letters wait in the outbox.
+    pub fax: Option<FaxSettings>,
 }
 
 /// The token that reads `/metrics`; never printed.
@@ -168,6 +183,13 @@ impl std::fmt::Debug for MetricsToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("MetricsToken(<redacted>)")
     }
+}
+
+/// The e-mail-to-fax gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaxSettings {
+    /// A domain name, checked and lower-cased: `fax.example.net`.
+    pub gateway: String,
 }
 
 #[derive(Debug, Clone)]
@@ -534,8 +556,23 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         },
     };
 
+    let fax = match raw.fax.gateway {
+        None => None,
+        Some(text) => {
+            let gateway = maison_notify::fax::gateway_domain(&text).ok_or_else(|| {
+                invalid(
+                    "fax.gateway",
+                    format!("{text:?}"),
+                    "the domain name of the e-mail-to-fax service, such as fax.example.net (a fax goes to 12125550100@fax.example.net)",
+                )
+            })?;
+            Some(FaxSettings { gateway })
+        }
+    };
+
     Ok(Settings {
         mail: MailSettings { from, transport },
+        fax,
         database_url,
         listen,
         tls,
@@ -715,6 +752,37 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn the_fax_gateway_is_optional_and_must_be_a_domain_name() {
+        assert_eq!(from_toml("").expect("defaults").fax, None);
+        let s = from_toml("[fax]\ngateway = \" Fax.Example.NET \"").expect("valid");
+        assert_eq!(
+            s.fax,
+            Some(FaxSettings {
+                gateway: "fax.example.net".into()
+            })
+        );
+        for bad in [
+            "\"\"",
+            "\"fax\"",
+            "\"12125550100@fax.example.net\"",
+            "\"https://fax.example.net\"",
+            "\"192.0.2.7\"",
+        ] {
+            let message = from_toml(&format!("[fax]\ngateway = {bad}"))
+                .expect_err("not a domain")
+                .to_string();
+            assert!(
+                message.contains("fax.gateway") && message.contains("fax.example.net"),
+                "{bad}: {message}"
+            );
+        }
+        let message = from_toml("[fax]\ngateway = \"fax.example.net\"\nnumber = 1")
+            .expect_err("an unknown key")
+            .to_string();
+        assert!(message.contains("number"), "{message}");
     }
 
     #[test]

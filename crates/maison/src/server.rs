@@ -8,7 +8,8 @@ use anyhow::Context;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use maison_app::{Maison, Store};
+use maison_app::Maison;
+use maison_store::Store;
 
 use crate::config::{Settings, Tls};
 
@@ -44,7 +45,7 @@ impl Server {
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
         self.task.await.context("the server task failed")??;
-        self.maison.store().close().await;
+        self.maison.close().await;
         Ok(())
     }
 
@@ -163,12 +164,27 @@ pub async fn launch_with_clock(
     }
     maison.set_clock(clock);
     let maison = Arc::new(maison);
-    let mailer =
+    let mailer = Arc::new(
         maison_notify::Mailer::new(settings.mail.transport.clone(), settings.mail.from.clone())
-            .context("invalid mail settings")?;
+            .context("invalid mail settings")?,
+    );
+    // E-mail always; fax when a gateway is configured (otherwise fax letters
+    // wait in the outbox).
+    let mut senders: Vec<Arc<dyn maison_notify::LetterSender>> = vec![mailer.clone()];
+    if let Some(fax) = &settings.fax {
+        let gateway = maison_notify::FaxGateway::new(
+            Arc::clone(&mailer),
+            &fax.gateway,
+            settings.client_relations.clone(),
+        )
+        .context("invalid fax settings")?;
+        tracing::info!(gateway = %gateway.gateway(), "faxes go through the e-mail-to-fax gateway");
+        senders.push(Arc::new(gateway));
+    }
+    let senders = maison_notify::Senders::new(senders);
     let (stop, stopped) = watch::channel(false);
 
-    tokio::spawn(deliver_mail(Arc::clone(&maison), mailer, stopped.clone()));
+    tokio::spawn(deliver_mail(Arc::clone(&maison), senders, stopped.clone()));
     tokio::spawn(recover_payments(Arc::clone(&maison), stopped.clone()));
     tokio::spawn(purge_sessions(Arc::clone(&maison), stopped.clone()));
     tokio::spawn(refresh_catalogue(
@@ -253,14 +269,13 @@ pub async fn launch_with_clock(
     })
 }
 
-/// Delivers the outbox every second (each instance claims its own messages).
+/// Delivers the outbox every second, each letter by the sender of its channel
+/// (each instance claims its own messages).
 async fn deliver_mail(
     maison: Arc<Maison>,
-    mailer: maison_notify::Mailer,
+    senders: maison_notify::Senders,
     mut stopped: watch::Receiver<bool>,
 ) {
-    // E-mail now; the fax gateway's sender joins here with the console.
-    let senders = maison_notify::Senders::new(vec![Arc::new(mailer)]);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -8,13 +8,17 @@
 //!   SMTP, or writes it as an `.eml` file into a spool folder when no SMTP
 //!   server is configured. Failures say whether a retry can help
 //!   ([`MailError::is_permanent`]).
+//! - [`fax`]: a letter as a PDF on US Letter pages, sent as the attachment of
+//!   a message to an e-mail-to-fax gateway (`12125550100@fax.example.net`).
 
 pub mod channels;
 pub mod documents;
+pub mod fax;
 pub mod mailer;
 pub mod notices;
 
 pub use channels::{Channel, LetterSender, Senders};
 pub use documents::{DocumentLine, Email, OrderDocument, acknowledgement, confirmation};
-pub use mailer::{MailError, MailTransport, Mailer, SmtpSecurity};
+pub use fax::{FaxGateway, letter_pdf};
+pub use mailer::{MailAttachment, MailError, MailTransport, Mailer, SmtpSecurity};
 pub use notices::{Notice, notice};

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MessageBuilder, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -89,6 +89,16 @@ impl MailError {
     }
 }
 
+/// A file sent with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailAttachment {
+    /// The name the recipient sees, such as `MV-7K2Q-9HDX-4-order-confirmation.pdf`.
+    pub filename: String,
+    /// A MIME type, such as `application/pdf`.
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Spool {
@@ -145,6 +155,40 @@ impl Mailer {
     /// Sends `email` as multipart/alternative (plain text, then HTML).
     pub async fn send(&self, email: &Email) -> Result<(), MailError> {
         let message = self.message(email)?;
+        self.deliver(message, &email.subject).await
+    }
+
+    /// Sends a plain-text message with one attached file (a fax's PDF to an
+    /// e-mail-to-fax gateway) as multipart/mixed, through the same transport
+    /// as every other message.
+    pub async fn send_with_attachment(
+        &self,
+        to: &str,
+        subject: &str,
+        text: &str,
+        attachment: &MailAttachment,
+    ) -> Result<(), MailError> {
+        let content_type = ContentType::parse(&attachment.content_type).map_err(|e| {
+            MailError::Permanent(format!(
+                "invalid attachment type {:?}: {e}",
+                attachment.content_type
+            ))
+        })?;
+        let file = Attachment::new(attachment.filename.clone())
+            .body(attachment.data.clone(), content_type);
+        let message = self
+            .builder(to, subject)?
+            .multipart(
+                MultiPart::mixed()
+                    .singlepart(text_part(ContentType::TEXT_PLAIN, text))
+                    .singlepart(file),
+            )
+            .map_err(|e| MailError::Permanent(format!("the message cannot be built: {e}")))?;
+        self.deliver(message, subject).await
+    }
+
+    /// Hands a built message to the transport; says whether a retry can help.
+    async fn deliver(&self, message: Message, subject: &str) -> Result<(), MailError> {
         match &self.transport {
             Transport::Smtp(smtp) => {
                 smtp.send(message).await.map_err(|e| {
@@ -159,7 +203,7 @@ impl Mailer {
                         MailError::Transient(format!("the mail server could not be reached: {e}"))
                     }
                 })?;
-                tracing::info!(subject = %email.subject, transport = "smtp", "mail sent");
+                tracing::info!(subject = %subject, transport = "smtp", "mail sent");
             }
             Transport::Spool { dir, files } => {
                 tokio::fs::create_dir_all(dir).await.map_err(|e| {
@@ -171,41 +215,47 @@ impl Mailer {
                         dir.display()
                     ))
                 })?;
-                tracing::info!(subject = %email.subject, file = %format!("{id}.eml"), "mail written to the spool");
+                tracing::info!(subject = %subject, file = %format!("{id}.eml"), "mail written to the spool");
             }
         }
         Ok(())
     }
 
     fn message(&self, email: &Email) -> Result<Message, MailError> {
-        let to: Mailbox = email.to.trim().parse().map_err(|e| {
-            MailError::Permanent(format!("invalid recipient address {:?}: {e}", email.to))
-        })?;
-        let subject: String = email
-            .subject
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        // Quoted-printable for both parts: 7-bit safe for any server, and the
-        // spooled `.eml` files stay readable.
-        let part = |content_type: ContentType, body: &str| {
-            SinglePart::builder()
-                .header(content_type)
-                .header(ContentTransferEncoding::QuotedPrintable)
-                .body(body.to_owned())
-        };
-        Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .message_id(Some(message_id(self.from.email.domain())))
+        self.builder(&email.to, &email.subject)?
             .multipart(
                 MultiPart::alternative()
-                    .singlepart(part(ContentType::TEXT_PLAIN, &email.text))
-                    .singlepart(part(ContentType::TEXT_HTML, &email.html)),
+                    .singlepart(text_part(ContentType::TEXT_PLAIN, &email.text))
+                    .singlepart(text_part(ContentType::TEXT_HTML, &email.html)),
             )
             .map_err(|e| MailError::Permanent(format!("the message cannot be built: {e}")))
     }
+
+    /// The headers every message carries: from, to, subject, message id.
+    fn builder(&self, to: &str, subject: &str) -> Result<MessageBuilder, MailError> {
+        let to: Mailbox = to
+            .trim()
+            .parse()
+            .map_err(|e| MailError::Permanent(format!("invalid recipient address {to:?}: {e}")))?;
+        let subject: String = subject
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        Ok(Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .message_id(Some(message_id(self.from.email.domain()))))
+    }
+}
+
+/// Quoted-printable text: 7-bit safe for any server, and the spooled `.eml`
+/// files stay readable.
+fn text_part(content_type: ContentType, body: &str) -> SinglePart {
+    SinglePart::builder()
+        .header(content_type)
+        .header(ContentTransferEncoding::QuotedPrintable)
+        .body(body.to_owned())
 }
 
 fn smtp_transport(

@@ -9,25 +9,16 @@ use maison_domain::Money;
 use maison_domain::order::OrderStatus;
 
 use crate::{Result, Store, StoreError, Tx};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountRow {
-    pub id: String,
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub phone: String,
-    pub password_hash: String,
-    pub created_at: i64,
-}
+use maison_domain::account::{Account, SavedAddress};
+use maison_domain::order::{OrderRequest, OrderSummary};
 
 /// The key an e-mail address is unique under (the domain's one rule).
 pub use maison_domain::contact::email_key;
 
 const ACCOUNT_COLUMNS: &str = "id, email, first_name, last_name, phone, password_hash, created_at";
 
-fn account_from(row: &AnyRow) -> Result<AccountRow> {
-    Ok(AccountRow {
+fn account_from(row: &AnyRow) -> Result<Account> {
+    Ok(Account {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         first_name: row.try_get("first_name")?,
@@ -39,7 +30,7 @@ fn account_from(row: &AnyRow) -> Result<AccountRow> {
 }
 
 /// Creates the account; `false` when the e-mail address already has one.
-pub async fn insert_account(tx: &mut Tx, a: &AccountRow) -> Result<bool> {
+pub async fn insert_account(tx: &mut Tx, a: &Account) -> Result<bool> {
     let inserted = sqlx::query(
         "INSERT INTO accounts (id, email, email_key, first_name, last_name, phone, password_hash, \
          created_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
@@ -230,48 +221,9 @@ pub async fn expire_tokens(tx: &mut Tx, email_key: &str, purpose: &str, now: i64
     Ok(())
 }
 
-/// An address kept in the account for checkout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SavedAddressRow {
-    pub id: String,
-    pub label: String,
-    pub line1: String,
-    pub line2: Option<String>,
-    pub city: String,
-    pub region: String,
-    pub postal_code: String,
-    pub country: String,
-    pub company: Option<String>,
-    pub created_at: i64,
-}
-
-/// A line of the order history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderSummaryRow {
-    pub id: String,
-    pub number: String,
-    pub status: OrderStatus,
-    pub total: Money,
-    pub item_count: u32,
-    pub created_at: i64,
-}
-
-/// A client's request on an order, for Client Relations.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderRequestRow {
-    pub id: String,
-    pub order_id: String,
-    pub account_id: Option<String>,
-    /// `cancellation` or `change`.
-    pub kind: String,
-    pub message: String,
-    pub status: String,
-    pub created_at: i64,
-}
-
 /// Records the request; `false` when the same kind is already open on the
 /// order (a unique index decides, so two at once cannot both be recorded).
-pub async fn insert_request(tx: &mut Tx, r: &OrderRequestRow) -> Result<bool> {
+pub async fn insert_request(tx: &mut Tx, r: &OrderRequest) -> Result<bool> {
     let inserted = sqlx::query(
         "INSERT INTO order_requests (id, order_id, account_id, kind, message, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
@@ -337,7 +289,7 @@ impl Store {
         }
     }
 
-    pub async fn account(&self, id: &str) -> Result<Option<AccountRow>> {
+    pub async fn account(&self, id: &str) -> Result<Option<Account>> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
@@ -346,7 +298,7 @@ impl Store {
         row.as_ref().map(account_from).transpose()
     }
 
-    pub async fn account_by_email(&self, email: &str) -> Result<Option<AccountRow>> {
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email_key = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(email_key(email))
@@ -367,7 +319,7 @@ impl Store {
 
     /// The session with this token digest and its account, in one read (it
     /// runs on every request a signed-in client makes).
-    pub async fn session(&self, token_hash: &str) -> Result<Option<(SessionRow, AccountRow)>> {
+    pub async fn session(&self, token_hash: &str) -> Result<Option<(SessionRow, Account)>> {
         let row = sqlx::query(
             "SELECT s.token_hash, s.account_id, s.kind, s.csrf_token, s.created_at AS session_created_at, \
                s.last_seen_at, s.expires_at, a.id, a.email, a.first_name, a.last_name, a.phone, \
@@ -435,7 +387,7 @@ impl Store {
         Ok(sessions)
     }
 
-    pub async fn saved_addresses(&self, account_id: &str) -> Result<Vec<SavedAddressRow>> {
+    pub async fn saved_addresses(&self, account_id: &str) -> Result<Vec<SavedAddress>> {
         let rows = sqlx::query(
             "SELECT id, label, line1, line2, city, region, postal_code, country, company, created_at \
              FROM saved_addresses WHERE account_id = $1 ORDER BY created_at DESC, id",
@@ -445,7 +397,7 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                Ok(SavedAddressRow {
+                Ok(SavedAddress {
                     id: row.try_get("id")?,
                     label: row.try_get("label")?,
                     line1: row.try_get("line1")?,
@@ -461,7 +413,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn insert_saved_address(&self, account_id: &str, a: &SavedAddressRow) -> Result<()> {
+    pub async fn insert_saved_address(&self, account_id: &str, a: &SavedAddress) -> Result<()> {
         sqlx::query(
             "INSERT INTO saved_addresses (id, account_id, label, line1, line2, city, region, \
              postal_code, country, company, created_at) \
@@ -501,7 +453,7 @@ impl Store {
         account_id: &str,
         after: Option<(i64, String)>,
         limit: u32,
-    ) -> Result<Vec<OrderSummaryRow>> {
+    ) -> Result<Vec<OrderSummary>> {
         let (at, id) = after.unwrap_or((i64::MAX, String::new()));
         let rows = sqlx::query(
             "SELECT o.id, o.number, o.status, o.total_minor, o.created_at, \
@@ -520,7 +472,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let status: String = row.try_get("status")?;
-                Ok(OrderSummaryRow {
+                Ok(OrderSummary {
                     id: row.try_get("id")?,
                     number: row.try_get("number")?,
                     status: OrderStatus::parse(&status)
@@ -543,7 +495,7 @@ impl Store {
         Ok(owner.flatten())
     }
 
-    pub async fn requests_of_order(&self, order_id: &str) -> Result<Vec<OrderRequestRow>> {
+    pub async fn requests_of_order(&self, order_id: &str) -> Result<Vec<OrderRequest>> {
         let rows = sqlx::query(
             "SELECT id, order_id, account_id, kind, message, status, created_at \
              FROM order_requests WHERE order_id = $1 ORDER BY created_at, id",
@@ -553,7 +505,7 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                Ok(OrderRequestRow {
+                Ok(OrderRequest {
                     id: row.try_get("id")?,
                     order_id: row.try_get("order_id")?,
                     account_id: row.try_get("account_id")?,

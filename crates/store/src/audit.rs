@@ -3,25 +3,11 @@
 
 use sqlx::Row;
 
+use maison_domain::audit::AuditEvent;
+
 use crate::{Result, Store, Tx};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditRow {
-    pub id: String,
-    pub at: i64,
-    /// `guest`, `client`, `staff` or `system`.
-    pub actor_kind: String,
-    pub actor_email: Option<String>,
-    pub actor_role: Option<String>,
-    /// `order.cancel`, `order.process`, `staff.add`, ...
-    pub action: String,
-    /// `order:MV-7K2Q-9HDX-4`, `staff:claire@maison.example`, ...
-    pub subject: String,
-    /// A JSON object.
-    pub details: String,
-}
-
-pub async fn record(tx: &mut Tx, e: &AuditRow) -> Result<()> {
+pub async fn record(tx: &mut Tx, e: &AuditEvent) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_events (id, at, actor_kind, actor_email, actor_role, action, subject, details) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -47,7 +33,7 @@ impl Store {
         subject: Option<&str>,
         after: Option<(i64, &str)>,
         limit: u32,
-    ) -> Result<Vec<AuditRow>> {
+    ) -> Result<Vec<AuditEvent>> {
         let (after_at, after_id) = after.unwrap_or((i64::MIN, ""));
         let rows = sqlx::query(
             "SELECT id, at, actor_kind, actor_email, actor_role, action, subject, details \
@@ -63,7 +49,7 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                Ok(AuditRow {
+                Ok(AuditEvent {
                     id: row.try_get("id")?,
                     at: row.try_get("at")?,
                     actor_kind: row.try_get("actor_kind")?,

@@ -11,6 +11,7 @@ mod migrations;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
+pub mod receipts;
 pub mod staff;
 pub mod stock;
 mod throttle;

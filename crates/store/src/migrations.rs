@@ -60,6 +60,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/portable/0008_outbox_channel.sql"),
         include_str!("../migrations/portable/0008_outbox_channel.sql"),
     ),
+    (
+        9,
+        "assisted orders and receipts",
+        include_str!("../migrations/portable/0009_assisted_orders.sql"),
+        include_str!("../migrations/portable/0009_assisted_orders.sql"),
+    ),
 ];
 
 pub(crate) fn for_backend(backend: Backend) -> Migrator {

@@ -9,68 +9,14 @@ use maison_domain::card::CardBrand;
 use maison_domain::delivery::{Carrier, Destination, OrderDelivery};
 use maison_domain::order::OrderStatus;
 use maison_domain::payment::{CardOnFile, Payment};
-use maison_domain::personalisation::Personalisation;
 use maison_domain::policy::Estimate;
 
 use crate::bags::personalisation_from;
 use crate::{Result, Store, StoreError, Tx};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderLineRow {
-    pub sku: String,
-    pub product_sku: String,
-    pub name: String,
-    pub size: Option<String>,
-    pub quantity: u32,
-    pub unit_price: Money,
-    pub personalisation: Option<Personalisation>,
-    pub final_sale: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderEventRow {
-    pub at: i64,
-    pub status: String,
-    pub note: String,
-    pub actor: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderRow {
-    pub id: String,
-    pub number: String,
-    pub status: OrderStatus,
-    pub channel: String,
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub phone: String,
-    pub delivery: OrderDelivery,
-    pub subtotal: Money,
-    pub total: Money,
-    pub payment: Payment,
-    pub final_sale_accepted: bool,
-    pub bag_id: Option<String>,
-    /// The client account the order belongs to; `None` for a guest's order.
-    pub account_id: Option<String>,
-    pub created_at: i64,
-    pub lines: Vec<OrderLineRow>,
-    pub timeline: Vec<OrderEventRow>,
-}
-
-/// One order in a staff listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderListRow {
-    pub id: String,
-    pub number: String,
-    pub status: OrderStatus,
-    pub channel: String,
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub total: Money,
-    pub created_at: i64,
-}
+use maison_domain::contact::FaxNumber;
+use maison_domain::order::{
+    Assisted, AssistedVia, DocumentsChannel, Order, OrderEvent, OrderLine, OrderListItem,
+};
 
 const ORDER_COLUMNS: &str = "id, number, status, channel, email, first_name, last_name, phone, \
     delivery_method, line1, line2, city, region, postal_code, country, company, boutique_id, carrier, \
@@ -78,7 +24,7 @@ const ORDER_COLUMNS: &str = "id, number, status, channel, email, first_name, las
     card_last4, card_exp_month, card_exp_year, cardholder_name, card_token, final_sale_accepted, bag_id, account_id, created_at";
 
 /// Writes a new order with its lines and its first timeline entry.
-pub async fn insert(tx: &mut Tx, order: &OrderRow) -> Result<()> {
+pub async fn insert(tx: &mut Tx, order: &Order) -> Result<()> {
     let d = &order.delivery;
     let a = d.destination.address();
     let card = order.payment.card();
@@ -148,14 +94,76 @@ pub async fn insert(tx: &mut Tx, order: &OrderRow) -> Result<()> {
         .execute(&mut **tx)
         .await?;
     }
+    if let Some(assisted) = &order.assisted {
+        insert_assisted(tx, &order.id, assisted).await?;
+    }
     for event in &order.timeline {
         add_event(tx, &order.id, event).await?;
     }
     Ok(())
 }
 
+async fn insert_assisted(tx: &mut Tx, order_id: &str, a: &Assisted) -> Result<()> {
+    let fax = match &a.documents {
+        DocumentsChannel::Fax(number) => Some(number.e164().to_owned()),
+        DocumentsChannel::Email => None,
+    };
+    sqlx::query(
+        "INSERT INTO assisted_orders (order_id, via, placed_by, documents_channel, fax_number, \
+         limit_override_reason, cash_boutique_id, large_cash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(order_id)
+    .bind(a.via.as_str())
+    .bind(a.placed_by.as_str())
+    .bind(a.documents.as_str())
+    .bind(fax)
+    .bind(a.limit_override_reason.clone())
+    .bind(a.cash_boutique_id.clone())
+    .bind(i64::from(a.large_cash))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Flags an assisted order whose cash passed the reporting threshold.
+pub async fn flag_large_cash(tx: &mut Tx, order_id: &str) -> Result<()> {
+    sqlx::query("UPDATE assisted_orders SET large_cash = 1 WHERE order_id = $1")
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Takes the order's row for the rest of the transaction (a write lock on
+/// PostgreSQL; SQLite's write transaction already holds the database), so
+/// that two changes to one order are made one after the other. Returns
+/// whether the order exists.
+pub async fn lock(tx: &mut Tx, order_id: &str, now: i64) -> Result<bool> {
+    let touched = sqlx::query("UPDATE orders SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(touched == 1)
+}
+
+/// The order's status as this transaction sees it.
+pub async fn status_in(tx: &mut Tx, order_id: &str) -> Result<Option<OrderStatus>> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    status
+        .map(|s| {
+            OrderStatus::parse(&s)
+                .ok_or_else(|| StoreError::Corrupt(format!("order {order_id}: status {s:?}")))
+        })
+        .transpose()
+}
+
 /// Appends to the order's timeline.
-pub async fn add_event(tx: &mut Tx, order_id: &str, event: &OrderEventRow) -> Result<()> {
+pub async fn add_event(tx: &mut Tx, order_id: &str, event: &OrderEvent) -> Result<()> {
     sqlx::query(
         "INSERT INTO order_events (order_id, seq, at, status, note, actor) \
          VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM order_events WHERE order_id = $1), $2, $3, $4, $5)",
@@ -177,7 +185,7 @@ pub async fn move_status(
     order_id: &str,
     from: OrderStatus,
     to: OrderStatus,
-    event: &OrderEventRow,
+    event: &OrderEvent,
 ) -> Result<bool> {
     let moved =
         sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
@@ -206,7 +214,7 @@ pub async fn set_card_token(tx: &mut Tx, order_id: &str, token: &str) -> Result<
 
 /// Parses an order's row once into the domain's types; a value the maison
 /// cannot read is an error naming the order, never a panic.
-fn order_from_row(row: &AnyRow) -> Result<OrderRow> {
+fn order_from_row(row: &AnyRow) -> Result<Order> {
     let number: String = row.try_get("number")?;
     let corrupt = |what: String| StoreError::Corrupt(format!("order {number}: {what}"));
     let status: String = row.try_get("status")?;
@@ -276,7 +284,7 @@ fn order_from_row(row: &AnyRow) -> Result<OrderRow> {
         "cash" => Payment::Cash,
         other => return Err(corrupt(format!("payment method {other:?}"))),
     };
-    Ok(OrderRow {
+    Ok(Order {
         id: row.try_get("id")?,
         status,
         channel: row.try_get("channel")?,
@@ -298,22 +306,49 @@ fn order_from_row(row: &AnyRow) -> Result<OrderRow> {
         created_at: row.try_get("created_at")?,
         lines: Vec::new(),
         timeline: Vec::new(),
+        assisted: None,
         number,
+    })
+}
+
+fn assisted_from(row: &AnyRow, number: &str) -> Result<Assisted> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("order {number}: {what}"));
+    let via: String = row.try_get("via")?;
+    let via = AssistedVia::parse(&via).ok_or_else(|| corrupt(format!("assisted via {via:?}")))?;
+    let channel: String = row.try_get("documents_channel")?;
+    let documents = match channel.as_str() {
+        "email" => DocumentsChannel::Email,
+        "fax" => {
+            let fax: Option<String> = row.try_get("fax_number")?;
+            let fax = fax.unwrap_or_default();
+            DocumentsChannel::Fax(
+                FaxNumber::parse(&fax).map_err(|_| corrupt(format!("fax number {fax:?}")))?,
+            )
+        }
+        other => return Err(corrupt(format!("documents channel {other:?}"))),
+    };
+    Ok(Assisted {
+        via,
+        placed_by: row.try_get("placed_by")?,
+        documents,
+        limit_override_reason: row.try_get("limit_override_reason")?,
+        cash_boutique_id: row.try_get("cash_boutique_id")?,
+        large_cash: row.try_get::<i64, _>("large_cash")? != 0,
     })
 }
 
 impl Store {
     /// An order with its lines and timeline, by id.
-    pub async fn order(&self, id: &str) -> Result<Option<OrderRow>> {
+    pub async fn order(&self, id: &str) -> Result<Option<Order>> {
         self.order_where("id", id).await
     }
 
     /// An order by its number (exact, as stored).
-    pub async fn order_by_number(&self, number: &str) -> Result<Option<OrderRow>> {
+    pub async fn order_by_number(&self, number: &str) -> Result<Option<Order>> {
         self.order_where("number", number).await
     }
 
-    async fn order_where(&self, column: &'static str, value: &str) -> Result<Option<OrderRow>> {
+    async fn order_where(&self, column: &'static str, value: &str) -> Result<Option<Order>> {
         let sql = match column {
             "id" => format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"),
             _ => format!("SELECT {ORDER_COLUMNS} FROM orders WHERE number = $1"),
@@ -336,7 +371,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         for row in lines {
-            order.lines.push(OrderLineRow {
+            order.lines.push(OrderLine {
                 sku: row.try_get("sku")?,
                 product_sku: row.try_get("product_sku")?,
                 name: row.try_get("name")?,
@@ -350,6 +385,18 @@ impl Store {
                 final_sale: row.try_get::<i64, _>("final_sale")? != 0,
             });
         }
+        if order.channel == "assisted" {
+            let row = sqlx::query(
+                "SELECT via, placed_by, documents_channel, fax_number, limit_override_reason, \
+                 cash_boutique_id, large_cash FROM assisted_orders WHERE order_id = $1",
+            )
+            .bind(order.id.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+            order.assisted = row
+                .map(|row| assisted_from(&row, &order.number))
+                .transpose()?;
+        }
         let events = sqlx::query(
             "SELECT at, status, note, actor FROM order_events WHERE order_id = $1 ORDER BY seq",
         )
@@ -357,9 +404,13 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         for row in events {
-            order.timeline.push(OrderEventRow {
+            let status: String = row.try_get("status")?;
+            let status = OrderStatus::parse(&status).ok_or_else(|| {
+                StoreError::Corrupt(format!("order {}: event status {status:?}", order.number))
+            })?;
+            order.timeline.push(OrderEvent {
                 at: row.try_get("at")?,
-                status: row.try_get("status")?,
+                status,
                 note: row.try_get("note")?,
                 actor: row.try_get("actor")?,
             });
@@ -378,10 +429,10 @@ impl Store {
         email_key: Option<&str>,
         after: Option<(i64, String)>,
         limit: u32,
-    ) -> Result<Vec<OrderListRow>> {
+    ) -> Result<Vec<OrderListItem>> {
         let (at, id) = after.unwrap_or((i64::MAX, String::new()));
         let rows = sqlx::query(
-            "SELECT o.id, o.number, o.status, o.channel, o.email, o.first_name, o.last_name,                o.total_minor, o.created_at              FROM orders o              WHERE ($1 = '' OR o.status = $1)                AND ($1 <> '' OR o.status NOT IN ('pending_payment', 'payment_failed'))                AND ($2 = '' OR o.email_key = $2)                AND (o.created_at < $3 OR (o.created_at = $3 AND o.id < $4))              ORDER BY o.created_at DESC, o.id DESC LIMIT $5",
+            "SELECT o.id, o.number, o.status, COALESCE(a.via, o.channel) AS channel, o.email, o.first_name, o.last_name,                o.total_minor, o.created_at              FROM orders o LEFT JOIN assisted_orders a ON a.order_id = o.id              WHERE ($1 = '' OR o.status = $1)                AND ($1 <> '' OR o.status NOT IN ('pending_payment', 'payment_failed'))                AND ($2 = '' OR o.email_key = $2)                AND (o.created_at < $3 OR (o.created_at = $3 AND o.id < $4))              ORDER BY o.created_at DESC, o.id DESC LIMIT $5",
         )
         .bind(status.map_or("", OrderStatus::as_str))
         .bind(email_key.unwrap_or(""))
@@ -393,7 +444,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let status: String = row.try_get("status")?;
-                Ok(OrderListRow {
+                Ok(OrderListItem {
                     id: row.try_get("id")?,
                     number: row.try_get("number")?,
                     status: OrderStatus::parse(&status)

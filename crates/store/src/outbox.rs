@@ -45,6 +45,40 @@ pub async fn enqueue(tx: &mut Tx, m: &OutboxMessage, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// A message as staff see it in the outbox: with when it was queued and sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub message: OutboxMessage,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+const ENTRY_COLUMNS: &str = "id, kind, channel, order_id, recipient, subject, text_body, html_body, \
+    status, attempts, last_error, created_at, sent_at";
+
+fn entry_from(row: &sqlx::any::AnyRow) -> Result<OutboxEntry> {
+    Ok(OutboxEntry {
+        message: message_from(row)?,
+        created_at: row.try_get("created_at")?,
+        sent_at: row.try_get("sent_at")?,
+    })
+}
+
+/// Puts a failed message back in the queue, due now; `false` when there is
+/// no failed message with this id.
+pub async fn retry(tx: &mut Tx, id: &str, now: i64) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, claimed_until = 0 \
+         WHERE id = $2 AND status = 'failed'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
 fn message_from(row: &sqlx::any::AnyRow) -> Result<OutboxMessage> {
     Ok(OutboxMessage {
         id: row.try_get("id")?,
@@ -157,5 +191,54 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(message_from).collect()
+    }
+
+    /// The messages of an order with their times, oldest first.
+    pub async fn entries_of_order(&self, order_id: &str) -> Result<Vec<OutboxEntry>> {
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM outbox WHERE order_id = $1 ORDER BY created_at, kind"
+        );
+        // The column list is a constant.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(order_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(entry_from).collect()
+    }
+
+    /// Messages newest first, optionally in one status, from the position
+    /// `after` (the `(created_at, id)` of the last one of the previous page).
+    pub async fn outbox_entries(
+        &self,
+        status: Option<&str>,
+        after: Option<(i64, String)>,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>> {
+        let (at, id) = after.unwrap_or((i64::MAX, String::new()));
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM outbox WHERE ($1 = '' OR status = $1) \
+             AND (created_at < $2 OR (created_at = $2 AND ($3 = '' OR id < $3))) \
+             ORDER BY created_at DESC, id DESC LIMIT $4"
+        );
+        // The column list is a constant.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(status.unwrap_or(""))
+            .bind(at)
+            .bind(id)
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(entry_from).collect()
+    }
+
+    /// One message with its times.
+    pub async fn outbox_entry(&self, id: &str) -> Result<Option<OutboxEntry>> {
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM outbox WHERE id = $1");
+        // The column list is a constant.
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(entry_from).transpose()
     }
 }

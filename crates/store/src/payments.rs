@@ -7,21 +7,9 @@ use sqlx::Row;
 use maison_domain::Money;
 
 use crate::{Result, Store, Tx};
+use maison_domain::payment::PaymentAttempt;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttemptRow {
-    pub id: String,
-    pub order_id: String,
-    pub operation: String,
-    pub amount: Money,
-    pub status: String,
-    pub processor: String,
-    pub processor_ref: Option<String>,
-    pub decline_code: Option<String>,
-    pub created_at: i64,
-}
-
-pub async fn insert_attempt(tx: &mut Tx, a: &AttemptRow) -> Result<()> {
+pub async fn insert_attempt(tx: &mut Tx, a: &PaymentAttempt) -> Result<()> {
     sqlx::query(
         "INSERT INTO payment_attempts (id, order_id, operation, amount_minor, status, processor, \
          processor_ref, decline_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -65,8 +53,8 @@ pub async fn resolve_attempt(
     Ok(updated == 1)
 }
 
-fn attempt_from(row: &sqlx::any::AnyRow) -> Result<AttemptRow> {
-    Ok(AttemptRow {
+fn attempt_from(row: &sqlx::any::AnyRow) -> Result<PaymentAttempt> {
+    Ok(PaymentAttempt {
         id: row.try_get("id")?,
         order_id: row.try_get("order_id")?,
         operation: row.try_get("operation")?,
@@ -92,7 +80,7 @@ impl Store {
     }
 
     /// Every payment operation of an order, oldest first.
-    pub async fn attempts_of(&self, order_id: &str) -> Result<Vec<AttemptRow>> {
+    pub async fn attempts_of(&self, order_id: &str) -> Result<Vec<PaymentAttempt>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ATTEMPT_COLUMNS} FROM payment_attempts WHERE order_id = $1 ORDER BY created_at, id"
         )))
@@ -103,7 +91,7 @@ impl Store {
     }
 
     /// The authorisation attempt of an order.
-    pub async fn authorisation_of(&self, order_id: &str) -> Result<Option<AttemptRow>> {
+    pub async fn authorisation_of(&self, order_id: &str) -> Result<Option<PaymentAttempt>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ATTEMPT_COLUMNS} FROM payment_attempts WHERE order_id = $1 AND operation = 'authorise'"
         )))
@@ -121,7 +109,7 @@ impl Store {
         before: i64,
         now: i64,
         claim_until: i64,
-    ) -> Result<Vec<AttemptRow>> {
+    ) -> Result<Vec<PaymentAttempt>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ATTEMPT_COLUMNS} FROM payment_attempts \
              WHERE operation = $3 AND status IN ('pending', 'in_doubt') \

@@ -18,6 +18,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use maison_app::Maison;
 use tower_http::timeout::TimeoutLayer;
 
+pub use api::registered_routes;
 pub use ops::install_metrics;
 pub use problem::Problem;
 
@@ -109,10 +110,12 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The whole application: every route, with security headers, limits and
 /// request metrics.
 pub fn router(state: AppState) -> Router {
+    let (api, _) = api::routes().into_parts();
+    let (ops, _) = ops::routes().into_parts();
     let app = Router::new()
-        .merge(api::routes())
+        .merge(api)
         .merge(storefront::routes())
-        .merge(ops::routes(!state.metrics_elsewhere))
+        .merge(ops)
         // On matched routes only, where the route template is known.
         // CSRF on matched routes only: a form posted to a path that does not
         // exist is a 404, not a missing token.
@@ -139,7 +142,8 @@ pub fn operations_router(state: AppState) -> Router {
         metrics_elsewhere: false,
         ..state
     };
-    let app = ops::routes(true)
+    let (ops, _) = ops::routes().into_parts();
+    let app = ops
         .fallback(|| async {
             Problem::not_found(
                 "route_not_found",

@@ -11,43 +11,54 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use utoipa_axum::routes;
 
+use crate::api::document::DescribedRoutes;
 use crate::{AppState, Problem};
 
-/// The operations routes; `/metrics` only where it is served (not on the
-/// main listener when a separate operations listener is configured).
-pub fn routes(with_metrics: bool) -> Router<AppState> {
-    let routes = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
-    routes.route(
-        "/metrics",
-        if with_metrics {
-            get(metrics)
-        } else {
-            get(served_elsewhere)
-        },
-    )
+/// The operations routes, each with its description.
+pub fn routes() -> DescribedRoutes<AppState> {
+    DescribedRoutes::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
 }
 
 /// `/metrics` on the main listener when the operations listener serves it.
-async fn served_elsewhere() -> Problem {
-    Problem::not_found("route_not_found", "There is nothing at this address.")
+fn served_elsewhere() -> Response {
+    Problem::not_found("route_not_found", "There is nothing at this address.").into_response()
 }
 
-/// The process is up and serving.
+/// The process is up
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "Operations",
+    responses((status = 200, description = "ok", body = String, content_type = "text/plain"))
+)]
 async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The database answers: route traffic here.
+/// The database answers
+///
+/// Route traffic here.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "Operations",
+    responses(
+        (status = 200, description = "ready", body = String, content_type = "text/plain"),
+        (status = 503, description = "`service_unavailable`: the database does not answer"),
+    )
+)]
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.maison.ready().await {
         Ok(()) => "ready".into_response(),
@@ -58,7 +69,32 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Prometheus metrics: request counts and latency histograms per route
+///
+/// With `metrics_token` configured, the token is required as a bearer token
+/// (401 `unauthenticated` without it or with another). Without it, served only
+/// to the host itself (a loopback peer whose request no proxy forwarded; else
+/// 403 `forbidden`), or, with `ops_listen` configured, only on that operations
+/// address (404 here).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "Operations",
+    security((), ("metricsToken" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 401, description = "`unauthenticated`: the operations token is missing or wrong"),
+        (status = 403, description = "`forbidden`: not from this host, and no token configured"),
+        (status = 404, description = "`route_not_found` (served on the operations address instead), `metrics_not_recorded`"),
+    )
+)]
 async fn metrics(State(state): State<AppState>, request: Request) -> Response {
+    // With a separate operations listener, the main listener does not serve
+    // the metrics (the operations listener's state never says so).
+    if state.metrics_elsewhere {
+        return served_elsewhere();
+    }
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

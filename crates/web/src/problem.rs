@@ -350,6 +350,26 @@ impl crate::AppState {
                 "A staff member with this e-mail address already exists.",
             ),
             E::StaffNotFound => Problem::not_found("staff_not_found", "There is no active staff member with this e-mail address."),
+            E::DuplicateReference => Problem::new(
+                StatusCode::CONFLICT,
+                "duplicate_reference",
+                "Refused",
+                "This bank reference was recorded before: check the transfer, it may already be counted.",
+            )
+            .field("reference"),
+            E::ReceiptExceedsBalance { balance } => Problem::new(
+                StatusCode::CONFLICT,
+                "receipt_exceeds_balance",
+                "Refused",
+                format!("Only {} remains to be paid on this order: record that amount or less.", balance.display()),
+            ),
+            E::NotPaidByReceipts => Problem::new(
+                StatusCode::CONFLICT,
+                "invalid_transition",
+                "Refused",
+                "Receipts are recorded on orders paid by wire transfer or cash only.",
+            ),
+            E::MessageNotFound => Problem::not_found("message_not_found", "There is no failed message with this id in the outbox."),
             E::TooManyAddresses(max) => Problem::new(
                 StatusCode::CONFLICT,
                 "too_many_addresses",

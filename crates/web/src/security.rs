@@ -158,7 +158,7 @@ fn from_same_origin(request: &Request) -> bool {
     }
 }
 
-fn too_large() -> Problem {
+pub(crate) fn too_large() -> Problem {
     Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",

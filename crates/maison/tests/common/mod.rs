@@ -18,7 +18,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The payment processor the maison talks to, with its test knobs.
     pub simulator: Simulator,
-    pub store: maison_app::Store,
+    pub store: maison_store::Store,
     pub spool: tempfile::TempDir,
     server: Option<Server>,
     _db: TestDatabase,

@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use maison_app::{Cursor, Filter};
 use maison_domain::boutique::Coordinates;
@@ -18,17 +19,25 @@ use crate::{AppState, Problem};
 const DEFAULT_LIMIT: usize = 24;
 const MAX_LIMIT: usize = 100;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListProducts {
+    /// A category slug, such as `rings`. Unknown: 404 `category_not_found`.
     category: Option<String>,
+    /// A collection slug. Unknown: 404 `collection_not_found`.
     collection: Option<String>,
+    /// The `next_cursor` of the previous page. Malformed: 400 `invalid_cursor`.
     cursor: Option<String>,
+    /// Out of range: 422 `invalid_limit`.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 24)]
     limit: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ProductList)]
 struct ProductList<'a> {
     items: Vec<ProductView<'a>>,
+    #[schema(required = true)]
     next_cursor: Option<String>,
 }
 
@@ -39,6 +48,22 @@ fn limit(text: Option<&str>) -> Result<usize, Problem> {
     page_limit(text, default, max).map(|n| n as usize)
 }
 
+/// List creations
+#[utoipa::path(
+    get,
+    path = "/api/v1/products",
+    operation_id = "listProducts",
+    tag = "Catalogue",
+    params(ListProducts),
+    responses(
+        (status = 200, description = "A page of creations", body = ProductList,
+            headers(("ETag" = String, description = "The catalogue's revision, `W/\"catalogue-N\"`"))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current revision"),
+        (status = 400, description = "`malformed_query` (the query string cannot be read), `invalid_cursor`"),
+        (status = 404, description = "`category_not_found`, `collection_not_found`"),
+        (status = 422, description = "`invalid_limit` (field `limit`)"),
+    )
+)]
 pub async fn list_products(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -82,6 +107,20 @@ pub async fn list_products(
     Ok(cache::json_response(&headers, catalogue.revision, body))
 }
 
+/// One creation
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{sku}",
+    operation_id = "getProduct",
+    tag = "Catalogue",
+    params(("sku" = String, Path, description = "The creation's SKU (any case).")),
+    responses(
+        (status = 200, description = "The creation", body = ProductView,
+            headers(("ETag" = String, description = "The catalogue's revision, `W/\"catalogue-N\"`"))),
+        (status = 304, description = "Not modified: `If-None-Match` names the current revision"),
+        (status = 404, description = "`product_not_found`"),
+    )
+)]
 pub async fn get_product(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -110,21 +149,43 @@ pub async fn get_product(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListBoutiques {
+    /// City, state or province code, postal code (prefix) or name.
+    #[param(max_length = 100)]
     q: Option<String>,
+    /// LAT,LON: nearest first, with `distance_km`. Invalid: 422 `invalid_coordinates`.
+    #[param(example = "43.65,-79.38")]
     near: Option<String>,
+    /// Only boutiques that accept pickups.
+    #[param(value_type = Option<bool>)]
     pickup: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = BoutiqueList)]
 struct BoutiqueList<'a> {
     items: Vec<BoutiqueView<'a>>,
 }
 
+/// Find a Boutique
+///
 /// `?q=Toronto` (city, state or province, postal code, name), `?near=LAT,LON`
 /// (nearest first, with `distance_km`), both, or neither (every boutique);
 /// `?pickup=true` keeps the boutiques that accept pickups.
+#[utoipa::path(
+    get,
+    path = "/api/v1/boutiques",
+    operation_id = "listBoutiques",
+    tag = "Boutiques",
+    params(ListBoutiques),
+    responses(
+        (status = 200, description = "Matching boutiques", body = BoutiqueList),
+        (status = 400, description = "`malformed_query` (the query string cannot be read)"),
+        (status = 422, description = "`invalid_coordinates` (field `near`), `invalid_pickup` (field `pickup`), `invalid_query` (field `q`: over 100 characters)"),
+    )
+)]
 pub async fn list_boutiques(
     State(state): State<AppState>,
     params: Result<Query<ListBoutiques>, QueryRejection>,

@@ -5,9 +5,11 @@ use axum::Json;
 use axum::extract::Query;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use maison_domain::address::AddressInput;
 
+use super::schemas;
 use crate::Problem;
 
 /// Reads a JSON body: malformed JSON is a 400, a missing or mistyped field a
@@ -28,15 +30,21 @@ pub fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Problem> {
     })
 }
 
-#[derive(Deserialize)]
+/// A postal address in the United States or Canada.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Address)]
 #[serde(deny_unknown_fields)]
 pub struct AddressJson {
     pub line1: String,
     pub line2: Option<String>,
     pub city: String,
+    /// The state or province code.
+    #[schema(examples("NY"))]
     pub region: String,
     pub postal_code: String,
+    #[schema(schema_with = schemas::country)]
     pub country: String,
+    /// The company, for a delivery to a workplace.
     pub company: Option<String>,
 }
 

@@ -6,13 +6,15 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use maison_app::bag::{BagView, PersonalisationRequest};
 use maison_app::checkout::{CardRequest, CheckoutRequest, ContactInput, DeliveryInput};
 use maison_domain::address::AddressInput;
 
 use super::input::{AddressJson, body};
-use super::views::{BagJson, OrderJson};
+use super::schemas::{self, MoneyJson};
+use super::views::{BagJson, EstimateJson, OrderJson, OrderStatusJson};
 use crate::session::Visitor;
 use crate::{AppState, Problem};
 
@@ -38,6 +40,18 @@ async fn check_access(state: &AppState, visitor: &Visitor, bag_id: &str) -> Resu
         .map_err(|e| state.problem(e))
 }
 
+/// A new, empty bag
+///
+/// With a client's session (bearer token, or the session cookie with
+/// X-CSRF-Token), the bag is the client's: only that client can read it,
+/// change it and check it out.
+#[utoipa::path(
+    post,
+    path = "/api/v1/bags",
+    operation_id = "createBag",
+    tag = "Bag",
+    responses((status = 201, description = "The bag", body = BagJson))
+)]
 pub async fn create_bag(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -57,6 +71,18 @@ pub async fn create_bag(
     Ok(bag_response(StatusCode::CREATED, &bag))
 }
 
+/// A bag
+#[utoipa::path(
+    get,
+    path = "/api/v1/bags/{id}",
+    operation_id = "getBag",
+    tag = "Bag",
+    params(("id" = String, Path, description = "The bag's id, from POST /api/v1/bags.")),
+    responses(
+        (status = 200, description = "The bag", body = BagJson),
+        (status = 404, description = "`bag_not_found` (also for a client's bag, to anyone else)"),
+    )
+)]
 pub async fn get_bag(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -72,18 +98,24 @@ pub async fn get_bag(
     Ok(bag_response(StatusCode::OK, &bag))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PersonalisationChoice)]
 #[serde(deny_unknown_fields)]
 pub struct PersonalisationJson {
+    #[schema(schema_with = schemas::personalisation_kind)]
     kind: String,
+    /// Engraving: lines separated by `\n`. Embossing: initials.
     text: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = AddLine)]
 #[serde(deny_unknown_fields)]
 pub struct AddLine {
+    /// The variant's SKU: a size's, or the creation's when it has no sizes.
     sku: String,
     #[serde(default = "one")]
+    #[schema(default = 1, minimum = 1)]
     quantity: i64,
     personalisation: Option<PersonalisationJson>,
 }
@@ -92,6 +124,27 @@ fn one() -> i64 {
     1
 }
 
+/// Add a creation (a size's SKU, or a creation's without sizes)
+///
+/// Refusals: 409 `order_item_limit` (a sixth creation), `temporarily_unavailable`,
+/// `price_on_request`, `not_sold_online`; 422 `invalid_personalisation`,
+/// `invalid_quantity`; 404 `product_not_found`, `bag_not_found`. Each names
+/// Client Relations where the maison's rules say to.
+#[utoipa::path(
+    post,
+    path = "/api/v1/bags/{id}/lines",
+    operation_id = "addLine",
+    tag = "Bag",
+    params(("id" = String, Path, description = "The bag's id, from POST /api/v1/bags.")),
+    request_body = AddLine,
+    responses(
+        (status = 200, description = "The bag", body = BagJson),
+        (status = 400, description = "`malformed_json`"),
+        (status = 404, description = "`bag_not_found`, `product_not_found` (field `sku`)"),
+        (status = 409, description = "`order_item_limit` (a sixth creation), `temporarily_unavailable`, `price_on_request`, `not_sold_online`"),
+        (status = 422, description = "`invalid_personalisation`, `invalid_quantity`, `invalid_request` (a missing or mistyped field)"),
+    )
+)]
 pub async fn add_line(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -101,10 +154,7 @@ pub async fn add_line(
     let bag_id = id(path);
     let request = body(request)?;
     check_access(&state, &visitor, &bag_id).await?;
-    let personalisation = request.personalisation.map(|p| PersonalisationRequest {
-        kind: p.kind,
-        text: p.text,
-    });
+    let personalisation = request.personalisation.map(PersonalisationRequest::from);
     let bag = state
         .maison
         .add_to_bag(&bag_id, &request.sku, request.quantity, personalisation)
@@ -113,12 +163,30 @@ pub async fn add_line(
     Ok(bag_response(StatusCode::OK, &bag))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ChangeQuantity)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeQuantity {
+    #[schema(minimum = 1)]
     quantity: i64,
 }
 
+/// Change a line's quantity
+#[utoipa::path(
+    patch,
+    path = "/api/v1/bags/{id}/lines/{line_id}",
+    operation_id = "changeQuantity",
+    tag = "Bag",
+    params(("id" = String, Path, description = "The bag's id, from POST /api/v1/bags."), ("line_id" = String, Path, description = "The line's `id` in the bag.")),
+    request_body = ChangeQuantity,
+    responses(
+        (status = 200, description = "The bag", body = BagJson),
+        (status = 400, description = "`malformed_json`"),
+        (status = 404, description = "`bag_not_found`, `line_not_found`"),
+        (status = 409, description = "`order_item_limit`, `temporarily_unavailable` (not enough in stock)"),
+        (status = 422, description = "`invalid_quantity`, `invalid_request` (a missing or mistyped field)"),
+    )
+)]
 pub async fn change_line(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -136,6 +204,18 @@ pub async fn change_line(
     Ok(bag_response(StatusCode::OK, &bag))
 }
 
+/// Remove a line
+#[utoipa::path(
+    delete,
+    path = "/api/v1/bags/{id}/lines/{line_id}",
+    operation_id = "removeLine",
+    tag = "Bag",
+    params(("id" = String, Path, description = "The bag's id, from POST /api/v1/bags."), ("line_id" = String, Path, description = "The line's `id` in the bag.")),
+    responses(
+        (status = 200, description = "The bag", body = BagJson),
+        (status = 404, description = "`bag_not_found`, `line_not_found`"),
+    )
+)]
 pub async fn remove_line(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -151,22 +231,30 @@ pub async fn remove_line(
     Ok(bag_response(StatusCode::OK, &bag))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Contact)]
 #[serde(deny_unknown_fields)]
 pub struct ContactJson {
     first_name: String,
     last_name: String,
+    #[schema(format = Email)]
     email: String,
     phone: String,
 }
 
-#[derive(Deserialize)]
+/// `home` and `workplace` need an address (`workplace`: with `company`);
+/// `boutique` needs the id of a boutique that accepts pickups.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Delivery)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryJson {
+    #[schema(schema_with = schemas::delivery_method)]
     method: String,
     address: Option<AddressJson>,
-    /// One of the signed-in client's saved addresses, instead of `address`.
+    /// Instead of `address`, with a signed-in client's session: one of the
+    /// client's saved addresses (404 `address_not_found` for any other).
     address_id: Option<String>,
+    /// A boutique that accepts pickups, for `boutique`.
     boutique_id: Option<String>,
 }
 
@@ -213,14 +301,37 @@ async fn saved_address(
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Card)]
 #[serde(deny_unknown_fields)]
 pub struct CardJson {
     number: String,
     exp_month: u32,
     exp_year: u32,
     cvc: String,
+    /// Must be the client's name (rule: the cardholder places the order).
     holder_name: String,
+}
+
+impl From<CardJson> for CardRequest {
+    fn from(c: CardJson) -> Self {
+        CardRequest {
+            number: c.number,
+            exp_month: c.exp_month,
+            exp_year: c.exp_year,
+            cvc: c.cvc,
+            holder_name: c.holder_name,
+        }
+    }
+}
+
+impl From<PersonalisationJson> for PersonalisationRequest {
+    fn from(p: PersonalisationJson) -> Self {
+        PersonalisationRequest {
+            kind: p.kind,
+            text: p.text,
+        }
+    }
 }
 
 impl std::fmt::Debug for CardJson {
@@ -229,13 +340,15 @@ impl std::fmt::Debug for CardJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CheckoutPayment)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentJson {
     card: CardJson,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PreviewRequest)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewJson {
     bag_id: String,
@@ -243,7 +356,8 @@ pub struct PreviewJson {
     delivery: DeliveryJson,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CheckoutRequest)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutJson {
     bag_id: String,
@@ -251,6 +365,7 @@ pub struct CheckoutJson {
     delivery: DeliveryJson,
     payment: PaymentJson,
     #[serde(default)]
+    /// Required true when a line is personalised (final sale).
     accept_final_sale: bool,
 }
 
@@ -279,22 +394,41 @@ pub fn checkout_request(
     }
 }
 
-#[derive(Serialize)]
-struct EstimateJson {
-    min_business_days: u8,
-    max_business_days: u8,
-}
-
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Preview)]
 struct PreviewResponse {
+    #[schema(value_type = MoneyJson)]
     subtotal: maison_domain::Money,
+    #[schema(value_type = MoneyJson)]
     total: maison_domain::Money,
+    #[schema(schema_with = schemas::carrier)]
     carrier: &'static str,
+    #[schema(required = true)]
     estimate: Option<EstimateJson>,
+    /// The address is outside the delivery zones: `messages` says what to do.
     out_of_delivery_area: bool,
     messages: Vec<String>,
 }
 
+/// Totals, carrier, estimate and messages before paying
+///
+/// The bag and the delivery are checked as the checkout checks them, and
+/// nothing is charged or reserved. A client's bag can be previewed only by
+/// that client (404 `bag_not_found` for anyone else).
+#[utoipa::path(
+    post,
+    path = "/api/v1/checkout/preview",
+    operation_id = "previewCheckout",
+    tag = "Checkout",
+    request_body = PreviewJson,
+    responses(
+        (status = 200, description = "The preview", body = PreviewResponse),
+        (status = 400, description = "`malformed_json`"),
+        (status = 404, description = "`bag_not_found`, `address_not_found` (field `delivery.address_id`)"),
+        (status = 409, description = "`bag_empty`, `temporarily_unavailable`, `order_item_limit`, `price_on_request`, `not_sold_online`"),
+        (status = 422, description = "`invalid_address`, `company_required`, `invalid_contact`, `invalid_boutique`, `invalid_delivery`, `invalid_request` (a missing or mistyped field, or both `delivery.address` and `delivery.address_id`)"),
+    )
+)]
 pub async fn preview(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -313,16 +447,49 @@ pub async fn preview(
         subtotal: prepared.subtotal,
         total: prepared.total,
         carrier: prepared.plan.carrier.as_str(),
-        estimate: prepared.plan.estimate.map(|e| EstimateJson {
-            min_business_days: e.min_business_days,
-            max_business_days: e.max_business_days,
-        }),
+        estimate: prepared.plan.estimate.map(EstimateJson::from),
         out_of_delivery_area: prepared.plan.out_of_delivery_area,
         messages: prepared.messages(),
     })
     .into_response())
 }
 
+/// Place the order and authorise the card, exactly once per Idempotency-Key
+///
+/// The same key with the same body returns the same order; with another body,
+/// 422 `idempotency_key_reused`. Refusals: 422 `card_invalid` (with `field`),
+/// `card_expired`, `card_brand_not_accepted`, `cardholder_mismatch`,
+/// `invalid_address`, `company_required`, `invalid_contact`, `invalid_boutique`;
+/// 409 `final_sale_not_acknowledged`, `price_changed`, `temporarily_unavailable`,
+/// `order_item_limit`, `bag_empty`, `idempotency_key_in_use`; 402
+/// `payment_declined` (the card was refused); 503 `payment_unavailable`
+/// (nothing charged and the card was not refused, as on a processor's
+/// processing error: try again in a moment), `payment_in_doubt` (retry with the
+/// same key). Signed in (bearer token, or the session cookie with
+/// X-CSRF-Token), the order belongs to the client's account and appears in GET
+/// /api/v1/account/orders; the Idempotency-Key is then scoped to the client. A
+/// client's bag can be checked out only by that client (404 `bag_not_found` for
+/// anyone else).
+#[utoipa::path(
+    post,
+    path = "/api/v1/checkout",
+    operation_id = "checkout",
+    tag = "Checkout",
+    params(
+        ("Idempotency-Key" = String, Header, max_length = 255,
+            description = "One per checkout attempt (a UUID). Missing: 400 `idempotency_key_required`."),
+    ),
+    request_body = CheckoutJson,
+    responses(
+        (status = 201, description = "The confirmed order", body = OrderJson),
+        (status = 400, description = "`idempotency_key_required` (field `Idempotency-Key`), `malformed_json`"),
+        (status = 402, description = "`payment_declined`: the card was refused"),
+        (status = 404, description = "`bag_not_found`, `address_not_found` (field `delivery.address_id`)"),
+        (status = 409, description = "`final_sale_not_acknowledged`, `price_changed`, `temporarily_unavailable`, `order_item_limit`, `bag_empty`, `bag_changed`, `bag_checked_out`, `idempotency_key_in_use`"),
+        (status = 422, description = "`card_invalid` (with `field`), `card_expired`, `card_brand_not_accepted`, `cardholder_mismatch`, `invalid_address`, `company_required`, `invalid_contact`, `invalid_boutique`, `invalid_delivery`, `idempotency_key_reused`, `invalid_request` (a missing or mistyped field)"),
+        (status = 503, description = "`payment_unavailable` (nothing charged: try again in a moment), `payment_in_doubt` (retry with the same key)"),
+    )
+)]
 pub async fn checkout(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -341,13 +508,7 @@ pub async fn checkout(
         .field("Idempotency-Key"));
     };
     let mut r = body(request)?;
-    let card = CardRequest {
-        number: r.payment.card.number,
-        exp_month: r.payment.card.exp_month,
-        exp_year: r.payment.card.exp_year,
-        cvc: r.payment.card.cvc,
-        holder_name: r.payment.card.holder_name,
-    };
+    let card = CardRequest::from(r.payment.card);
     check_access(&state, &visitor, &r.bag_id).await?;
     saved_address(&state, &visitor, &mut r.delivery).await?;
     let request = checkout_request(
@@ -369,14 +530,36 @@ pub async fn checkout(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = OrderLookup)]
 #[serde(deny_unknown_fields)]
 pub struct LookupJson {
+    #[schema(examples("MV-7K2Q-9HDX-4"))]
     number: String,
+    /// The e-mail address the order was placed with.
     email: String,
 }
 
-/// "Order Information" for guests: number and e-mail, both required.
+/// Order Information for guests: the order's status and timeline
+///
+/// Both the order number (any case, spaces or dashes) and the e-mail (any case)
+/// must match; any mismatch answers 404 `order_not_found`, the same for all.
+/// Throttled per client address and per order number: 429 `too_many_attempts`
+/// with Retry-After. The answer shows no address and no payment details.
+#[utoipa::path(
+    post,
+    path = "/api/v1/order-lookup",
+    operation_id = "orderLookup",
+    tag = "Orders",
+    request_body = LookupJson,
+    responses(
+        (status = 200, description = "The order's status", body = OrderStatusJson),
+        (status = 400, description = "`malformed_json`"),
+        (status = 404, description = "`order_not_found`: no order with this number and e-mail address"),
+        (status = 422, description = "`invalid_order_number` (field `number`), `invalid_email` (field `email`), `invalid_request` (a missing or mistyped field)"),
+        (status = 429, description = "`too_many_attempts`, with Retry-After"),
+    )
+)]
 pub async fn order_lookup(
     State(state): State<AppState>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
@@ -403,5 +586,5 @@ pub async fn order_lookup(
         .look_up_order(&r.number, &r.email, &state.client_key(&headers, peer.ip()))
         .await
         .map_err(|e| state.problem(e))?;
-    Ok(Json(super::views::OrderStatusJson::new(&state.maison, &order)).into_response())
+    Ok(Json(OrderStatusJson::new(&state.maison, &order)).into_response())
 }

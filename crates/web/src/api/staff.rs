@@ -8,21 +8,30 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use maison_app::order_desk::StaffOrder;
-use maison_app::staff::AuditRow;
+use maison_app::staff::AuditEvent;
 use maison_domain::Money;
 
 use super::input::{page_limit, query};
+use super::schemas::{self, MoneyJson};
 use super::views::{OrderJson, RequestJson};
 use crate::session::Visitor;
 use crate::{AppState, Problem};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrderListQuery {
+    /// An order status, such as `confirmed`. Unknown: 422 `invalid_status`.
+    #[param(value_type = Option<schemas::OrderStatusWord>, inline)]
     status: Option<String>,
+    /// The client's e-mail address (any case).
     email: Option<String>,
+    /// The `next_cursor` of the previous page. Not one the list gave: 422 `invalid_cursor`.
     cursor: Option<String>,
+    /// 1 to 50. Out of range: 422 `invalid_limit`.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50, default = 20)]
     limit: Option<String>,
 }
 
@@ -35,30 +44,58 @@ fn number(path: Result<Path<String>, PathRejection>) -> String {
     path.map(|Path(p)| p).unwrap_or_default()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = StaffClient)]
 struct ClientJson<'a> {
     first_name: &'a str,
     last_name: &'a str,
     email: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = StaffOrderSummary)]
 struct OrderListItemJson<'a> {
     number: &'a str,
+    #[schema(schema_with = schemas::order_status)]
     status: &'a str,
+    #[schema(schema_with = schemas::channel)]
     channel: &'a str,
     client: ClientJson<'a>,
+    #[schema(value_type = MoneyJson)]
     total: Money,
+    #[schema(format = DateTime)]
     placed_at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = StaffOrderList)]
 struct OrderListJson<'a> {
     items: Vec<OrderListItemJson<'a>>,
+    #[schema(required = true)]
     next_cursor: Option<String>,
 }
 
-/// `GET /api/v1/orders?status=&email=&cursor=&limit=`: any staff role.
+/// Orders, newest first (any staff role)
+///
+/// Filter by `status` (422 `invalid_status` for an unknown one) or by the
+/// client's `email` (any case). Orders whose payment is being authorised or
+/// failed appear only when their status is asked for. Cursor pagination:
+/// `limit` 1–50 (default 20), `next_cursor`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders",
+    operation_id = "staffListOrders",
+    tag = "Staff",
+    security(("staffBearer" = [])),
+    params(OrderListQuery),
+    responses(
+        (status = 200, description = "A page of orders", body = OrderListJson),
+        (status = 400, description = "`malformed_query` (the query string cannot be read)"),
+        (status = 401, description = "`unauthenticated`: no staff token, a wrong one, or a disabled member's"),
+        (status = 403, description = "`forbidden`: a role without the right, or a client's session"),
+        (status = 422, description = "`invalid_status` (field `status`), `invalid_limit` (field `limit`), `invalid_cursor` (field `cursor`)"),
+    )
+)]
 pub async fn list_orders(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -100,35 +137,48 @@ pub async fn list_orders(
     .into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = StaffTimelineEvent)]
 struct ActorEventJson<'a> {
+    #[schema(format = DateTime)]
     at: String,
+    #[schema(schema_with = schemas::order_status)]
     status: &'a str,
     note: &'a str,
+    /// `system`, `client`, `guest`, `staff:EMAIL` or `system:JOB`.
     actor: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = PaymentOperation)]
 struct PaymentOperationJson<'a> {
+    #[schema(schema_with = schemas::payment_operation)]
     operation: &'a str,
     status: &'a str,
+    #[schema(value_type = MoneyJson)]
     amount: Money,
+    #[schema(format = DateTime)]
     at: String,
 }
 
 /// The full order for staff: the client's shape, with the client, the
 /// channel, the timeline's actors, the payment's state and operations, and
 /// the clients' open requests.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = StaffOrder)]
 struct StaffOrderJson<'a> {
     #[serde(flatten)]
     order: OrderJson<'a>,
+    #[schema(schema_with = schemas::channel)]
     channel: &'a str,
     client: ClientJson<'a>,
     phone: &'a str,
+    #[schema(format = DateTime)]
     placed_at: String,
+    /// Whether the order may still be changed or cancelled (before processing).
     modifiable: bool,
-    /// `authorised`, `voided`, `pending`, `failed` or `none`.
+    /// The card's authorisation, as the processor last answered.
+    #[schema(schema_with = schemas::payment_state)]
     payment_state: &'static str,
     payment_operations: Vec<PaymentOperationJson<'a>>,
     #[serde(rename = "timeline")]
@@ -143,7 +193,7 @@ fn staff_order_json<'a>(maison: &maison_app::Maison, s: &'a StaffOrder) -> Staff
     order.timeline.clear();
     StaffOrderJson {
         order,
-        channel: &o.channel,
+        channel: o.channel_name(),
         client: ClientJson {
             first_name: &o.first_name,
             last_name: &o.last_name,
@@ -168,7 +218,7 @@ fn staff_order_json<'a>(maison: &maison_app::Maison, s: &'a StaffOrder) -> Staff
             .iter()
             .map(|e| ActorEventJson {
                 at: maison_app::clock::rfc3339(e.at),
-                status: &e.status,
+                status: e.status.as_str(),
                 note: &e.note,
                 actor: &e.actor,
             })
@@ -186,7 +236,25 @@ async fn answer(state: &AppState, number: &str, visitor: &Visitor) -> Result<Res
     Ok(Json(staff_order_json(&state.maison, &order)).into_response())
 }
 
-/// `GET /api/v1/orders/{number}`: any staff role.
+/// One order in full (any staff role)
+///
+/// The checkout's Order, with the client, channel, payment state and
+/// operations, the timeline's actors, and the clients' open cancellation or
+/// change requests.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{number}",
+    operation_id = "staffGetOrder",
+    tag = "Staff",
+    security(("staffBearer" = [])),
+    params(("number" = String, Path, description = "The order number.", example = "MV-7K2Q-9HDX-4")),
+    responses(
+        (status = 200, description = "The order", body = StaffOrderJson),
+        (status = 401, description = "`unauthenticated`: no staff token, a wrong one, or a disabled member's"),
+        (status = 403, description = "`forbidden`: a role without the right, or a client's session"),
+        (status = 404, description = "`order_not_found`"),
+    )
+)]
 pub async fn get_order(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -195,15 +263,43 @@ pub async fn get_order(
     answer(&state, &number(path), &visitor).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
+#[schema(as = Cancellation)]
 #[serde(deny_unknown_fields)]
 struct CancelJson {
+    /// Recorded on the timeline and in the audit log.
     #[serde(default)]
+    #[schema(required = true, max_length = 1000)]
     reason: String,
 }
 
-/// `POST /api/v1/orders/{number}/cancel` `{"reason"}`: Client Relations and
-/// administrators. An empty body is a cancellation without its reason (422).
+/// Cancel an order before processing (ambassador, prestige_advisor, admin)
+///
+/// Voids the card's authorisation through the processor, releases the stock,
+/// records the reason on the timeline and the audit log, and e-mails the
+/// client. Cancelling a cancelled order answers it unchanged. Once processing
+/// has started: 409 `order_not_modifiable`; from a state the lifecycle does not
+/// allow (payment pending or failed): 409 `invalid_transition`. Without
+/// `reason`: 422 `invalid_reason`, field `reason` (an empty body is a
+/// cancellation without its reason).
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{number}/cancel",
+    operation_id = "staffCancelOrder",
+    tag = "Staff",
+    security(("staffBearer" = [])),
+    params(("number" = String, Path, description = "The order number.", example = "MV-7K2Q-9HDX-4")),
+    request_body = CancelJson,
+    responses(
+        (status = 200, description = "The cancelled order", body = StaffOrderJson),
+        (status = 400, description = "`malformed_json`"),
+        (status = 401, description = "`unauthenticated`: no staff token, a wrong one, or a disabled member's"),
+        (status = 403, description = "`forbidden`: a role without the right, or a client's session"),
+        (status = 404, description = "`order_not_found`"),
+        (status = 409, description = "`order_not_modifiable` (processing has started), `invalid_transition`"),
+        (status = 422, description = "`invalid_reason` (field `reason`), `invalid_request` (a mistyped field)"),
+    )
+)]
 pub async fn cancel_order(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -237,7 +333,26 @@ pub async fn cancel_order(
     answer(&state, &number, &visitor).await
 }
 
-/// `POST /api/v1/orders/{number}/process`: fulfilment and administrators.
+/// Start preparing a confirmed order (fulfilment, admin)
+///
+/// confirmed → processing: from then on the order can no longer be changed or
+/// cancelled. Processing an order already in processing answers it unchanged;
+/// any other status: 409 `invalid_transition`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{number}/process",
+    operation_id = "staffProcessOrder",
+    tag = "Staff",
+    security(("staffBearer" = [])),
+    params(("number" = String, Path, description = "The order number.", example = "MV-7K2Q-9HDX-4")),
+    responses(
+        (status = 200, description = "The order in processing", body = StaffOrderJson),
+        (status = 401, description = "`unauthenticated`: no staff token, a wrong one, or a disabled member's"),
+        (status = 403, description = "`forbidden`: a role without the right, or a client's session"),
+        (status = 404, description = "`order_not_found`"),
+        (status = 409, description = "`invalid_transition`: the order is not confirmed"),
+    )
+)]
 pub async fn process_order(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -252,38 +367,72 @@ pub async fn process_order(
     answer(&state, &number, &visitor).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// `order:NUMBER` or `staff:EMAIL`.
     subject: Option<String>,
+    /// The `next_cursor` of the previous page. Not one the list gave: 422 `invalid_cursor`.
     cursor: Option<String>,
+    /// 1 to 50. Out of range: 422 `invalid_limit`.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50, default = 20)]
     limit: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = AuditActor)]
 struct AuditActorJson<'a> {
+    #[schema(schema_with = schemas::actor_kind)]
     kind: &'a str,
+    #[schema(required = true)]
     email: Option<&'a str>,
+    #[schema(schema_with = schemas::staff_role_or_null, required = true)]
     role: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = AuditEvent)]
 struct AuditEventJson<'a> {
     id: &'a str,
+    #[schema(format = DateTime)]
     at: String,
     actor: AuditActorJson<'a>,
+    #[schema(examples("order.cancel"))]
     action: &'a str,
+    #[schema(examples("order:MV-7K2Q-9HDX-4"))]
     subject: &'a str,
+    #[schema(value_type = Object)]
     details: serde_json::Value,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = AuditEventList)]
 struct AuditListJson<'a> {
     items: Vec<AuditEventJson<'a>>,
+    #[schema(required = true)]
     next_cursor: Option<String>,
 }
 
-/// `GET /api/v1/audit-events?subject=order:{number}&cursor=&limit=`:
-/// administrators.
+/// The audit log, oldest first (admin)
+///
+/// Every staff action, written in the transaction of the change it records.
+/// Filter by `subject` (`order:MV-7K2Q-9HDX-4`, `staff:EMAIL`); cursor
+/// pagination as the order list.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit-events",
+    operation_id = "auditEvents",
+    tag = "Staff",
+    security(("staffBearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of events", body = AuditListJson),
+        (status = 400, description = "`malformed_query` (the query string cannot be read)"),
+        (status = 401, description = "`unauthenticated`: no staff token, a wrong one, or a disabled member's"),
+        (status = 403, description = "`forbidden`: a role without the right, or a client's session"),
+        (status = 422, description = "`invalid_limit` (field `limit`), `invalid_cursor` (field `cursor`)"),
+    )
+)]
 pub async fn audit_events(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -309,7 +458,7 @@ pub async fn audit_events(
     .into_response())
 }
 
-fn audit_json(e: &AuditRow) -> AuditEventJson<'_> {
+fn audit_json(e: &AuditEvent) -> AuditEventJson<'_> {
     AuditEventJson {
         id: &e.id,
         at: maison_app::clock::rfc3339(e.at),

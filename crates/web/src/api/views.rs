@@ -2,34 +2,56 @@
 //! never shown: only availability.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use maison_domain::address::Address;
 use maison_domain::boutique::Boutique;
 use maison_domain::catalog::{Availability, Creation, PersonalisationOption, SaleMode};
 use maison_domain::{Money, Sku, Slug};
 
-#[derive(Serialize)]
+use super::input::AddressJson;
+use super::schemas::{self, AvailabilityJson, MoneyJson, PersonalisationOptionJson};
+use super::shop::PersonalisationJson;
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = Product)]
 pub struct ProductView<'a> {
+    #[schema(value_type = String)]
     pub sku: &'a Sku,
     pub name: &'a str,
+    #[schema(value_type = String)]
     pub slug: &'a Slug,
+    #[schema(value_type = String)]
     pub category: &'a Slug,
+    #[schema(value_type = Option<String>, required = true)]
     pub collection: Option<&'a Slug>,
     pub description: &'a str,
+    #[schema(value_type = Vec<String>)]
     pub materials: &'a [String],
+    #[schema(schema_with = schemas::sale_mode)]
     pub sale_mode: SaleMode,
+    /// `null` for price on request.
+    #[schema(value_type = Option<MoneyJson>, required = true)]
     pub price: Option<Money>,
+    #[schema(value_type = AvailabilityJson)]
     pub availability: Availability,
+    #[schema(value_type = Vec<PersonalisationOptionJson>)]
     pub personalisation: &'a [PersonalisationOption],
+    /// A creation without sizes has one variant whose `sku` is the creation's.
     pub variants: Vec<VariantView<'a>>,
+    /// The storefront page.
     pub url: String,
     pub image: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Variant)]
 pub struct VariantView<'a> {
+    #[schema(value_type = String)]
     pub sku: &'a Sku,
+    #[schema(required = true, examples("52"))]
     pub size: Option<&'a str>,
+    #[schema(value_type = AvailabilityJson)]
     pub availability: Availability,
 }
 
@@ -62,17 +84,22 @@ impl<'a> ProductView<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Boutique)]
 pub struct BoutiqueView<'a> {
     pub id: &'a str,
     pub name: &'a str,
+    #[schema(value_type = AddressJson)]
     pub address: &'a Address,
     pub phone: &'a str,
+    #[schema(value_type = Vec<String>)]
     pub hours: &'a [String],
     pub latitude: f64,
     pub longitude: f64,
     pub accepts_pickup: bool,
+    /// Only with `near`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub distance_km: Option<f64>,
 }
 
@@ -93,25 +120,36 @@ impl<'a> BoutiqueView<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = BagLine)]
 pub struct BagLineJson<'a> {
     pub id: &'a str,
     pub sku: &'a str,
     pub product_sku: &'a str,
     pub name: &'a str,
+    #[schema(required = true)]
     pub size: Option<&'a str>,
     pub quantity: u32,
+    #[schema(value_type = MoneyJson)]
     pub unit_price: Money,
+    #[schema(value_type = MoneyJson)]
     pub line_total: Money,
+    #[schema(value_type = Option<PersonalisationJson>, required = true)]
     pub personalisation: Option<&'a maison_domain::personalisation::Personalisation>,
+    /// Whether the line can still be ordered now (stock and the staff flag). An
+    /// unavailable line blocks checkout (409 `temporarily_unavailable`) until it
+    /// is removed; it never blocks a change to another line.
+    #[schema(value_type = AvailabilityJson)]
     pub availability: Availability,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Bag)]
 pub struct BagJson<'a> {
     pub id: &'a str,
     pub lines: Vec<BagLineJson<'a>>,
     pub item_count: u32,
+    #[schema(value_type = MoneyJson)]
     pub subtotal: Money,
 }
 
@@ -141,20 +179,27 @@ impl<'a> BagJson<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = OrderLine)]
 pub struct OrderLineJson<'a> {
     pub sku: &'a str,
     pub product_sku: &'a str,
     pub name: &'a str,
+    #[schema(required = true)]
     pub size: Option<&'a str>,
     pub quantity: u32,
+    #[schema(value_type = MoneyJson)]
     pub unit_price: Money,
+    #[schema(value_type = MoneyJson)]
     pub line_total: Money,
+    #[schema(value_type = Option<PersonalisationJson>, required = true)]
     pub personalisation: Option<&'a maison_domain::personalisation::Personalisation>,
+    /// Personalised: cannot be returned or exchanged.
     pub final_sale: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Estimate)]
 pub struct EstimateJson {
     pub min_business_days: u8,
     pub max_business_days: u8,
@@ -169,47 +214,80 @@ impl From<maison_domain::policy::Estimate> for EstimateJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = OrderAddress)]
 pub struct OrderAddressJson<'a> {
+    #[schema(required = true)]
     pub line1: Option<&'a str>,
+    #[schema(required = true)]
     pub line2: Option<&'a str>,
+    #[schema(required = true)]
     pub city: Option<&'a str>,
+    #[schema(required = true)]
     pub region: Option<&'a str>,
+    #[schema(required = true)]
     pub postal_code: Option<&'a str>,
+    #[schema(required = true)]
     pub country: Option<&'a str>,
+    #[schema(required = true)]
     pub company: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = OrderDelivery)]
 pub struct DeliveryJson<'a> {
+    #[schema(schema_with = schemas::delivery_method)]
     pub method: &'a str,
     pub address: OrderAddressJson<'a>,
+    #[schema(required = true)]
     pub boutique_id: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = OrderPayment)]
 pub struct PaymentJson<'a> {
+    #[schema(schema_with = schemas::payment_method)]
     pub method: &'a str,
+    #[schema(schema_with = schemas::card_brand_or_null, required = true)]
     pub brand: Option<&'a str>,
+    #[schema(required = true)]
     pub last4: Option<&'a str>,
+    /// Wire and cash orders (staff views): the total due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<MoneyJson>)]
+    pub amount_due: Option<Money>,
+    /// Wire and cash orders (staff views): the receipts so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<MoneyJson>)]
+    pub amount_received: Option<Money>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = TimelineEvent)]
 pub struct EventJson<'a> {
+    #[schema(format = DateTime)]
     pub at: String,
+    #[schema(schema_with = schemas::order_status)]
     pub status: &'a str,
     pub note: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Order)]
 pub struct OrderJson<'a> {
+    #[schema(examples("MV-7K2Q-9HDX-4"))]
     pub number: &'a str,
+    #[schema(schema_with = schemas::order_status)]
     pub status: &'a str,
     pub email: &'a str,
     pub lines: Vec<OrderLineJson<'a>>,
+    #[schema(value_type = MoneyJson)]
     pub subtotal: Money,
+    #[schema(value_type = MoneyJson)]
     pub total: Money,
+    #[schema(schema_with = schemas::carrier)]
     pub carrier: &'a str,
+    #[schema(required = true)]
     pub estimate: Option<EstimateJson>,
     pub delivery: DeliveryJson<'a>,
     pub payment: PaymentJson<'a>,
@@ -220,7 +298,7 @@ pub struct OrderJson<'a> {
 }
 
 impl<'a> OrderJson<'a> {
-    pub fn new(maison: &maison_app::Maison, o: &'a maison_app::OrderRow) -> Self {
+    pub fn new(maison: &maison_app::Maison, o: &'a maison_app::Order) -> Self {
         let d = &o.delivery;
         let a = d.destination.address();
         OrderJson {
@@ -263,11 +341,13 @@ impl<'a> OrderJson<'a> {
                 method: o.payment.method(),
                 brand: o.payment.card().map(|c| c.brand.as_str()),
                 last4: o.payment.card().map(|c| c.last4.as_str()),
+                amount_due: None,
+                amount_received: None,
             },
             timeline: maison_app::lookup::client_timeline(o)
                 .map(|e| EventJson {
                     at: maison_app::clock::rfc3339(e.at),
-                    status: &e.status,
+                    status: e.status.as_str(),
                     note: &e.note,
                 })
                 .collect(),
@@ -276,33 +356,44 @@ impl<'a> OrderJson<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = StatusLine)]
 pub struct StatusLineJson<'a> {
     pub name: &'a str,
+    #[schema(required = true)]
     pub size: Option<&'a str>,
     pub quantity: u32,
+    #[schema(value_type = Option<PersonalisationJson>, required = true)]
     pub personalisation: Option<&'a maison_domain::personalisation::Personalisation>,
     pub final_sale: bool,
 }
 
 /// What a guest sees of an order: its status and timeline, not the address
 /// nor the payment details.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = OrderStatus)]
 pub struct OrderStatusJson<'a> {
+    #[schema(examples("MV-7K2Q-9HDX-4"))]
     pub number: &'a str,
+    #[schema(schema_with = schemas::order_status)]
     pub status: &'a str,
+    #[schema(format = DateTime)]
     pub placed_at: String,
     pub lines: Vec<StatusLineJson<'a>>,
+    #[schema(value_type = MoneyJson)]
     pub total: Money,
+    #[schema(schema_with = schemas::delivery_method)]
     pub delivery_method: &'a str,
+    #[schema(schema_with = schemas::carrier)]
     pub carrier: &'a str,
+    #[schema(required = true)]
     pub estimate: Option<EstimateJson>,
     pub timeline: Vec<EventJson<'a>>,
     pub messages: Vec<String>,
 }
 
 impl<'a> OrderStatusJson<'a> {
-    pub fn new(maison: &maison_app::Maison, o: &'a maison_app::OrderRow) -> Self {
+    pub fn new(maison: &maison_app::Maison, o: &'a maison_app::Order) -> Self {
         OrderStatusJson {
             number: &o.number,
             status: o.status.as_str(),
@@ -325,7 +416,7 @@ impl<'a> OrderStatusJson<'a> {
             timeline: maison_app::lookup::client_timeline(o)
                 .map(|e| EventJson {
                     at: maison_app::clock::rfc3339(e.at),
-                    status: &e.status,
+                    status: e.status.as_str(),
                     note: &e.note,
                 })
                 .collect(),
@@ -335,17 +426,21 @@ impl<'a> OrderStatusJson<'a> {
 }
 
 /// A client's request on an order (cancellation or change).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = OrderRequest)]
 pub struct RequestJson<'a> {
     id: &'a str,
+    #[schema(schema_with = schemas::request_kind)]
     kind: &'a str,
     message: &'a str,
+    #[schema(schema_with = schemas::request_status)]
     status: &'a str,
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
 impl<'a> RequestJson<'a> {
-    pub fn new(r: &'a maison_app::accounts::OrderRequestRow) -> Self {
+    pub fn new(r: &'a maison_app::accounts::OrderRequest) -> Self {
         RequestJson {
             id: &r.id,
             kind: &r.kind,

@@ -6,19 +6,20 @@
 //! Links from e-mails open a page with a button: following a link never
 //! changes anything by itself (mail scanners open links too).
 
-use std::collections::HashMap;
-
 use askama::Template;
-use axum::Form;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use maison_app::accounts::{Secret, SessionKind, SignedIn};
-use maison_app::{OrderRow, ShopError};
-use maison_domain::address::AddressInput;
+use maison_app::accounts::{SessionKind, SignedIn};
+use maison_app::actor::Actor;
+use maison_app::{Order, ShopError};
 
+use super::forms::{
+    AddressForm, ConfirmForm, ForgotForm, OrderRequestForm, PasswordForm, RegisterForm, ResetForm,
+    SignInForm, StorefrontForm,
+};
 use super::pages::{message_page, render};
 use super::shop::BAG_COOKIE;
 use super::views::{Link, Site};
@@ -26,17 +27,6 @@ use crate::session::{Visitor, clear_session_cookie, cookie, session_cookie, set_
 use crate::{AppState, Problem};
 
 type Peer = ConnectInfo<std::net::SocketAddr>;
-
-fn field(form: &HashMap<String, String>, name: &str) -> String {
-    form.get(name)
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_default()
-}
-
-/// A password as typed (never trimmed: spaces are part of it).
-fn password(form: &HashMap<String, String>, name: &str) -> Secret {
-    Secret::new(form.get(name).cloned().unwrap_or_default())
-}
 
 fn link(href: &str, name: &str) -> Link {
     Link {
@@ -103,19 +93,20 @@ impl FormSpec {
     }
 }
 
+/// A field of the form, showing `value` (a password field shows nothing).
 fn input(
     name: &'static str,
     label: &'static str,
     kind: &'static str,
     autocomplete: &'static str,
-    form: &HashMap<String, String>,
+    value: &str,
 ) -> FormField {
     FormField {
         name,
         label,
         kind,
         autocomplete,
-        value: field(form, name),
+        value: value.trim().to_owned(),
         hint: String::new(),
         error: String::new(),
     }
@@ -132,8 +123,8 @@ fn show(state: &AppState, form: FormSpec, status: StatusCode) -> Response {
 
 const PASSWORD_HINT: &str = "At least 8 characters; a short sentence of your own is ideal. Very common passwords are refused.";
 
-fn register_form(form: &HashMap<String, String>) -> FormSpec {
-    let mut new_password = input("password", "Password", "password", "new-password", form);
+fn register_form(form: &RegisterForm) -> FormSpec {
+    let mut new_password = input("password", "Password", "password", "new-password", "");
     new_password.hint = PASSWORD_HINT.to_owned();
     FormSpec {
         title: "Create an account",
@@ -141,10 +132,22 @@ fn register_form(form: &HashMap<String, String>) -> FormSpec {
         action: "/account/register",
         hidden: Vec::new(),
         fields: vec![
-            input("first_name", "First name", "text", "given-name", form),
-            input("last_name", "Last name", "text", "family-name", form),
-            input("email", "E-mail", "email", "email", form),
-            input("phone", "Telephone (optional)", "tel", "tel", form),
+            input(
+                "first_name",
+                "First name",
+                "text",
+                "given-name",
+                &form.first_name,
+            ),
+            input(
+                "last_name",
+                "Last name",
+                "text",
+                "family-name",
+                &form.last_name,
+            ),
+            input("email", "E-mail", "email", "email", &form.email),
+            input("phone", "Telephone (optional)", "tel", "tel", &form.phone),
             new_password,
         ],
         submit: "Create my account",
@@ -154,23 +157,21 @@ fn register_form(form: &HashMap<String, String>) -> FormSpec {
 }
 
 pub async fn register_page(State(state): State<AppState>) -> Response {
-    show(&state, register_form(&HashMap::new()), StatusCode::OK)
+    show(
+        &state,
+        register_form(&RegisterForm::default()),
+        StatusCode::OK,
+    )
 }
 
 pub async fn register(
     State(state): State<AppState>,
     peer: Peer,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(mut form): StorefrontForm<RegisterForm>,
 ) -> Response {
-    let email = field(&form, "email");
-    let registration = maison_app::accounts::Registration {
-        first_name: field(&form, "first_name"),
-        last_name: field(&form, "last_name"),
-        email: email.clone(),
-        phone: field(&form, "phone"),
-        password: password(&form, "password"),
-    };
+    let registration = form.registration();
+    let email = registration.email.clone();
     match state
         .maison
         .register(registration, &client_ip(&state, &headers, &peer))
@@ -220,7 +221,7 @@ fn confirm_form(token: String) -> FormSpec {
             "Password",
             "password",
             "current-password",
-            &HashMap::new(),
+            "",
         )],
         submit: "Confirm my account",
         error: String::new(),
@@ -289,12 +290,12 @@ pub async fn confirm(
     State(state): State<AppState>,
     visitor: Visitor,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(form): StorefrontForm<ConfirmForm>,
 ) -> Response {
-    let token = field(&form, "token");
+    let token = form.token.trim().to_owned();
     match state
         .maison
-        .confirm_registration(&token, password(&form, "password"), SessionKind::Browser)
+        .confirm_registration(&token, form.password.secret(), SessionKind::Browser)
         .await
     {
         Ok(signed_in) => {
@@ -359,15 +360,15 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn sign_in_form(form: &HashMap<String, String>, next: String) -> FormSpec {
+fn sign_in_form(email: &str, next: String) -> FormSpec {
     FormSpec {
         title: "Sign in",
         intro: String::new(),
         action: "/account/sign-in",
         hidden: vec![("next", next)],
         fields: vec![
-            input("email", "E-mail", "email", "username", form),
-            input("password", "Password", "password", "current-password", form),
+            input("email", "E-mail", "email", "username", email),
+            input("password", "Password", "password", "current-password", ""),
         ],
         submit: "Sign in",
         error: String::new(),
@@ -384,7 +385,7 @@ pub async fn sign_in_page(
     query: Result<Query<NextQuery>, QueryRejection>,
 ) -> Response {
     let next = safe_next(query.ok().and_then(|Query(q)| q.next).as_deref());
-    show(&state, sign_in_form(&HashMap::new(), next), StatusCode::OK)
+    show(&state, sign_in_form("", next), StatusCode::OK)
 }
 
 pub async fn sign_in(
@@ -392,14 +393,14 @@ pub async fn sign_in(
     visitor: Visitor,
     peer: Peer,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(form): StorefrontForm<SignInForm>,
 ) -> Response {
-    let next = safe_next(form.get("next").map(String::as_str));
+    let next = safe_next(form.next.as_deref());
     let result = state
         .maison
         .sign_in(
-            &field(&form, "email"),
-            password(&form, "password"),
+            form.email.trim(),
+            form.password.secret(),
             &client_ip(&state, &headers, &peer),
             SessionKind::Browser,
         )
@@ -409,7 +410,7 @@ pub async fn sign_in(
         Err(err) => {
             let problem = state.problem(err);
             let status = status_of(&problem);
-            let mut spec = sign_in_form(&form, next);
+            let mut spec = sign_in_form(&form.email, next);
             spec.error = problem.detail;
             let mut response = show(&state, spec, status);
             if let Some(seconds) = problem.retry_after {
@@ -444,13 +445,13 @@ pub async fn sign_out(State(state): State<AppState>, visitor: Visitor) -> Respon
     response
 }
 
-fn forgot_form(form: &HashMap<String, String>) -> FormSpec {
+fn forgot_form(email: &str) -> FormSpec {
     FormSpec {
         title: "Forgotten password",
         intro: "Enter the e-mail address of your account: we will send you a link to choose a new password.".to_owned(),
         action: "/account/forgot",
         hidden: Vec::new(),
-        fields: vec![input("email", "E-mail", "email", "email", form)],
+        fields: vec![input("email", "E-mail", "email", "email", email)],
         submit: "Send me a link",
         error: String::new(),
         links: vec![link("/account/sign-in", "Sign in")],
@@ -458,18 +459,18 @@ fn forgot_form(form: &HashMap<String, String>) -> FormSpec {
 }
 
 pub async fn forgot_page(State(state): State<AppState>) -> Response {
-    show(&state, forgot_form(&HashMap::new()), StatusCode::OK)
+    show(&state, forgot_form(""), StatusCode::OK)
 }
 
 pub async fn forgot(
     State(state): State<AppState>,
     peer: Peer,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(form): StorefrontForm<ForgotForm>,
 ) -> Response {
     match state
         .maison
-        .request_password_reset(&field(&form, "email"), &client_ip(&state, &headers, &peer))
+        .request_password_reset(form.email.trim(), &client_ip(&state, &headers, &peer))
         .await
     {
         Ok(()) => message_page(
@@ -482,19 +483,17 @@ pub async fn forgot(
         Err(err) => {
             let problem = state.problem(err);
             let status = status_of(&problem);
-            show(&state, forgot_form(&form).with_problem(&problem), status)
+            show(
+                &state,
+                forgot_form(&form.email).with_problem(&problem),
+                status,
+            )
         }
     }
 }
 
 fn reset_form(token: String) -> FormSpec {
-    let mut new_password = input(
-        "password",
-        "New password",
-        "password",
-        "new-password",
-        &HashMap::new(),
-    );
+    let mut new_password = input("password", "New password", "password", "new-password", "");
     new_password.hint = PASSWORD_HINT.to_owned();
     FormSpec {
         title: "Choose a new password",
@@ -517,12 +516,12 @@ pub async fn reset_page(
 
 pub async fn reset(
     State(state): State<AppState>,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(form): StorefrontForm<ResetForm>,
 ) -> Response {
-    let token = field(&form, "token");
+    let token = form.token.trim().to_owned();
     match state
         .maison
-        .reset_password(&token, password(&form, "password"))
+        .reset_password(&token, form.password.secret())
         .await
     {
         Ok(()) => message_page(
@@ -592,7 +591,7 @@ pub async fn account(
     let welcome = q.as_ref().is_some_and(|q| q.welcome.is_some());
     let page = match state
         .maison
-        .order_history(&session.account.id, cursor.as_deref(), PAGE)
+        .order_history(&Actor::client(&session.account.id), cursor.as_deref(), PAGE)
         .await
     {
         Ok(page) => page,
@@ -639,7 +638,7 @@ struct LineView {
 #[template(path = "account_order.html")]
 struct OrderPage {
     site: Site,
-    order: OrderRow,
+    order: Order,
     status: &'static str,
     lines: Vec<LineView>,
     delivery: String,
@@ -694,7 +693,11 @@ async fn order_page(
     let Some(account) = visitor.account_id() else {
         return order_not_found(state);
     };
-    let Ok(order) = state.maison.account_order(account, number).await else {
+    let Ok(order) = state
+        .maison
+        .account_order(&Actor::client(account), number)
+        .await
+    else {
         return order_not_found(state);
     };
     let requests = state
@@ -796,20 +799,15 @@ pub async fn request_change(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(number): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(form): StorefrontForm<OrderRequestForm>,
 ) -> Response {
     let Some(account) = visitor.account_id() else {
         return order_not_found(&state);
     };
-    let kind = field(&form, "kind");
+    let kind = form.kind();
     match state
         .maison
-        .request_order_change(
-            account,
-            &number,
-            &kind,
-            form.get("message").map_or("", String::as_str),
-        )
+        .request_order_change(&Actor::client(account), &number, &kind, &form.message)
         .await
     {
         // After the post, a plain page: reloading it sends nothing again.
@@ -847,20 +845,15 @@ struct AddressLine {
 struct AddressesPage {
     site: Site,
     addresses: Vec<AddressLine>,
-    form: HashMap<String, String>,
+    /// The address being added, as typed.
+    form: AddressForm,
     error: String,
-}
-
-impl AddressesPage {
-    fn value(&self, name: &str) -> String {
-        self.form.get(name).cloned().unwrap_or_default()
-    }
 }
 
 async fn addresses_page(
     state: &AppState,
     account_id: &str,
-    form: HashMap<String, String>,
+    form: AddressForm,
     error: String,
     status: StatusCode,
 ) -> Response {
@@ -903,7 +896,7 @@ pub async fn addresses(State(state): State<AppState>, visitor: Visitor) -> Respo
     addresses_page(
         &state,
         account,
-        HashMap::new(),
+        AddressForm::default(),
         String::new(),
         StatusCode::OK,
     )
@@ -913,24 +906,14 @@ pub async fn addresses(State(state): State<AppState>, visitor: Visitor) -> Respo
 pub async fn add_address(
     State(state): State<AppState>,
     visitor: Visitor,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(form): StorefrontForm<AddressForm>,
 ) -> Response {
     let Some(account) = visitor.account_id() else {
         return to_sign_in("/account/addresses");
     };
-    let optional = |name: &str| Some(field(&form, name)).filter(|v| !v.is_empty());
-    let input = AddressInput {
-        line1: field(&form, "line1"),
-        line2: optional("line2"),
-        city: field(&form, "city"),
-        region: field(&form, "region"),
-        postal_code: field(&form, "postal_code"),
-        country: field(&form, "country"),
-        company: optional("company"),
-    };
     match state
         .maison
-        .save_address(account, &field(&form, "label"), &input)
+        .save_address(account, &form.label(), &form.address())
         .await
     {
         Ok(_) => Redirect::to("/account/addresses").into_response(),
@@ -955,19 +938,25 @@ pub async fn remove_address(
         Err(err) => {
             let problem = state.problem(err);
             let status = status_of(&problem);
-            addresses_page(&state, account, HashMap::new(), problem.detail, status).await
+            addresses_page(
+                &state,
+                account,
+                AddressForm::default(),
+                problem.detail,
+                status,
+            )
+            .await
         }
     }
 }
 
 fn password_form() -> FormSpec {
-    let empty = HashMap::new();
     let mut new_password = input(
         "new_password",
         "New password",
         "password",
         "new-password",
-        &empty,
+        "",
     );
     new_password.hint = PASSWORD_HINT.to_owned();
     FormSpec {
@@ -981,7 +970,7 @@ fn password_form() -> FormSpec {
                 "Current password",
                 "password",
                 "current-password",
-                &empty,
+                "",
             ),
             new_password,
         ],
@@ -1001,7 +990,7 @@ pub async fn password_page(State(state): State<AppState>, visitor: Visitor) -> R
 pub async fn change_password(
     State(state): State<AppState>,
     visitor: Visitor,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(form): StorefrontForm<PasswordForm>,
 ) -> Response {
     let Some(session) = visitor.session.as_deref() else {
         return to_sign_in("/account/password");
@@ -1010,8 +999,8 @@ pub async fn change_password(
         .maison
         .change_password(
             session,
-            password(&form, "current_password"),
-            password(&form, "new_password"),
+            form.current_password.secret(),
+            form.new_password.secret(),
         )
         .await
     {

@@ -2,6 +2,7 @@
 //! phone, a tablet and a desktop (rule R11).
 
 mod account;
+mod forms;
 mod images;
 mod pages;
 mod shop;

@@ -2,20 +2,19 @@
 //! cookie holding its unguessable id; every refusal is shown next to its field
 //! in plain words, and the form keeps what was typed (never the card number).
 
-use std::collections::HashMap;
-
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use maison_app::bag::{BagView, PersonalisationRequest, find_variant};
-use maison_app::checkout::{CardRequest, CheckoutRequest, ContactInput, DeliveryInput};
+use maison_app::bag::{BagView, find_variant};
 use maison_app::delivery::delivery_messages;
-use maison_app::{OrderRow, ShopError};
-use maison_domain::address::{AddressInput, Country};
+use maison_app::{Order, ShopError};
+use maison_domain::address::Country;
 
+use super::forms::{
+    AddToBagForm, BagLineForm, CheckoutForm, GuestRequestForm, LookUpForm, StorefrontForm,
+};
 use super::pages::{creation_page_with_error, render};
 use super::views::Site;
 use crate::session::{Visitor, cookie, set_cookie};
@@ -53,12 +52,6 @@ pub(super) async fn current_bag(
     (own, cookie)
 }
 
-fn field(form: &HashMap<String, String>, name: &str) -> String {
-    form.get(name)
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_default()
-}
-
 fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
@@ -68,17 +61,11 @@ pub async fn add(
     State(state): State<AppState>,
     visitor: Visitor,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(form): StorefrontForm<AddToBagForm>,
 ) -> Response {
-    let sku = field(&form, "sku");
-    let quantity = field(&form, "quantity").parse::<i64>().unwrap_or(1);
-    let kind = field(&form, "personalisation_kind");
-    let text = form
-        .get("personalisation_text")
-        .cloned()
-        .unwrap_or_default();
-    let personalisation =
-        (!kind.is_empty() && kind != "none").then_some(PersonalisationRequest { kind, text });
+    let sku = form.sku();
+    let quantity = form.quantity();
+    let personalisation = form.personalisation();
     let (bag_id, mut new_cookie) = current_bag(&state, &headers, &visitor).await;
     let bag_id = match bag_id {
         Some(id) => id,
@@ -213,18 +200,17 @@ pub async fn change(
     visitor: Visitor,
     headers: HeaderMap,
     Path(line_id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(form): StorefrontForm<BagLineForm>,
 ) -> Response {
     let Some(bag_id) = current_bag(&state, &headers, &visitor).await.0 else {
         return see_other("/bag");
     };
-    let result = if form.contains_key("remove") {
+    let result = if form.remove {
         state.maison.remove_line(&bag_id, &line_id).await
     } else {
-        let quantity = field(&form, "quantity").parse::<i64>().unwrap_or(0);
         state
             .maison
-            .change_quantity(&bag_id, &line_id, quantity)
+            .change_quantity(&bag_id, &line_id, form.quantity())
             .await
     };
     match result {
@@ -256,8 +242,10 @@ struct CheckoutPage {
     site: Site,
     bag: BagView,
     key: String,
-    form: HashMap<String, String>,
-    errors: HashMap<String, String>,
+    /// The form as typed (never the card number or security code).
+    form: CheckoutForm,
+    /// The field at fault, as the form names it, and what is wrong with it.
+    field_error: Option<(String, String)>,
     summary: String,
     boutiques: Vec<BoutiqueChoice>,
     needs_final_sale: bool,
@@ -278,16 +266,27 @@ struct SavedChoice {
 }
 
 impl CheckoutPage {
-    fn value(&self, name: &str) -> String {
-        self.form.get(name).cloned().unwrap_or_default()
-    }
-
     fn error(&self, name: &str) -> String {
-        self.errors.get(name).cloned().unwrap_or_default()
+        match &self.field_error {
+            Some((field, detail)) if *field == name => detail.clone(),
+            _ => String::new(),
+        }
     }
 
-    fn is(&self, name: &str, value: &str) -> bool {
-        self.form.get(name).map(String::as_str) == Some(value)
+    fn method_is(&self, method: &str) -> bool {
+        self.form.method.as_deref() == Some(method)
+    }
+
+    fn country_is(&self, country: &str) -> bool {
+        self.form.country.as_deref() == Some(country)
+    }
+
+    fn region_is(&self, region: &str) -> bool {
+        self.form.region == region
+    }
+
+    fn boutique_is(&self, boutique: &str) -> bool {
+        self.form.boutique_id == boutique
     }
 }
 
@@ -295,7 +294,7 @@ async fn checkout_page(
     state: &AppState,
     visitor: &Visitor,
     bag: BagView,
-    mut form: HashMap<String, String>,
+    mut form: CheckoutForm,
     problem: Option<Problem>,
 ) -> Response {
     let saved = match visitor.account_id() {
@@ -308,22 +307,22 @@ async fn checkout_page(
     };
     let catalogue = state.maison.catalogue();
     // The card number and CVC are never sent back to the browser.
-    form.remove("card_number");
-    form.remove("cvc");
-    form.entry("method".into()).or_insert_with(|| "home".into());
-    form.entry("country".into()).or_insert_with(|| "US".into());
-    let mut errors = HashMap::new();
+    form.card_number.clear();
+    form.cvc.clear();
+    form.method.get_or_insert_with(|| "home".into());
+    form.country.get_or_insert_with(|| "US".into());
+    let mut field_error = None;
     let mut summary = String::new();
     let status = problem.as_ref().map_or(StatusCode::OK, |p| {
         StatusCode::from_u16(p.status).unwrap_or(StatusCode::CONFLICT)
     });
     if let Some(problem) = problem {
-        let name = problem.field.as_deref().map(form_field).unwrap_or("");
-        if name.is_empty() {
-            summary = problem.detail;
-        } else {
-            errors.insert(name.to_owned(), problem.detail.clone());
-            summary = format!("Please check the form: {}", problem.detail);
+        match problem.field.as_deref().and_then(form_field) {
+            None => summary = problem.detail,
+            Some(name) => {
+                summary = format!("Please check the form: {}", problem.detail);
+                field_error = Some((name.to_owned(), problem.detail));
+            }
         }
     }
     let needs_final_sale = bag.lines.iter().any(|l| l.personalisation.is_some());
@@ -375,14 +374,12 @@ async fn checkout_page(
         .collect();
     let mut response = render(&CheckoutPage {
         site: Site::new(&state.maison.client_relations, &catalogue),
-        key: form
-            .get("key")
-            .cloned()
+        key: Some(form.key.clone())
             .filter(|k| !k.is_empty())
             .unwrap_or_else(maison_app::clock::new_id),
         bag,
         form,
-        errors,
+        field_error,
         summary,
         boutiques,
         needs_final_sale,
@@ -405,28 +402,19 @@ async fn checkout_page(
 
 /// A signed-in client's form starts from the account: contact details, and a
 /// saved address (the one chosen, else the latest).
-async fn prefill(
-    state: &AppState,
-    visitor: &Visitor,
-    chosen: Option<&str>,
-) -> HashMap<String, String> {
-    let mut form = HashMap::new();
+async fn prefill(state: &AppState, visitor: &Visitor, chosen: Option<&str>) -> CheckoutForm {
     let Some(session) = visitor.session.as_deref() else {
-        return form;
+        return CheckoutForm::default();
     };
     let a = &session.account;
-    for (k, v) in [
-        ("first_name", &a.first_name),
-        ("last_name", &a.last_name),
-        ("email", &a.email),
-        ("phone", &a.phone),
-    ] {
-        form.insert(k.to_owned(), v.clone());
-    }
-    form.insert(
-        "holder_name".to_owned(),
-        format!("{} {}", a.first_name, a.last_name),
-    );
+    let mut form = CheckoutForm {
+        first_name: a.first_name.clone(),
+        last_name: a.last_name.clone(),
+        email: a.email.clone(),
+        phone: a.phone.clone(),
+        holder_name: format!("{} {}", a.first_name, a.last_name),
+        ..CheckoutForm::default()
+    };
     let saved = state
         .maison
         .saved_addresses(&a.id)
@@ -437,35 +425,31 @@ async fn prefill(
         None => saved.first(),
     };
     if let Some(addr) = address {
-        for (k, v) in [
-            ("line1", Some(&addr.line1)),
-            ("line2", addr.line2.as_ref()),
-            ("city", Some(&addr.city)),
-            ("region", Some(&addr.region)),
-            ("postal_code", Some(&addr.postal_code)),
-            ("country", Some(&addr.country)),
-            ("company", addr.company.as_ref()),
-        ] {
-            if let Some(v) = v {
-                form.insert(k.to_owned(), v.clone());
-            }
-        }
+        form.line1.clone_from(&addr.line1);
+        form.line2 = addr.line2.clone().unwrap_or_default();
+        form.city.clone_from(&addr.city);
+        form.region.clone_from(&addr.region);
+        form.postal_code.clone_from(&addr.postal_code);
+        form.country = Some(addr.country.clone());
+        form.company = addr.company.clone().unwrap_or_default();
         if addr.company.is_some() {
-            form.insert("method".to_owned(), "workplace".to_owned());
+            form.method = Some("workplace".to_owned());
         }
     }
     form
 }
 
-/// The API's field names, as the checkout form names them.
-fn form_field(api_field: &str) -> &str {
+/// The API's field names, as the checkout form names them (none for the
+/// whole request).
+fn form_field(api_field: &str) -> Option<&str> {
     let last = api_field.rsplit('.').next().unwrap_or(api_field);
-    match last {
+    let name = match last {
         "number" => "card_number",
         "address" => "line1",
         "body" => "",
         other => other,
-    }
+    };
+    Some(name).filter(|n| !n.is_empty())
 }
 
 #[derive(serde::Deserialize)]
@@ -496,7 +480,7 @@ pub async fn place(
     State(state): State<AppState>,
     visitor: Visitor,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(mut form): StorefrontForm<CheckoutForm>,
 ) -> Response {
     // The form's own bag, even if it has meanwhile become an order: a second
     // press of the same form replays its key (the completion page), another
@@ -516,50 +500,15 @@ pub async fn place(
     let Some(bag_id) = own_bag else {
         return see_other("/bag");
     };
-    let method = field(&form, "method");
-    let request = CheckoutRequest {
-        bag_id: bag_id.clone(),
-        account_id: visitor.account_id().map(str::to_owned),
-        contact: ContactInput {
-            first_name: field(&form, "first_name"),
-            last_name: field(&form, "last_name"),
-            email: field(&form, "email"),
-            phone: field(&form, "phone"),
-        },
-        delivery: DeliveryInput {
-            address: (method != "boutique").then(|| AddressInput {
-                line1: field(&form, "line1"),
-                line2: Some(field(&form, "line2")),
-                city: field(&form, "city"),
-                region: field(&form, "region"),
-                postal_code: field(&form, "postal_code"),
-                country: field(&form, "country"),
-                company: Some(field(&form, "company")),
-            }),
-            boutique_id: (method == "boutique").then(|| field(&form, "boutique_id")),
-            method,
-        },
-        accept_final_sale: form
-            .get("accept_final_sale")
-            .is_some_and(|v| v == "on" || v == "true"),
-    };
-    let number_ok = |name: &str| field(&form, name).parse::<u32>().unwrap_or(0);
-    let card = CardRequest {
-        number: form.get("card_number").cloned().unwrap_or_default(),
-        exp_month: number_ok("exp_month"),
-        exp_year: number_ok("exp_year"),
-        cvc: form.get("cvc").cloned().unwrap_or_default(),
-        holder_name: field(&form, "holder_name"),
-    };
-    let key = field(&form, "key");
+    let request = form.request(bag_id.clone(), visitor.account_id().map(str::to_owned));
+    let card = form.take_card();
+    let key = form.key();
     let address_to_save = request.delivery.address.clone();
     match state.maison.checkout(&key, request, card).await {
         Ok(order) => {
-            if let (Some(account), Some(address), true) = (
-                visitor.account_id(),
-                address_to_save,
-                form.get("save_address").is_some_and(|v| v == "on"),
-            ) && let Err(err) = state.maison.save_address(account, "", &address).await
+            if let (Some(account), Some(address), true) =
+                (visitor.account_id(), address_to_save, form.save_address)
+                && let Err(err) = state.maison.save_address(account, "", &address).await
             {
                 tracing::info!(error = %err, "address not saved after checkout");
             }
@@ -581,10 +530,9 @@ pub async fn place(
             let Ok(bag) = state.maison.bag(&bag_id).await else {
                 return see_other("/bag");
             };
-            let mut form = form;
             if retry_with_new_key {
                 // That attempt is over (declined): another card is a new attempt.
-                form.remove("key");
+                form.key.clear();
             }
             checkout_page(&state, &visitor, bag, form, Some(problem)).await
         }
@@ -595,7 +543,7 @@ pub async fn place(
 #[template(path = "complete.html")]
 struct CompletePage {
     site: Site,
-    order: OrderRow,
+    order: Order,
     messages: Vec<String>,
     payment: String,
 }
@@ -622,7 +570,7 @@ pub async fn complete(
     };
     match state
         .maison
-        .order_placed_here(&order_id, visitor.account_id())
+        .order_placed_here(&order_id, &visitor.actor())
         .await
     {
         Ok(order) => {
@@ -646,7 +594,7 @@ struct OrderInformationPage {
     number: String,
     email: String,
     error: String,
-    order: Option<OrderRow>,
+    order: Option<Order>,
     messages: Vec<String>,
     /// "Your request has been sent", after a request.
     notice: String,
@@ -680,7 +628,7 @@ impl OrderInformationPage {
         "/order-information/requests"
     }
 
-    fn timeline(&self) -> Vec<&maison_app::OrderEventRow> {
+    fn timeline(&self) -> Vec<&maison_app::OrderEvent> {
         self.order.as_ref().map_or_else(Vec::new, |o| {
             maison_app::lookup::client_timeline(o).collect()
         })
@@ -715,10 +663,10 @@ pub async fn look_up(
     State(state): State<AppState>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(form): StorefrontForm<LookUpForm>,
 ) -> Response {
-    let number: String = field(&form, "number").chars().take(64).collect();
-    let email: String = field(&form, "email").chars().take(254).collect();
+    let number = form.number();
+    let email = form.email();
     let mut page = OrderInformationPage {
         number: number.clone(),
         email: email.clone(),
@@ -760,16 +708,14 @@ pub async fn guest_request(
     State(state): State<AppState>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    StorefrontForm(form): StorefrontForm<GuestRequestForm>,
 ) -> Response {
-    let number: String = field(&form, "number").chars().take(64).collect();
-    let email: String = field(&form, "email").chars().take(254).collect();
+    let number = form.number();
+    let email = form.email();
     let client = state.client_key(&headers, peer.ip());
-    let kind = field(&form, "kind");
-    let message = form.get("message").map_or("", String::as_str);
     match state
         .maison
-        .request_order_change_as_guest(&number, &email, &client, &kind, message)
+        .request_order_change_as_guest(&number, &email, &client, &form.kind(), &form.message)
         .await
     {
         Ok((order, _)) => {

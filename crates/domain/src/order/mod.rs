@@ -1,9 +1,16 @@
 //! Orders (PRODUCT.md §2): the status machine, and order numbers that clients
 //! can read aloud but nobody can guess.
 
+mod record;
+
 use std::fmt;
 
 use serde::Serialize;
+
+pub use record::{
+    Assisted, AssistedVia, DocumentsChannel, Order, OrderEvent, OrderLine, OrderListItem,
+    OrderRequest, OrderSummary,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -44,10 +44,21 @@ pub enum Action {
     RecordReceipt,
     /// The outbox: failed messages, retried.
     ManageOutbox,
+    /// The information requests' queue (rule R16): read it.
+    ViewInformationRequests,
+    /// Assign an information request to an advisor, record its status.
+    HandleInformationRequest,
+    /// Issue a quote for a piece priced on request.
+    IssueQuote,
+    /// Its creations or delivery, before processing (rule R8).
+    ChangeOrder,
+    /// Ship an order in processing, or make it ready for pickup and hand it
+    /// over at the boutique (rules R6, R7).
+    Fulfil,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewOrders,
         Action::CancelOrder,
         Action::ProcessOrder,
@@ -57,6 +68,11 @@ impl Action {
         Action::PlaceAssistedOrder,
         Action::RecordReceipt,
         Action::ManageOutbox,
+        Action::ChangeOrder,
+        Action::ViewInformationRequests,
+        Action::HandleInformationRequest,
+        Action::IssueQuote,
+        Action::Fulfil,
     ];
 }
 
@@ -65,12 +81,15 @@ pub fn allowed(role: StaffRole, action: Action) -> bool {
     use Action::*;
     use StaffRole::*;
     match action {
-        ViewOrders => true,
+        ViewOrders | ViewInformationRequests => true,
+        // Rule R16: Client Relations work the queue; Prestige Advisors quote.
+        HandleInformationRequest => matches!(role, Ambassador | PrestigeAdvisor | Admin),
+        IssueQuote => matches!(role, PrestigeAdvisor | Admin),
         // Rule R8: only Client Relations change or cancel an order.
-        CancelOrder | PlaceAssistedOrder | RecordReceipt => {
+        CancelOrder | ChangeOrder | PlaceAssistedOrder | RecordReceipt => {
             matches!(role, Ambassador | PrestigeAdvisor | Admin)
         }
-        ProcessOrder | ManageCatalogue => matches!(role, Fulfilment | Admin),
+        ProcessOrder | ManageCatalogue | Fulfil => matches!(role, Fulfilment | Admin),
         ViewAuditLog | ManageStaff | ManageOutbox => role == Admin,
     }
 }
@@ -173,13 +192,39 @@ mod tests {
         let expected = [
             (
                 Ambassador,
-                vec![ViewOrders, CancelOrder, PlaceAssistedOrder, RecordReceipt],
+                vec![
+                    ViewInformationRequests,
+                    HandleInformationRequest,
+                    ViewOrders,
+                    CancelOrder,
+                    PlaceAssistedOrder,
+                    RecordReceipt,
+                    ChangeOrder,
+                ],
             ),
             (
                 PrestigeAdvisor,
-                vec![ViewOrders, CancelOrder, PlaceAssistedOrder, RecordReceipt],
+                vec![
+                    ViewInformationRequests,
+                    HandleInformationRequest,
+                    IssueQuote,
+                    ViewOrders,
+                    CancelOrder,
+                    PlaceAssistedOrder,
+                    RecordReceipt,
+                    ChangeOrder,
+                ],
             ),
-            (Fulfilment, vec![ViewOrders, ProcessOrder, ManageCatalogue]),
+            (
+                Fulfilment,
+                vec![
+                    ViewOrders,
+                    ProcessOrder,
+                    ManageCatalogue,
+                    ViewInformationRequests,
+                    Fulfil,
+                ],
+            ),
             (Admin, Action::ALL.to_vec()),
         ];
         for (role, may) in expected {

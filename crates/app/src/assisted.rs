@@ -112,8 +112,8 @@ impl Maison {
             )
         })?;
         let contact = check_contact(&request.contact)?;
-        let catalogue = self.catalogue();
-        let (method, destination, pickup_boutique) = check_delivery(&request.delivery, &catalogue)?;
+        let (method, destination, pickup_boutique) =
+            check_delivery(&request.delivery, &self.catalogue())?;
         let documents = check_documents(&request.documents)?;
         let reason = request
             .limit_override_reason
@@ -127,73 +127,8 @@ impl Maison {
                 format!("Write the reason in at most {MAX_REASON_CHARS} characters."),
             ));
         }
-        if request.lines.is_empty() {
-            return Err(invalid(
-                "lines_required",
-                "lines",
-                "Add at least one creation to the order.",
-            ));
-        }
 
-        // The rule engine, as for a bag, with the staff's rights.
-        let mut resolved = Vec::with_capacity(request.lines.len());
-        for (i, line) in request.lines.iter().enumerate() {
-            let (creation, variant) = find_variant(&catalogue, line.sku.trim())
-                .ok_or_else(|| ShopError::UnknownSku(line.sku.clone()))?;
-            let personalisation = line
-                .personalisation
-                .as_ref()
-                .map(|p| personalisation::personalise(creation, &p.kind, &p.text))
-                .transpose()
-                .map_err(|e| {
-                    invalid(
-                        "invalid_personalisation",
-                        &format!("lines[{i}].personalisation"),
-                        e.0,
-                    )
-                })?;
-            let quantity = u32::try_from(line.quantity).unwrap_or(0);
-            let on_hand = self.store().on_hand(variant.sku.as_str()).await?;
-            resolved.push((creation, variant, quantity, on_hand, personalisation));
-        }
-        let proposed: Vec<ProposedLine<'_>> = resolved
-            .iter()
-            .map(|(creation, variant, quantity, on_hand, p)| ProposedLine {
-                creation,
-                variant,
-                quantity: *quantity,
-                on_hand: *on_hand,
-                personalisation: p.as_ref(),
-            })
-            .collect();
-        bag::check_order_contents(
-            &proposed,
-            &self.policies,
-            Channel::Assisted {
-                limit_override_reason: reason,
-            },
-        )
-        .map_err(ShopError::Refused)?;
-        let mut lines = Vec::with_capacity(resolved.len());
-        for (creation, variant, quantity, _, personalisation) in &resolved {
-            // The engine refused every creation priced on request.
-            let unit_price = creation.price.ok_or_else(|| {
-                ShopError::Refused(BagRefusal::PriceOnRequest {
-                    name: creation.name.clone(),
-                    sku: variant.sku.to_string(),
-                })
-            })?;
-            lines.push(OrderLine {
-                sku: variant.sku.to_string(),
-                product_sku: creation.sku.to_string(),
-                name: creation.name.clone(),
-                size: variant.size.clone(),
-                quantity: *quantity,
-                unit_price,
-                final_sale: personalisation.is_some(),
-                personalisation: personalisation.clone(),
-            });
-        }
+        let lines = self.staff_lines(&request.lines, reason, &[]).await?;
         if lines.iter().any(|l| l.final_sale) && !request.accept_final_sale {
             return Err(ShopError::FinalSaleNotAcknowledged);
         }
@@ -247,6 +182,7 @@ impl Maison {
                 if !offered(AssistedPaymentMethod::Cash) {
                     return Err(not_offered());
                 }
+                let catalogue = self.catalogue();
                 let boutique = catalogue.boutique(boutique_id.trim()).ok_or_else(|| {
                     invalid(
                         "invalid_boutique",
@@ -412,6 +348,101 @@ impl Maison {
                 .await?
                 .ok_or(ShopError::OrderNotFound),
         }
+    }
+}
+
+impl Maison {
+    /// Lines that staff put on an order, through the bag's rule engine with
+    /// the staff's rights (phone-only creations; more than the limit with a
+    /// reason). `current` are the order's lines when it is being changed:
+    /// their stock counts as available to it, and a creation it already
+    /// holds keeps the price it was sold at.
+    pub(crate) async fn staff_lines(
+        &self,
+        inputs: &[AssistedLineInput],
+        limit_override_reason: Option<&str>,
+        current: &[OrderLine],
+    ) -> Result<Vec<OrderLine>, ShopError> {
+        if inputs.is_empty() {
+            return Err(invalid(
+                "lines_required",
+                "lines",
+                "Add at least one creation to the order.",
+            ));
+        }
+        let catalogue = self.catalogue();
+        let mut resolved = Vec::with_capacity(inputs.len());
+        for (i, line) in inputs.iter().enumerate() {
+            let (creation, variant) = find_variant(&catalogue, line.sku.trim())
+                .ok_or_else(|| ShopError::UnknownSku(line.sku.clone()))?;
+            let personalisation = line
+                .personalisation
+                .as_ref()
+                .map(|p| personalisation::personalise(creation, &p.kind, &p.text))
+                .transpose()
+                .map_err(|e| {
+                    invalid(
+                        "invalid_personalisation",
+                        &format!("lines[{i}].personalisation"),
+                        e.0,
+                    )
+                })?;
+            let quantity = u32::try_from(line.quantity).unwrap_or(0);
+            let held: u32 = current
+                .iter()
+                .filter(|l| l.sku == variant.sku.as_str())
+                .map(|l| l.quantity)
+                .sum();
+            let on_hand = self
+                .store()
+                .on_hand(variant.sku.as_str())
+                .await?
+                .saturating_add(held);
+            resolved.push((creation, variant, quantity, on_hand, personalisation));
+        }
+        let proposed: Vec<ProposedLine<'_>> = resolved
+            .iter()
+            .map(|(creation, variant, quantity, on_hand, p)| ProposedLine {
+                creation,
+                variant,
+                quantity: *quantity,
+                on_hand: *on_hand,
+                personalisation: p.as_ref(),
+            })
+            .collect();
+        bag::check_order_contents(
+            &proposed,
+            &self.policies,
+            Channel::Assisted {
+                limit_override_reason,
+            },
+        )
+        .map_err(ShopError::Refused)?;
+        let mut lines = Vec::with_capacity(resolved.len());
+        for (creation, variant, quantity, _, personalisation) in resolved {
+            let sold_at = current
+                .iter()
+                .find(|l| l.sku == variant.sku.as_str() && l.personalisation == personalisation)
+                .map(|l| l.unit_price);
+            // The engine refused every creation priced on request.
+            let unit_price = sold_at.or(creation.price).ok_or_else(|| {
+                ShopError::Refused(BagRefusal::PriceOnRequest {
+                    name: creation.name.clone(),
+                    sku: variant.sku.to_string(),
+                })
+            })?;
+            lines.push(OrderLine {
+                sku: variant.sku.to_string(),
+                product_sku: creation.sku.to_string(),
+                name: creation.name.clone(),
+                size: variant.size.clone(),
+                quantity,
+                unit_price,
+                final_sale: personalisation.is_some(),
+                personalisation,
+            });
+        }
+        Ok(lines)
     }
 }
 

@@ -106,6 +106,61 @@ pub enum ShopError {
     NotPaidByReceipts,
     #[error("there is no such message in the outbox")]
     MessageNotFound,
+    #[error("there is no such information request")]
+    RequestNotFound,
+    /// The information request's lifecycle does not allow this move.
+    #[error("{0}")]
+    RequestRefused(maison_domain::quote::RequestRefused),
+    /// No quote has this link (or this id).
+    #[error("there is no such quote")]
+    QuoteNotFound,
+    #[error("this quote has expired")]
+    QuoteExpired,
+    /// The quote has been paid (or is being paid): never twice.
+    #[error("this quote has already been paid")]
+    QuoteUsed,
+    /// Console sign-in refused: the e-mail address, the password or the code
+    /// (never which).
+    #[error("the e-mail address, the password or the code is not right")]
+    StaffSignInRefused,
+    /// A changed order's new total was declined on the card: nothing changed.
+    #[error("{0}")]
+    ChangeDeclined(String),
+    /// Rule R7: over the high-value threshold only the secure courier ships.
+    #[error("orders over {threshold} ship only with the secure courier, not {carrier}")]
+    CarrierNotAllowed {
+        carrier: &'static str,
+        threshold: maison_domain::Money,
+    },
+    /// This shipment must be signed for (the secure courier, a high-value order).
+    #[error("this shipment must be signed for")]
+    SignatureRequired,
+    /// The card payment could not be captured at shipping or hand-over: the
+    /// order stays where it was, flagged for Client Relations.
+    #[error("the payment could not be captured: {0}")]
+    CaptureDeclined(String),
+    /// The carrier refused the shipment as asked.
+    #[error("the carrier refused the shipment: {0}")]
+    CarrierRefused(String),
+    /// The carrier did not answer; retry with the same Idempotency-Key.
+    #[error("the carrier did not answer")]
+    CarrierUnavailable,
+    /// No carrier of this name.
+    #[error("there is no such carrier")]
+    CarrierNotFound,
+    /// A webhook whose signature is missing, wrong or too old (or a carrier
+    /// without a configured secret): nothing was recorded.
+    #[error("the signature is not valid")]
+    InvalidSignature,
+    /// A verified webhook whose body is not JSON.
+    #[error("the event is not valid JSON: {0}")]
+    MalformedEvent(String),
+    /// A carrier's event for a tracking number the maison does not know.
+    #[error("there is no shipment with this tracking number")]
+    ShipmentNotFound,
+    /// A hand-over without the collector's identity checked.
+    #[error("the collector's identity must be checked")]
+    IdCheckRequired,
     /// Something that is not the client's doing failed (hashing, the OS RNG).
     #[error("{0}")]
     Internal(String),

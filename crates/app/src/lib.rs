@@ -7,25 +7,35 @@ mod addresses;
 pub mod assisted;
 mod authorisation;
 pub mod bag;
+mod capture;
+pub mod carriers;
 pub mod catalogue;
 pub mod checkout;
 pub mod clock;
+pub mod console_auth;
 pub mod delivery;
 pub mod documents;
 pub mod error;
 pub mod form_tokens;
 mod history;
+pub mod information;
 mod input;
 pub mod links;
 pub mod lookup;
+pub mod order_changes;
 pub mod order_desk;
 mod order_input;
+pub mod order_search;
 pub mod outbox;
 mod password_reset;
 pub mod passwords;
+pub mod pickups;
+pub mod quotes;
 pub mod receipts;
 pub mod requests;
+pub mod shipments;
 pub mod staff;
+pub mod tracking;
 
 pub use catalogue::{Catalogue, CatalogueCache, CatalogueError, Cursor, Filter, Page};
 pub use error::ShopError;
@@ -61,6 +71,8 @@ pub struct Maison {
     pub assisted_orders: bool,
     /// The one clock of every use case and background job.
     clock: Arc<dyn clock::Clock>,
+    /// The carriers orders ship with, and their webhook secrets.
+    carriers: carriers::Carriers,
 }
 
 impl Maison {
@@ -88,6 +100,7 @@ impl Maison {
             time_zone: clock::time_zone(DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC),
             assisted_orders: false,
             clock: Arc::new(clock::SystemClock),
+            carriers: carriers::Carriers::default(),
         })
     }
 

@@ -42,21 +42,34 @@ impl StaffOrder {
     /// kind): `voided`, `void_pending`, `authorised`, `failed`, `pending`, or
     /// `none` for an order paid otherwise.
     pub fn payment_state(&self) -> &'static str {
-        let last_of = |operation: &str| {
-            self.payments
+        // The hold the card is under: the latest authorisation that
+        // succeeded (a changed order's new total replaces the first).
+        let hold = self.payments.iter().rev().find(|a| {
+            matches!(a.operation.as_str(), "authorise" | "reauthorise") && a.status == "succeeded"
+        });
+        match hold {
+            Some(hold) => {
+                let void = self.payments.iter().rev().find(|a| {
+                    a.operation == "void"
+                        && a.processor_ref.is_some()
+                        && a.processor_ref == hold.processor_ref
+                });
+                match void {
+                    Some(void) if void.status == "succeeded" => "voided",
+                    Some(void) if void.status != "failed" => "void_pending",
+                    _ => "authorised",
+                }
+            }
+            None => match self
+                .payments
                 .iter()
                 .rev()
-                .find(|a| a.operation == operation)
-        };
-        match (last_of("authorise"), last_of("void")) {
-            (_, Some(void)) if void.status == "succeeded" => "voided",
-            (_, Some(void)) if void.status != "failed" => "void_pending",
-            (Some(auth), _) => match auth.status.as_str() {
-                "succeeded" => "authorised",
-                "declined" | "failed" => "failed",
-                _ => "pending",
+                .find(|a| a.operation == "authorise")
+            {
+                Some(auth) if matches!(auth.status.as_str(), "declined" | "failed") => "failed",
+                Some(_) => "pending",
+                None => "none",
             },
-            (None, _) => "none",
         }
     }
 }
@@ -223,9 +236,8 @@ impl Maison {
         let details = serde_json::json!({"reason": reason, "from": order.status.as_str()});
         let hold = self
             .store()
-            .authorisation_of(&order.id)
+            .current_hold(&order.id)
             .await?
-            .filter(|a| a.status == "succeeded")
             .and_then(|a| a.processor_ref);
         let mut tx = match self
             .move_order(actor, &order, OrderCommand::Cancel, &event, details)

@@ -21,12 +21,19 @@ pub struct ProposedLine<'a> {
 }
 
 /// Who is placing the order: the limit of five creations binds clients; an
-/// Ambassador may exceed it on an assisted order with a recorded reason.
+/// Ambassador may exceed it on an assisted order with a recorded reason; a
+/// quote sells its one piece at the quote's price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel<'a> {
     Online,
     Assisted {
         limit_override_reason: Option<&'a str>,
+    },
+    /// The payment of a quote (rule R16): the piece with this variant SKU,
+    /// one of it, is sold whatever its sale mode (priced on request, by
+    /// telephone); every other line is judged as online.
+    Quote {
+        sku: &'a str,
     },
 }
 
@@ -132,7 +139,13 @@ pub fn check_order_contents(
             return Err(BagRefusal::InvalidQuantity { max });
         }
         let assisted = matches!(channel, Channel::Assisted { .. });
+        let quoted = matches!(channel, Channel::Quote { sku } if sku == line.variant.sku.as_str());
+        if quoted && line.quantity != 1 {
+            return Err(BagRefusal::InvalidQuantity { max: 1 });
+        }
         match c.sale_mode {
+            // The quote is the price of this one piece.
+            _ if quoted => {}
             // A piece priced on request is sold only at the price of its
             // quote (rule R16), never from a bag or an order's lines.
             SaleMode::PriceOnRequest => {
@@ -320,6 +333,26 @@ mod tests {
         let err = check_order_contents(&[line(&por, 1)], &policies(), assisted)
             .expect_err("por by telephone");
         assert_eq!(err.code(), "price_on_request");
+    }
+
+    #[test]
+    fn a_quote_sells_its_one_piece_priced_on_request_and_nothing_else() {
+        let por = creation("P-1", SaleMode::PriceOnRequest, 1);
+        let other = creation("Q-1", SaleMode::PriceOnRequest, 1);
+        let quote = Channel::Quote { sku: "P-1" };
+        assert_eq!(
+            check_order_contents(&[line(&por, 1)], &policies(), quote),
+            Ok(())
+        );
+        let err = check_order_contents(&[line(&por, 2)], &policies(), quote).expect_err("two");
+        assert_eq!(err, BagRefusal::InvalidQuantity { max: 1 });
+        let err = check_order_contents(&[line(&other, 1)], &policies(), quote)
+            .expect_err("another piece");
+        assert_eq!(err.code(), "price_on_request");
+        // Still only what is in stock.
+        let sold = creation("P-1", SaleMode::PriceOnRequest, 0);
+        let err = check_order_contents(&[line(&sold, 1)], &policies(), quote).expect_err("sold");
+        assert_eq!(err.code(), "temporarily_unavailable");
     }
 
     #[test]

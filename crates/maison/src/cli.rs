@@ -52,6 +52,29 @@ pub enum Command {
     /// The maison's staff: members, roles and API tokens.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// The carriers (simulated): drive a shipment's tracking events.
+    #[command(subcommand)]
+    Carrier(CarrierCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CarrierCommand {
+    /// Send a tracking event of the simulated carrier for a shipment, as the
+    /// carrier would (signed, when the carrier has a webhook secret).
+    Simulate {
+        /// The shipment's tracking number.
+        tracking: String,
+        /// appointment_confirmed, picked_up, in_transit, out_for_delivery,
+        /// delivered or exception.
+        event: String,
+        /// The agreed delivery date (appointment_confirmed), such as
+        /// 2026-12-08; default: in three days.
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+        /// The carrier's words (an exception's reason).
+        #[arg(long)]
+        detail: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +96,9 @@ pub enum StaffCommand {
     Disable { email: String },
     /// Print a new API token for a member (shown once; only its hash is kept).
     Token { email: String },
+    /// Print a new one-time link for a member to set up their console
+    /// sign-in (password and authenticator); earlier links stop working.
+    Link { email: String },
 }
 
 #[derive(Debug, Args)]
@@ -153,14 +179,65 @@ async fn open_maison(settings: &Settings) -> anyhow::Result<maison_app::Maison> 
     let store = server::open_store(&settings.database_url).await?;
     let gateway: std::sync::Arc<dyn maison_app::PaymentGateway> =
         std::sync::Arc::new(maison_app::Simulator::new());
-    maison_app::Maison::open(
+    let mut maison = maison_app::Maison::open(
         store,
         gateway,
         settings.client_relations.clone(),
         settings.policies.clone(),
     )
     .await
-    .context("cannot open the maison")
+    .context("cannot open the maison")?;
+    // Links (the console's setup links) name where the maison is reached.
+    maison.public_url = settings.public_url.clone().unwrap_or_else(|| {
+        let scheme = if settings.tls == Tls::Off {
+            "http"
+        } else {
+            "https"
+        };
+        let listen = settings.listen;
+        if listen.ip().is_unspecified() {
+            format!("{scheme}://127.0.0.1:{}", listen.port())
+        } else {
+            format!("{scheme}://{listen}")
+        }
+    });
+    Ok(maison)
+}
+
+/// Sends a simulated carrier event through the maison.
+async fn carrier(settings: &Settings, command: CarrierCommand) -> anyhow::Result<()> {
+    let mut maison = open_maison(settings).await?;
+    maison.set_carriers(server::carriers(settings));
+    match command {
+        CarrierCommand::Simulate {
+            tracking,
+            event,
+            date,
+            detail,
+        } => {
+            let receipt = maison
+                .simulate_carrier_event(
+                    &operator(),
+                    &tracking,
+                    &event,
+                    date.as_deref(),
+                    detail.as_deref(),
+                )
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            println!(
+                "{tracking}: {} {} (event {})",
+                event.trim(),
+                if receipt.applied {
+                    "applied"
+                } else {
+                    "already applied"
+                },
+                receipt.id
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Operators' commands act as the system's `cli` in the audit log.
@@ -184,6 +261,14 @@ async fn staff(settings: &Settings, command: StaffCommand) -> anyhow::Result<()>
                 member.email,
                 member.role.as_str()
             );
+            let link = maison
+                .issue_setup_link(&operator, &member.email)
+                .await
+                .map_err(refused)?;
+            println!(
+                "Console sign-in: send them this one-time link (it works once, for 24 hours):"
+            );
+            println!("{}", link.url);
         }
         StaffCommand::List => {
             for listing in maison.list_staff(&operator).await.map_err(refused)? {
@@ -215,6 +300,17 @@ async fn staff(settings: &Settings, command: StaffCommand) -> anyhow::Result<()>
             );
             println!("{}", token.expose());
         }
+        StaffCommand::Link { email } => {
+            let link = maison
+                .issue_setup_link(&operator, &email)
+                .await
+                .map_err(refused)?;
+            println!(
+                "A console setup link for {} (it works once, for 24 hours):",
+                link.member.email
+            );
+            println!("{}", link.url);
+        }
     }
     Ok(())
 }
@@ -243,10 +339,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 settings.redirect_http_from = Some(from);
             }
-            let running = server::launch(&settings, !args.no_demo).await?;
+            let mut running = server::launch(&settings, !args.no_demo).await?;
             println!(
                 "{} is open at {}/ (API reference at {}/api/docs)",
                 settings.client_relations.maison_name, running.url, running.url
+            );
+            let demo_staff = std::mem::take(&mut running.demo_staff);
+            print!(
+                "{}",
+                server::demo_staff_text(
+                    &demo_staff,
+                    &format!("{}/console", running.maison.public_url)
+                )
             );
             tracing::info!(url = %running.url, database = %maison_store::redact_url(&settings.database_url), "serving");
             running.wait_for_signal().await
@@ -266,6 +370,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("cannot seed the demo maison")?
             {
                 println!("the demo maison is seeded");
+                let maison = open_maison(&settings).await?;
+                let staff = maison
+                    .create_demo_staff()
+                    .await
+                    .map_err(|err| anyhow::anyhow!("cannot create the demo staff: {err}"))?;
+                print!(
+                    "{}",
+                    server::demo_staff_text(&staff, &format!("{}/console", maison.public_url))
+                );
             } else {
                 println!("the catalogue already has creations: nothing seeded");
             }
@@ -282,6 +395,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Staff(command) => staff(&settings, command).await,
+        Command::Carrier(command) => carrier(&settings, command).await,
         Command::Product(ProductCommand::Unavailable { sku, state }) => {
             let sku = parse_sku(&sku)?;
             let maison = open_maison(&settings).await?;

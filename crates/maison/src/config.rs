@@ -52,6 +52,26 @@ pub struct RawConfig {
     pub mail: RawMail,
     #[serde(default)]
     pub fax: RawFax,
+    #[serde(default)]
+    pub carriers: RawCarriers,
+}
+
+/// The carriers' webhooks: each carrier signs its tracking events with its
+/// own secret (`carriers.fedex.webhook_secret`, or
+/// `MAISON_CARRIERS__FEDEX__WEBHOOK_SECRET`). A carrier without a secret has
+/// its webhooks refused.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCarriers {
+    pub fedex: Option<RawCarrier>,
+    pub secure_courier: Option<RawCarrier>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCarrier {
+    /// The secret shared with the carrier: 16 to 256 printable characters.
+    pub webhook_secret: Option<String>,
 }
 
 /// Letters by fax: each goes as a PDF attached to a message to
@@ -167,6 +187,25 @@ pub struct Settings {
     pub mail: MailSettings,
     /// `None`: no fax sender, fax letters wait in the outbox.
     pub fax: Option<FaxSettings>,
+    /// Each carrier's webhook secret; a carrier without one has its
+    /// webhooks refused.
+    pub carrier_secrets: Vec<(maison_domain::delivery::Carrier, WebhookSecretText)>,
+}
+
+/// A carrier's webhook secret, as configured; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookSecretText(String);
+
+impl WebhookSecretText {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for WebhookSecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookSecret(<redacted>)")
+    }
 }
 
 /// The token that reads `/metrics`; never printed.
@@ -570,9 +609,39 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         }
     };
 
+    let mut carrier_secrets = Vec::new();
+    for (carrier, raw_carrier, key) in [
+        (
+            maison_domain::delivery::Carrier::Fedex,
+            raw.carriers.fedex,
+            "carriers.fedex.webhook_secret",
+        ),
+        (
+            maison_domain::delivery::Carrier::SecureCourier,
+            raw.carriers.secure_courier,
+            "carriers.secure_courier.webhook_secret",
+        ),
+    ] {
+        let Some(secret) = raw_carrier.and_then(|c| c.webhook_secret) else {
+            continue;
+        };
+        let secret = secret.trim().to_owned();
+        if secret.len() < 16 || secret.len() > 256 || !secret.chars().all(|c| c.is_ascii_graphic())
+        {
+            // Never echo the secret itself.
+            return Err(invalid(
+                key,
+                "(hidden)",
+                "16 to 256 printable characters without spaces, such as the output of `openssl rand -hex 32`",
+            ));
+        }
+        carrier_secrets.push((carrier, WebhookSecretText(secret)));
+    }
+
     Ok(Settings {
         mail: MailSettings { from, transport },
         fax,
+        carrier_secrets,
         database_url,
         listen,
         tls,
@@ -783,6 +852,62 @@ mod tests {
             .expect_err("an unknown key")
             .to_string();
         assert!(message.contains("number"), "{message}");
+    }
+
+    #[test]
+    fn carrier_webhook_secrets_are_validated_per_carrier_and_never_printed() {
+        let s = from_toml("").expect("defaults");
+        assert!(s.carrier_secrets.is_empty(), "no secret: webhooks refused");
+        let s = from_toml(
+            "[carriers.fedex]\nwebhook_secret = \"whsec_fedex_0123456789\"\n[carriers.secure_courier]\nwebhook_secret = \"whsec_courier_0123456789\"",
+        )
+        .expect("valid");
+        assert_eq!(s.carrier_secrets.len(), 2);
+        assert_eq!(
+            s.carrier_secrets[0].0,
+            maison_domain::delivery::Carrier::Fedex
+        );
+        assert_eq!(s.carrier_secrets[0].1.expose(), "whsec_fedex_0123456789");
+        assert_eq!(
+            s.carrier_secrets[1].0,
+            maison_domain::delivery::Carrier::SecureCourier
+        );
+        assert!(
+            !format!("{s:?}").contains("whsec_"),
+            "secrets are never printed"
+        );
+
+        let message = from_toml("[carriers.fedex]\nwebhook_secret = \"short-secret\"")
+            .expect_err("too short")
+            .to_string();
+        assert!(
+            message.contains("carriers.fedex.webhook_secret") && message.contains("16 to 256"),
+            "{message}"
+        );
+        assert!(!message.contains("short-secret"), "{message}");
+        let message = from_toml("[carriers.ups]\nwebhook_secret = \"whsec_ups_0123456789\"")
+            .expect_err("no such carrier")
+            .to_string();
+        assert!(message.contains("ups"), "{message}");
+    }
+
+    #[test]
+    fn a_carrier_secret_is_read_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "MAISON_CARRIERS__FEDEX__WEBHOOK_SECRET",
+                "whsec_env_0123456789",
+            );
+            jail.set_env(
+                "MAISON_CARRIERS__SECURE_COURIER__WEBHOOK_SECRET",
+                "whsec_env_courier_0123",
+            );
+            let s = load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.carrier_secrets.len(), 2);
+            assert_eq!(s.carrier_secrets[0].1.expose(), "whsec_env_0123456789");
+            assert_eq!(s.carrier_secrets[1].1.expose(), "whsec_env_courier_0123");
+            Ok(())
+        });
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct Server {
     /// The operations listener's address, when `ops_listen` is set.
     pub ops_addr: Option<SocketAddr>,
     pub maison: Arc<Maison>,
+    /// The demo's staff, created at the demo's first start: their sign-in
+    /// details, to print once.
+    pub demo_staff: Vec<maison_app::console_auth::DemoCredentials>,
     stop: watch::Sender<bool>,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -61,15 +64,51 @@ impl Server {
 /// catalogue when `seed_demo` is set.
 pub async fn launch(settings: &Settings, seed_demo: bool) -> anyhow::Result<Server> {
     let store = open_store(&settings.database_url).await?;
-    if seed_demo
+    let seeded = seed_demo
         && maison_demo::seed(&store)
             .await
-            .context("cannot seed the demo maison")?
-    {
+            .context("cannot seed the demo maison")?;
+    if seeded {
         tracing::info!("seeded the demo maison into an empty catalogue");
     }
     let gateway: Arc<dyn maison_app::PaymentGateway> = Arc::new(maison_app::Simulator::new());
-    launch_with(settings, store, gateway).await
+    let mut server = launch_with(settings, store, gateway).await?;
+    if seeded {
+        // One member per role, whose sign-in details are printed once.
+        server.demo_staff = server
+            .maison
+            .create_demo_staff()
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot create the demo staff: {err}"))?;
+    }
+    Ok(server)
+}
+
+/// The demo staff's sign-in details, as printed once at the demo's first
+/// start (never again: only hashes and secrets stay in the database).
+pub fn demo_staff_text(
+    staff: &[maison_app::console_auth::DemoCredentials],
+    console_url: &str,
+) -> String {
+    if staff.is_empty() {
+        return String::new();
+    }
+    let mut text = format!(
+        "\nThe demo's staff sign in to the console at {console_url}\n\
+         (shown once: add each key to an authenticator app, from the otpauth link or the key)\n"
+    );
+    for s in staff {
+        text.push_str(&format!(
+            "\n  {} ({})\n    e-mail:    {}\n    password:  {}\n    TOTP key:  {}\n    otpauth:   {}\n",
+            s.member.name,
+            s.member.role.as_str(),
+            s.member.email,
+            s.password.expose(),
+            s.secret_base32,
+            s.otpauth_uri
+        ));
+    }
+    text
 }
 
 /// Starts the maison on an open `store` with a payment `gateway` (tests pass
@@ -163,6 +202,7 @@ pub async fn launch_with_clock(
         maison.time_zone = zone;
     }
     maison.set_clock(clock);
+    maison.set_carriers(carriers(settings));
     let maison = Arc::new(maison);
     let mailer = Arc::new(
         maison_notify::Mailer::new(settings.mail.transport.clone(), settings.mail.from.clone())
@@ -264,9 +304,24 @@ pub async fn launch_with_clock(
         url,
         ops_addr,
         maison,
+        demo_staff: Vec::new(),
         stop,
         task,
     })
+}
+
+/// The carriers (simulated until real connectors are configured), with the
+/// webhook secret of each carrier that has one.
+pub fn carriers(settings: &Settings) -> maison_app::carriers::Carriers {
+    settings.carrier_secrets.iter().fold(
+        maison_app::carriers::Carriers::default(),
+        |carriers, (carrier, secret)| {
+            carriers.with_webhook_secret(
+                *carrier,
+                maison_app::carriers::WebhookSecret::new(secret.expose().to_owned()),
+            )
+        },
+    )
 }
 
 /// Delivers the outbox every second, each letter by the sender of its channel
@@ -323,6 +378,9 @@ async fn purge_sessions(maison: Arc<Maison>, mut stopped: watch::Receiver<bool>)
             _ = tick.tick() => {
                 if let Err(err) = maison.purge_sessions().await {
                     tracing::warn!(error = %err, "session purge failed");
+                }
+                if let Err(err) = maison.purge_console_sessions().await {
+                    tracing::warn!(error = %err, "console session purge failed");
                 }
             }
             _ = stopped.changed() => return,

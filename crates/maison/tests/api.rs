@@ -294,6 +294,35 @@ async fn the_openapi_document_describes_every_route() {
         .expect("token")
         .expose()
         .to_owned();
+    // A quote, for the read of its private link.
+    let request: serde_json::Value = app
+        .post_json(
+            "/api/v1/information-requests",
+            &serde_json::json!({"sku": sku, "first_name": "Claire", "last_name": "Dubois", "email": "claire@example.com"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("request");
+    let quote: serde_json::Value = app
+        .with_token(
+            reqwest::Method::POST,
+            &format!("/api/v1/information-requests/{}/quotes", request["id"].as_str().expect("id")),
+            &admin,
+        )
+        .json(&serde_json::json!({"sku": plain, "price": {"amount": "1000.00", "currency": "USD"},
+            "stone": {"carat": "1.00", "colour": "F", "clarity": "VS1", "cut": "good"}, "valid_days": 7}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("quote");
+    let quote_token = quote["link"]
+        .as_str()
+        .and_then(|link| link.rsplit("/quotes/").next())
+        .expect("a quote link")
+        .to_owned();
     for (path, operations) in paths {
         let Some(get) = operations.get("get") else {
             continue;
@@ -301,7 +330,8 @@ async fn the_openapi_document_describes_every_route() {
         let concrete = path
             .replace("{sku}", &sku)
             .replace("{id}", &bag)
-            .replace("{number}", number);
+            .replace("{number}", number)
+            .replace("{token}", &quote_token);
         let mut request = app.http.get(format!("{}{concrete}", app.url));
         let needs = |scheme: &str| {
             get["security"]

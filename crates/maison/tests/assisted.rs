@@ -343,3 +343,118 @@ on_both_databases! {
         app.stop().await;
     }
 }
+
+/// A confirmed online card order of one `sku` for Claire Dubois.
+async fn card_order(app: &TestApp, sku: &str, key: &str) -> Value {
+    let bag = app.bag_with(&[(sku, 1)]).await;
+    let response = app.checkout(key, &common::checkout_body(&bag)).await;
+    assert_eq!(response.status(), 201);
+    response.json().await.expect("order")
+}
+
+fn operations(order: &Value) -> Vec<(String, String)> {
+    order["payment_operations"]
+        .as_array()
+        .expect("operations")
+        .iter()
+        .map(|o| {
+            (
+                o["operation"].as_str().expect("operation").to_owned(),
+                o["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect()
+}
+
+on_both_databases! {
+    async fn a_higher_total_is_authorised_again_before_anything_changes(backend) {
+        let app = spawn_app(backend).await;
+        let sku = plain_sku(&app).await;
+        let ambassador = staff(&app, "sophie@maison.example", "ambassador").await;
+        let order = card_order(&app, &sku, "change-up").await;
+        let number = order["number"].as_str().expect("number").to_owned();
+        let total = cents(&amount(&order["total"]));
+        let before = on_hand(&app, &sku).await;
+        let first_hold = app.simulator.ledger_snapshot().last().expect("the first hold").processor_ref.clone();
+        let path = format!("/api/v1/orders/{number}");
+        // Declined for the new total: nothing changes.
+        app.simulator.decline_next_token_authorisations(maison_payments::DeclineReason::InsufficientFunds, 1);
+        let body = json!({"lines": [{"sku": sku, "quantity": 2}], "reason": "The client wants a pair."});
+        let r = app.with_token(Method::PATCH, &path, &ambassador).json(&body).send().await.expect("sent");
+        assert_problem(r, 409, "payment_declined").await;
+        let (_, unchanged) = call(&app, Method::GET, &path, &ambassador, None, None).await;
+        assert_eq!(cents(&amount(&unchanged["total"])), total);
+        assert_eq!(unchanged["lines"][0]["quantity"], 1);
+        assert_eq!(unchanged["payment_state"], "authorised");
+        assert_eq!(on_hand(&app, &sku).await, before);
+        // Authorised: the order holds two, the former hold is released.
+        let (status, changed) = call(&app, Method::PATCH, &path, &ambassador, None, Some(body)).await;
+        assert_eq!(status, 200, "{changed}");
+        assert_eq!(cents(&amount(&changed["total"])), total * 2);
+        assert_eq!(changed["lines"][0]["quantity"], 2);
+        assert_eq!(changed["payment_state"], "authorised");
+        assert_eq!(on_hand(&app, &sku).await, before - 1);
+        let ops = operations(&changed);
+        assert!(ops.contains(&("reauthorise".into(), "declined".into())), "{ops:?}");
+        assert!(ops.contains(&("reauthorise".into(), "succeeded".into())), "{ops:?}");
+        assert!(ops.contains(&("void".into(), "succeeded".into())), "{ops:?}");
+        assert_eq!(app.simulator.payment(&first_hold).expect("first hold").state, maison_payments::PaymentState::Voided);
+        let new_hold = app.simulator.ledger_snapshot().last().expect("the new hold").clone();
+        assert_eq!(cents(&new_hold.authorised.amount_string()), total * 2);
+        // The client is told; the audit log has the reason.
+        let letters = app.store.messages_of_order(&app.store.order_by_number(&number).await.expect("read").expect("order").id).await.expect("letters");
+        assert!(letters.iter().any(|l| l.kind == "order_changed"), "{letters:?}");
+        let admin = staff(&app, "admin@maison.example", "admin").await;
+        let (_, audit) = call(&app, Method::GET, &format!("/api/v1/audit-events?subject=order:{number}"), &admin, None, None).await;
+        assert!(audit.to_string().contains("The client wants a pair."), "{audit}");
+        // Cancelled afterwards: the new hold is the one released.
+        let (status, cancelled) = call(&app, Method::POST, &format!("{path}/cancel"), &ambassador, None, Some(json!({"reason": "Changed her mind."}))).await;
+        assert_eq!(status, 200, "{cancelled}");
+        assert_eq!(cancelled["payment_state"], "voided");
+        assert_eq!(app.simulator.payment(&new_hold.processor_ref).expect("new hold").state, maison_payments::PaymentState::Voided);
+        assert_eq!(on_hand(&app, &sku).await, before + 1);
+        app.stop().await;
+    }
+
+    async fn a_lower_total_and_a_new_delivery_need_no_new_authorisation(backend) {
+        let app = spawn_app(backend).await;
+        let sku = plain_sku(&app).await;
+        let advisor = staff(&app, "advisor@maison.example", "prestige_advisor").await;
+        let fulfilment = staff(&app, "fulfilment@maison.example", "fulfilment").await;
+        let bag = app.bag_with(&[(&sku, 3)]).await;
+        let order: Value = app.checkout("change-down", &common::checkout_body(&bag)).await.json().await.expect("order");
+        let number = order["number"].as_str().expect("number").to_owned();
+        let before = on_hand(&app, &sku).await;
+        let holds = app.simulator.authorisation_count();
+        let path = format!("/api/v1/orders/{number}");
+        let boutique = app.get_json("/api/v1/boutiques").await.1["items"].as_array().expect("boutiques").iter().find(|b| b["accepts_pickup"] == true).expect("a pickup boutique")["id"].as_str().expect("id").to_owned();
+        // Each refusal first: no reason, a role without the right, nothing to change.
+        let r = app.with_token(Method::PATCH, &path, &advisor).json(&json!({"lines": [{"sku": sku, "quantity": 1}]})).send().await.expect("sent");
+        assert_eq!(assert_problem(r, 422, "invalid_reason").await["field"], "reason");
+        let r = app.with_token(Method::PATCH, &path, &fulfilment).json(&json!({"lines": [{"sku": sku, "quantity": 1}], "reason": "x"})).send().await.expect("sent");
+        assert_problem(r, 403, "forbidden").await;
+        let r = app.with_token(Method::PATCH, &path, &advisor).json(&json!({"reason": "x"})).send().await.expect("sent");
+        assert_problem(r, 422, "nothing_to_change").await;
+        let r = app.http.patch(format!("{}{path}", app.url)).json(&json!({"reason": "x"})).send().await.expect("sent");
+        assert_problem(r, 401, "unauthenticated").await;
+        let body = json!({
+            "lines": [{"sku": sku, "quantity": 1}],
+            "delivery": {"method": "boutique", "boutique_id": boutique},
+            "reason": "One piece only, collected at the boutique."
+        });
+        let (status, changed) = call(&app, Method::PATCH, &path, &advisor, None, Some(body)).await;
+        assert_eq!(status, 200, "{changed}");
+        assert_eq!(changed["lines"][0]["quantity"], 1);
+        assert_eq!(changed["delivery"]["method"], "boutique");
+        assert_eq!(changed["carrier"], "boutique");
+        assert_eq!(on_hand(&app, &sku).await, before + 2, "two pieces back in stock");
+        assert_eq!(app.simulator.authorisation_count(), holds, "no new hold for a lower total");
+        assert_eq!(changed["payment_state"], "authorised");
+        // Once processing has started, no change.
+        let (status, _) = call(&app, Method::POST, &format!("{path}/process"), &fulfilment, None, None).await;
+        assert_eq!(status, 200);
+        let r = app.with_token(Method::PATCH, &path, &advisor).json(&json!({"lines": [{"sku": sku, "quantity": 2}], "reason": "x"})).send().await.expect("sent");
+        assert_problem(r, 409, "order_not_modifiable").await;
+        app.stop().await;
+    }
+}

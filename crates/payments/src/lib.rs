@@ -59,6 +59,16 @@ pub struct AuthoriseRequest<'a> {
     pub reference: &'a str,
 }
 
+/// A hold placed again on a card the processor already knows, by its token
+/// (a changed order's new total, a renewal): no number, no code.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenAuthoriseRequest<'a> {
+    pub idempotency_key: &'a str,
+    pub amount: Money,
+    pub card_token: &'a str,
+    pub reference: &'a str,
+}
+
 /// What the processor answered to an authorisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthoriseOutcome {
@@ -236,6 +246,12 @@ pub trait PaymentGateway: Send + Sync {
     fn authorise<'a>(
         &'a self,
         req: AuthoriseRequest<'a>,
+    ) -> BoxFuture<'a, Result<AuthoriseOutcome, GatewayError>>;
+
+    /// Places a hold on the card behind `card_token` (manual capture).
+    fn authorise_token<'a>(
+        &'a self,
+        req: TokenAuthoriseRequest<'a>,
     ) -> BoxFuture<'a, Result<AuthoriseOutcome, GatewayError>>;
 
     /// Captures up to the authorised amount, once; a partial capture releases the rest.

@@ -24,7 +24,7 @@ use maison_domain::card::CardBrand;
 
 use crate::{
     Authorisation, AuthoriseOutcome, AuthoriseRequest, BoxFuture, Decline, DeclineReason,
-    GatewayError, OperationRecord, PaymentGateway, SyncedOperation,
+    GatewayError, OperationRecord, PaymentGateway, SyncedOperation, TokenAuthoriseRequest,
 };
 
 /// How long a hold lasts: 7 days, card-not-present, for every accepted brand.
@@ -244,6 +244,18 @@ struct Ledger {
     refund_seq: u64,
     latency: Duration,
     failures: VecDeque<FailureMode>,
+    /// The cards the processor has seen, by token: their last four and how
+    /// the test card behaves.
+    cards: HashMap<String, KnownCard>,
+    /// Declines to answer to the next authorisations by token (a card that
+    /// has since reached its limit, been blocked...).
+    token_declines: VecDeque<DeclineReason>,
+}
+
+#[derive(Debug, Clone)]
+struct KnownCard {
+    last4: String,
+    decline: Option<DeclineReason>,
 }
 
 impl Ledger {
@@ -327,6 +339,13 @@ impl Simulator {
     /// with `mode`; calls queue after failures already pending.
     pub fn fail_next(&self, mode: FailureMode, n: usize) {
         self.lock().failures.extend(std::iter::repeat_n(mode, n));
+    }
+
+    /// The next `n` authorisations by card token are declined with `reason`.
+    pub fn decline_next_token_authorisations(&self, reason: DeclineReason, n: usize) {
+        self.lock()
+            .token_declines
+            .extend(std::iter::repeat_n(reason, n));
     }
 
     /// How many authorisations (holds placed, whatever became of them) the ledger holds.
@@ -477,6 +496,40 @@ fn once(
     Ok(result)
 }
 
+/// A hold to place on a card the processor accepted.
+struct Hold {
+    instance: u32,
+    auth_code: String,
+    card_token: String,
+    last4: String,
+    amount: Money,
+    reference: String,
+    now: i64,
+}
+
+fn place_hold(ledger: &mut Ledger, h: Hold) -> AuthoriseOutcome {
+    let processor_ref = format!("sim_pay_{:08x}_{:x}", h.instance, ledger.payments.len() + 1);
+    let authorisation = Authorisation {
+        processor_ref: processor_ref.clone(),
+        auth_code: h.auth_code,
+        card_token: h.card_token,
+        amount: h.amount,
+        expires_at_unix: h.now.saturating_add(AUTHORISATION_VALIDITY_SECS),
+    };
+    ledger
+        .payment_index
+        .insert(processor_ref.clone(), ledger.payments.len());
+    ledger.payments.push(Payment {
+        processor_ref,
+        reference: h.reference,
+        card_last4: h.last4,
+        authorised: h.amount,
+        expires_at_unix: authorisation.expires_at_unix,
+        stage: Stage::Authorised,
+    });
+    AuthoriseOutcome::Authorised(authorisation)
+}
+
 /// The fingerprint matched, so the recorded answer is of the same kind; anything
 /// else is a bug in the simulator, reported rather than panicking.
 fn kind_mismatch() -> GatewayError {
@@ -511,35 +564,28 @@ impl PaymentGateway for Simulator {
             );
             let answer = self
                 .answer(|ledger, now| {
+                    ledger.cards.insert(
+                        card_token.clone(),
+                        KnownCard {
+                            last4: last4.to_owned(),
+                            decline,
+                        },
+                    );
                     once(ledger, key, fingerprint, |ledger| {
                         let outcome = match decline {
                             Some(reason) => AuthoriseOutcome::Declined(Decline::new(reason)),
-                            None => {
-                                let processor_ref = format!(
-                                    "sim_pay_{instance:08x}_{:x}",
-                                    ledger.payments.len() + 1
-                                );
-                                let authorisation = Authorisation {
-                                    processor_ref: processor_ref.clone(),
+                            None => place_hold(
+                                ledger,
+                                Hold {
+                                    instance,
                                     auth_code,
                                     card_token,
+                                    last4: last4.to_owned(),
                                     amount: req.amount,
-                                    expires_at_unix: now
-                                        .saturating_add(AUTHORISATION_VALIDITY_SECS),
-                                };
-                                ledger
-                                    .payment_index
-                                    .insert(processor_ref.clone(), ledger.payments.len());
-                                ledger.payments.push(Payment {
-                                    processor_ref,
                                     reference: req.reference.to_owned(),
-                                    card_last4: last4.to_owned(),
-                                    authorised: req.amount,
-                                    expires_at_unix: authorisation.expires_at_unix,
-                                    stage: Stage::Authorised,
-                                });
-                                AuthoriseOutcome::Authorised(authorisation)
-                            }
+                                    now,
+                                },
+                            ),
                         };
                         Ok(SyncedOperation::Authorise(outcome))
                     })
@@ -567,6 +613,60 @@ impl PaymentGateway for Simulator {
                 ),
             }
             Ok(outcome)
+        })
+    }
+
+    fn authorise_token<'a>(
+        &'a self,
+        req: TokenAuthoriseRequest<'a>,
+    ) -> BoxFuture<'a, Result<AuthoriseOutcome, GatewayError>> {
+        Box::pin(async move {
+            let key = req.idempotency_key;
+            check_key(key)?;
+            check_amount(req.amount)?;
+            let fingerprint = Fingerprint::Authorise {
+                amount: req.amount,
+                card_token: req.card_token.to_owned(),
+                reference: req.reference.to_owned(),
+            };
+            let instance = self.instance;
+            let auth_code = format!(
+                "{:06}",
+                self.keyed_hash("auth-code", key.as_bytes()) % 1_000_000
+            );
+            let answer = self
+                .answer(|ledger, now| {
+                    let card = ledger.cards.get(req.card_token).cloned().ok_or_else(|| {
+                        GatewayError::InvalidRequest("unknown card token".to_owned())
+                    })?;
+                    once(ledger, key, fingerprint, |ledger| {
+                        let decline = card.decline.or_else(|| ledger.token_declines.pop_front());
+                        let outcome = match decline {
+                            Some(reason) => AuthoriseOutcome::Declined(Decline::new(reason)),
+                            None => place_hold(
+                                ledger,
+                                Hold {
+                                    instance,
+                                    auth_code,
+                                    card_token: req.card_token.to_owned(),
+                                    last4: card.last4.clone(),
+                                    amount: req.amount,
+                                    reference: req.reference.to_owned(),
+                                    now,
+                                },
+                            ),
+                        };
+                        Ok(SyncedOperation::Authorise(outcome))
+                    })
+                })
+                .await;
+            match answer? {
+                SyncedOperation::Authorise(outcome) => {
+                    tracing::info!(key, reference = req.reference, amount = %req.amount, authorised = matches!(outcome, AuthoriseOutcome::Authorised(_)), "simulator: authorised by token");
+                    Ok(outcome)
+                }
+                _ => Err(kind_mismatch()),
+            }
         })
     }
 

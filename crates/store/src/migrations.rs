@@ -66,6 +66,30 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/portable/0009_assisted_orders.sql"),
         include_str!("../migrations/portable/0009_assisted_orders.sql"),
     ),
+    (
+        10,
+        "information requests and quotes",
+        include_str!("../migrations/portable/0010_information_requests.sql"),
+        include_str!("../migrations/portable/0010_information_requests.sql"),
+    ),
+    (
+        11,
+        "console sign-in",
+        include_str!("../migrations/portable/0011_console_sign_in.sql"),
+        include_str!("../migrations/portable/0011_console_sign_in.sql"),
+    ),
+    (
+        12,
+        "fulfilment",
+        include_str!("../migrations/portable/0012_fulfilment.sql"),
+        include_str!("../migrations/portable/0012_fulfilment.sql"),
+    ),
+    (
+        13,
+        "reauthorisations",
+        include_str!("../migrations/sqlite/0013_reauthorisations.sql"),
+        include_str!("../migrations/postgres/0013_reauthorisations.sql"),
+    ),
 ];
 
 pub(crate) fn for_backend(backend: Backend) -> Migrator {

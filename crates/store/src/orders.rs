@@ -74,6 +74,17 @@ pub async fn insert(tx: &mut Tx, order: &Order) -> Result<()> {
     .bind(crate::accounts::email_key(&order.email))
     .execute(&mut **tx)
     .await?;
+    insert_lines(tx, order).await?;
+    if let Some(assisted) = &order.assisted {
+        insert_assisted(tx, &order.id, assisted).await?;
+    }
+    for event in &order.timeline {
+        add_event(tx, &order.id, event).await?;
+    }
+    Ok(())
+}
+
+async fn insert_lines(tx: &mut Tx, order: &Order) -> Result<()> {
     for (line_no, line) in order.lines.iter().enumerate() {
         sqlx::query(
             "INSERT INTO order_lines (order_id, line_no, sku, product_sku, name, size, quantity, \
@@ -94,13 +105,42 @@ pub async fn insert(tx: &mut Tx, order: &Order) -> Result<()> {
         .execute(&mut **tx)
         .await?;
     }
-    if let Some(assisted) = &order.assisted {
-        insert_assisted(tx, &order.id, assisted).await?;
-    }
-    for event in &order.timeline {
-        add_event(tx, &order.id, event).await?;
-    }
     Ok(())
+}
+
+/// Writes a changed order's lines, delivery and totals (its status, payment
+/// and timeline are changed by their own functions).
+pub async fn change(tx: &mut Tx, order: &Order) -> Result<()> {
+    let d = &order.delivery;
+    let a = d.destination.address();
+    sqlx::query(
+        "UPDATE orders SET delivery_method = $1, line1 = $2, line2 = $3, city = $4, region = $5, \
+         postal_code = $6, country = $7, company = $8, boutique_id = $9, carrier = $10, \
+         estimate_min_days = $11, estimate_max_days = $12, subtotal_minor = $13, total_minor = $14 \
+         WHERE id = $15",
+    )
+    .bind(d.destination.method().as_str())
+    .bind(a.line1.as_str())
+    .bind(a.line2.clone())
+    .bind(a.city.as_str())
+    .bind(a.region.as_str())
+    .bind(a.postal_code.as_str())
+    .bind(a.country.code())
+    .bind(a.company.clone())
+    .bind(d.destination.boutique_id().map(str::to_owned))
+    .bind(d.carrier.as_str())
+    .bind(d.estimate.map(|e| i64::from(e.min_business_days)))
+    .bind(d.estimate.map(|e| i64::from(e.max_business_days)))
+    .bind(order.subtotal.minor())
+    .bind(order.total.minor())
+    .bind(order.id.as_str())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM order_lines WHERE order_id = $1")
+        .bind(order.id.as_str())
+        .execute(&mut **tx)
+        .await?;
+    insert_lines(tx, order).await
 }
 
 async fn insert_assisted(tx: &mut Tx, order_id: &str, a: &Assisted) -> Result<()> {

@@ -101,6 +101,23 @@ impl Store {
         row.as_ref().map(attempt_from).transpose()
     }
 
+    /// The hold the order's card is under now: the latest authorisation
+    /// (first, or again for a changed total) that succeeded and was not
+    /// voided since.
+    pub async fn current_hold(&self, order_id: &str) -> Result<Option<PaymentAttempt>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM payment_attempts a WHERE a.order_id = $1 \
+             AND a.operation IN ('authorise', 'reauthorise') AND a.status = 'succeeded' \
+             AND NOT EXISTS (SELECT 1 FROM payment_attempts v WHERE v.order_id = a.order_id \
+                 AND v.operation = 'void' AND v.processor_ref = a.processor_ref) \
+             ORDER BY a.created_at DESC, a.id DESC LIMIT 1"
+        )))
+        .bind(order_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(attempt_from).transpose()
+    }
+
     /// Unresolved attempts created before `before` that no worker holds; each
     /// returned one is claimed by this caller until `claim_until`.
     pub async fn claim_unresolved_attempts(

@@ -67,6 +67,12 @@ pub async fn disable_staff(tx: &mut Tx, email_key: &str, now: i64) -> Result<boo
         .bind(id.as_str())
         .execute(&mut **tx)
         .await?;
+    // Their console sessions and setup link stop at once too.
+    crate::console::end_console_sessions(tx, &id).await?;
+    sqlx::query("DELETE FROM staff_setup_tokens WHERE staff_id = $1")
+        .bind(id.as_str())
+        .execute(&mut **tx)
+        .await?;
     Ok(true)
 }
 

@@ -3,6 +3,7 @@
 //! parse input into typed values, call `maison-app`, and render.
 
 mod api;
+mod console;
 mod ops;
 mod problem;
 mod security;
@@ -120,6 +121,8 @@ pub fn router(state: AppState) -> Router {
         // CSRF on matched routes only: a form posted to a path that does not
         // exist is a 404, not a missing token.
         .route_layer(from_fn_with_state(state.clone(), session::check_csrf))
+        // The console checks its own sessions and CSRF tokens.
+        .merge(console::routes(state.clone()))
         .route_layer(from_fn(ops::record_metrics))
         .fallback(storefront::not_found)
         .layer(from_fn_with_state(state.clone(), session::resolve))

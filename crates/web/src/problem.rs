@@ -277,6 +277,8 @@ impl crate::AppState {
                 Ok(stored) => {
                     let code: &'static str = match stored.code.as_str() {
                         "payment_declined" => "payment_declined",
+                        "capture_declined" => "capture_declined",
+                        "carrier_refused" => "carrier_refused",
                         _ => "payment_unavailable",
                     };
                     let mut p = Problem::new(
@@ -369,13 +371,100 @@ impl crate::AppState {
                 "Refused",
                 "Receipts are recorded on orders paid by wire transfer or cash only.",
             ),
+            E::ChangeDeclined(message) => Problem::new(
+                StatusCode::CONFLICT,
+                "payment_declined",
+                "Payment declined",
+                format!("The card was declined for the new total, so the order was not changed: {message}"),
+            ),
+            E::StaffSignInRefused => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "sign_in_refused",
+                "Sign-in refused",
+                "The e-mail address, the password or the code is not right. Type them again, with the code your authenticator shows now (each code works once).",
+            ),
             E::MessageNotFound => Problem::not_found("message_not_found", "There is no failed message with this id in the outbox."),
+            E::RequestNotFound => Problem::not_found("request_not_found", "There is no information request with this id."),
+            E::RequestRefused(refused) => Problem::new(
+                StatusCode::CONFLICT,
+                "invalid_transition",
+                "Refused",
+                format!("The information request's lifecycle does not allow this: {refused}."),
+            ),
+            E::QuoteNotFound => Problem::not_found(
+                "quote_not_found",
+                format!("This link does not open a quote: copy it whole from the e-mail, or contact {}.", cr.contact_sentence()),
+            ),
+            E::QuoteExpired => Problem::new(
+                StatusCode::CONFLICT,
+                "quote_expired",
+                "Quote expired",
+                format!("This quote has expired, and nothing was charged. Your Prestige Advisor will be pleased to prepare a new one: contact {}.", cr.contact_sentence()),
+            ),
+            E::QuoteUsed => Problem::new(
+                StatusCode::CONFLICT,
+                "quote_used",
+                "Quote already paid",
+                "This quote has already been paid: it is never paid twice, and nothing more was charged. The order's acknowledgement is on its way by e-mail.",
+            ),
             E::TooManyAddresses(max) => Problem::new(
                 StatusCode::CONFLICT,
                 "too_many_addresses",
                 "Refused",
                 format!("An account keeps up to {max} addresses: remove one before adding another."),
             ),
+            E::CarrierNotAllowed { carrier, threshold } => Problem::new(
+                StatusCode::CONFLICT,
+                "carrier_not_allowed",
+                "Refused",
+                format!(
+                    "Orders over {} ship only with the secure courier (secure_courier), signed for and insured for their full value; not with {carrier}.",
+                    threshold.display_whole()
+                ),
+            )
+            .field("carrier"),
+            E::SignatureRequired => Problem::new(
+                StatusCode::CONFLICT,
+                "signature_required",
+                "Refused",
+                "The secure courier, and every order over the high-value threshold, hand over only against a signature.",
+            )
+            .field("signature_required"),
+            E::CaptureDeclined(_) => Problem::new(
+                StatusCode::CONFLICT,
+                "capture_declined",
+                "Payment not captured",
+                "The card payment could not be captured, so the order did not move: it is flagged for Client Relations, who will contact the client.",
+            ),
+            E::CarrierRefused(why) => Problem::new(
+                StatusCode::CONFLICT,
+                "carrier_refused",
+                "Refused by the carrier",
+                format!("The carrier refused the shipment ({why}); nothing was captured."),
+            ),
+            E::CarrierUnavailable => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "carrier_unavailable",
+                "Carrier unavailable",
+                "The carrier did not answer; nothing was captured. Retry with the same Idempotency-Key in a moment.",
+            ),
+            E::CarrierNotFound => Problem::not_found("carrier_not_found", "The carriers are fedex and secure_courier."),
+            E::InvalidSignature => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_signature",
+                "Invalid signature",
+                "The Maison-Signature header is missing, does not match the body, or is more than five minutes old: nothing was recorded.",
+            )
+            .field("Maison-Signature"),
+            E::MalformedEvent(why) => Problem::malformed("malformed_json", format!("The event is not valid JSON: {why}")),
+            E::ShipmentNotFound => Problem::not_found("shipment_not_found", "There is no shipment with this tracking number."),
+            E::IdCheckRequired => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "id_check_required",
+                "Invalid value",
+                "Check the collector's identity document before handing the creations over, then send id_checked: true.",
+            )
+            .field("id_checked"),
             E::Internal(what) => {
                 tracing::error!(error = %what, "internal failure");
                 Problem::internal()

@@ -42,22 +42,34 @@ pub async fn spawn_app_at(backend: Backend, clock: Arc<dyn maison_app::clock::Cl
 
 async fn spawn_app_full(
     backend: Backend,
+    mail: RawMail,
+    clock: Arc<dyn maison_app::clock::Clock>,
+) -> TestApp {
+    spawn_app_configured(backend, mail, clock, |_| {}).await
+}
+
+/// A maison with more of its configuration set by the test (carriers'
+/// webhook secrets, policies, ...).
+pub async fn spawn_app_configured(
+    backend: Backend,
     mut mail: RawMail,
     clock: Arc<dyn maison_app::clock::Clock>,
+    configure: impl FnOnce(&mut RawConfig),
 ) -> TestApp {
     let db = database(backend);
     let spool = tempfile::tempdir().expect("spool folder");
     if mail.smtp_host.is_none() {
         mail.spool_dir = Some(spool.path().to_path_buf());
     }
-    let settings = resolve(RawConfig {
+    let mut raw = RawConfig {
         database_url: Some(db.url.clone()),
         listen: Some("127.0.0.1:0".into()),
         catalogue_refresh_ms: Some(50),
         mail,
         ..RawConfig::default()
-    })
-    .expect("test settings are valid");
+    };
+    configure(&mut raw);
+    let settings = resolve(raw).expect("test settings are valid");
     let store = open_store(&settings.database_url).await.expect("database");
     maison_demo::seed(&store).await.expect("demo seeded");
     let simulator = Simulator::new();

@@ -56,6 +56,16 @@ pub struct AssistedLineJson {
     personalisation: Option<PersonalisationJson>,
 }
 
+impl From<AssistedLineJson> for AssistedLineInput {
+    fn from(l: AssistedLineJson) -> Self {
+        AssistedLineInput {
+            sku: l.sku,
+            quantity: l.quantity,
+            personalisation: l.personalisation.map(Into::into),
+        }
+    }
+}
+
 fn one() -> i64 {
     1
 }
@@ -218,15 +228,7 @@ pub async fn place_assisted_order(
     let request = AssistedOrderRequest {
         via: r.channel,
         contact: base.contact,
-        lines: r
-            .lines
-            .into_iter()
-            .map(|l| AssistedLineInput {
-                sku: l.sku,
-                quantity: l.quantity,
-                personalisation: l.personalisation.map(Into::into),
-            })
-            .collect(),
+        lines: r.lines.into_iter().map(Into::into).collect(),
         delivery: base.delivery,
         payment,
         documents: DocumentsInput {

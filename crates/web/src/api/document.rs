@@ -487,15 +487,6 @@ mod tests {
     }
 
     #[test]
-    fn zz_dump() {
-        std::fs::write(
-            "/tmp/oa/new.json",
-            serde_json::to_string_pretty(&json()).expect("json"),
-        )
-        .expect("write");
-    }
-
-    #[test]
     fn the_top_level_is_kept() {
         let doc = json();
         assert_eq!(doc["openapi"], "3.1.0");

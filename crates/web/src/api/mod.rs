@@ -29,6 +29,8 @@ mod assisted;
 pub(crate) mod cache;
 mod catalogue;
 pub(crate) mod document;
+mod fulfilment;
+mod information;
 mod input;
 mod schemas;
 pub(crate) mod shop;
@@ -60,15 +62,28 @@ pub fn routes() -> DescribedRoutes<AppState> {
         .routes(routes!(shop::order_lookup))
         .routes(routes!(accounts::guest_request_change))
         .routes(routes!(staff::list_orders))
-        .routes(routes!(staff::get_order))
+        .routes(routes!(staff::get_order, staff::change_order))
         .routes(routes!(staff::cancel_order))
         .routes(routes!(staff::process_order))
+        .routes(routes!(fulfilment::create_shipment))
+        .routes(routes!(fulfilment::ready_for_pickup))
+        .routes(routes!(fulfilment::collect))
+        .routes(routes!(fulfilment::carrier_webhook))
         .routes(routes!(staff::audit_events))
         .routes(routes!(assisted::place_assisted_order))
         .routes(routes!(assisted::record_receipt))
         .routes(routes!(assisted::order_documents))
         .routes(routes!(assisted::list_outbox))
         .routes(routes!(assisted::retry_outbox_message))
+        .routes(routes!(
+            information::list_requests,
+            information::request_information
+        ))
+        .routes(routes!(information::assign_request))
+        .routes(routes!(information::set_request_status))
+        .routes(routes!(information::issue_quote))
+        .routes(routes!(information::get_quote))
+        .routes(routes!(information::pay_quote))
         .routes(routes!(accounts::register))
         .routes(routes!(accounts::confirm))
         .routes(routes!(accounts::sign_in))

@@ -289,7 +289,7 @@ pub struct ProblemJson {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::api::document;
     use serde_json::{Value, json};
@@ -297,7 +297,7 @@ pub(crate) mod tests {
     /// Whether `value` fits `schema` (resolving `$ref` in `doc`): the types,
     /// the closed lists, the required properties, and no property that is
     /// not described. Enough of JSON Schema for the shapes of this API.
-    pub fn conforms(doc: &Value, schema: &Value, value: &Value) -> Result<(), String> {
+    fn conforms(doc: &Value, schema: &Value, value: &Value) -> Result<(), String> {
         if let Some(reference) = schema["$ref"].as_str() {
             let name = reference
                 .strip_prefix("#/components/schemas/")

@@ -385,12 +385,18 @@ pub fn checkout_request(
             email: contact.email,
             phone: contact.phone,
         },
-        delivery: DeliveryInput {
+        delivery: delivery.into(),
+        accept_final_sale,
+    }
+}
+
+impl From<DeliveryJson> for DeliveryInput {
+    fn from(delivery: DeliveryJson) -> Self {
+        DeliveryInput {
             method: delivery.method,
             address: delivery.address.map(AddressInput::from),
             boutique_id: delivery.boutique_id,
-        },
-        accept_final_sale,
+        }
     }
 }
 

@@ -4,18 +4,21 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use maison_app::order_changes::OrderChange;
 use maison_app::order_desk::StaffOrder;
 use maison_app::staff::AuditEvent;
 use maison_domain::Money;
 
-use super::input::{page_limit, query};
+use super::assisted::AssistedLineJson;
+use super::input::{body, page_limit, query};
 use super::schemas::{self, MoneyJson};
+use super::shop::DeliveryJson;
 use super::views::{OrderJson, RequestJson};
 use crate::session::Visitor;
 use crate::{AppState, Problem};
@@ -166,7 +169,7 @@ struct PaymentOperationJson<'a> {
 /// the clients' open requests.
 #[derive(Serialize, ToSchema)]
 #[schema(as = StaffOrder)]
-struct StaffOrderJson<'a> {
+pub(super) struct StaffOrderJson<'a> {
     #[serde(flatten)]
     order: OrderJson<'a>,
     #[schema(schema_with = schemas::channel)]
@@ -227,7 +230,11 @@ fn staff_order_json<'a>(maison: &maison_app::Maison, s: &'a StaffOrder) -> Staff
     }
 }
 
-async fn answer(state: &AppState, number: &str, visitor: &Visitor) -> Result<Response, Problem> {
+pub(super) async fn answer(
+    state: &AppState,
+    number: &str,
+    visitor: &Visitor,
+) -> Result<Response, Problem> {
     let order = state
         .maison
         .staff_order(&visitor.actor(), number)
@@ -362,6 +369,80 @@ pub async fn process_order(
     state
         .maison
         .process_order(&visitor.actor(), &number)
+        .await
+        .map_err(|e| state.problem(e))?;
+    answer(&state, &number, &visitor).await
+}
+
+/// The order's new creations (all of them) or its new delivery, with the
+/// reason for the change.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = OrderChange)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeJson {
+    /// Every creation the order is to hold (the lines are replaced).
+    lines: Option<Vec<AssistedLineJson>>,
+    delivery: Option<DeliveryJson>,
+    /// Recorded in the audit log.
+    #[serde(default)]
+    #[schema(required = true, max_length = 1000)]
+    reason: String,
+}
+
+/// Change an order's creations or delivery before processing (ambassador,
+/// prestige_advisor, admin)
+///
+/// The stock follows the lines; a creation the order already holds keeps its
+/// price. A card order whose total rises is authorised again from the card's
+/// token before anything changes (declined: 409 `payment_declined`, the order
+/// unchanged) and its former hold is released; a lower total is captured as
+/// it is. The client is told by e-mail. Once processing has started: 409
+/// `order_not_modifiable`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/orders/{number}",
+    operation_id = "staffChangeOrder",
+    tag = "Staff",
+    security(("staffBearer" = [])),
+    params(("number" = String, Path, description = "The order number.", example = "MV-7K2Q-9HDX-4")),
+    request_body = ChangeJson,
+    responses(
+        (status = 200, description = "The changed order", body = StaffOrderJson),
+        (status = 400, description = "`malformed_json`"),
+        (status = 401, description = "`unauthenticated`: no staff token, a wrong one, or a disabled member's"),
+        (status = 403, description = "`forbidden`: a role without the right, or a client's session"),
+        (status = 404, description = "`order_not_found`"),
+        (status = 409, description = "`order_not_modifiable` (processing has started), `invalid_transition`, `payment_declined` (the new total was declined; nothing changed), `temporarily_unavailable`, `order_item_limit`, `price_on_request`, `final_sale_not_acknowledged`"),
+        (status = 422, description = "`invalid_reason` (field `reason`), `nothing_to_change`, `lines_required`, `unknown_sku`, `invalid_personalisation`, `invalid_address`, `company_required`, `invalid_boutique`, `invalid_delivery`, `invalid_request`"),
+        (status = 503, description = "`payment_unavailable`: the new total could not be authorised; nothing changed"),
+    )
+)]
+pub async fn change_order(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    path: Result<Path<String>, PathRejection>,
+    request: Result<Json<ChangeJson>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let number = number(path);
+    let actor = visitor.actor();
+    // Who may act is checked before what they sent is read.
+    actor
+        .may(maison_app::actor::Action::ChangeOrder)
+        .map_err(|e| state.problem(e))?;
+    let r = body(request)?;
+    state
+        .maison
+        .change_order(
+            &actor,
+            &number,
+            OrderChange {
+                lines: r
+                    .lines
+                    .map(|lines| lines.into_iter().map(Into::into).collect()),
+                delivery: r.delivery.map(Into::into),
+                reason: r.reason,
+            },
+        )
         .await
         .map_err(|e| state.problem(e))?;
     answer(&state, &number, &visitor).await

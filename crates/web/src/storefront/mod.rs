@@ -4,6 +4,7 @@
 mod account;
 mod forms;
 mod images;
+mod information;
 mod pages;
 mod shop;
 mod views;
@@ -16,6 +17,8 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 
+/// The typed form reader, shared with the console.
+pub(crate) use forms::{Password, StorefrontForm};
 pub use pages::not_found_page;
 
 /// A refusal made before any page handler ran (a form without its security
@@ -94,6 +97,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/images/{file}", get(images::image))
         .route("/assets/maison.css", get(stylesheet))
+        .merge(information::routes())
 }
 
 const STYLESHEET: &str = include_str!("../../assets/maison.css");

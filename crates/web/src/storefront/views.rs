@@ -148,7 +148,10 @@ pub struct CreationView {
     pub personalisation: Vec<String>,
     /// (kind, label) of each personalisation offered, for the purchase form.
     pub personalisation_choices: Vec<(&'static str, String)>,
+    /// Where the "Request information" form posts (rule R16).
     pub request_href: String,
+    /// An e-mail to Client Relations about the creation, for those who prefer it.
+    pub mail_href: String,
 }
 
 impl CreationView {
@@ -157,7 +160,6 @@ impl CreationView {
             href: format!("/{prefix}/{slug}"),
             name: name.unwrap_or(slug.as_str()).to_owned(),
         };
-        let subject = format!("Information request: {} ({})", c.name, c.sku);
         CreationView {
             name: c.name.clone(),
             sku: c.sku.to_string(),
@@ -204,10 +206,14 @@ impl CreationView {
                 .iter()
                 .map(|p| (p.kind(), p.describe()))
                 .collect(),
-            request_href: format!(
+            request_href: format!("/creations/{}/request-information", c.slug),
+            mail_href: format!(
                 "mailto:{}?subject={}",
                 client_relations.email,
-                utf8_percent_encode(&subject, NON_ALPHANUMERIC)
+                utf8_percent_encode(
+                    &format!("Information request: {} ({})", c.name, c.sku),
+                    NON_ALPHANUMERIC
+                )
             ),
         }
     }

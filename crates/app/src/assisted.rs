@@ -17,16 +17,17 @@ use maison_domain::order::{
 use maison_domain::payment::{CardOnFile, Payment, PaymentAttempt};
 use maison_domain::personalisation;
 use maison_domain::policy::AssistedPaymentMethod;
-use maison_store::{StoreError, audit, idempotency, orders, payments as attempts, stock};
+use maison_store::{StoreError, audit, idempotency, orders, payments as attempts};
 
 use crate::actor::{Action, Actor};
 use crate::bag::{PersonalisationRequest, find_variant};
 use crate::checkout::{
-    CardRequest, ContactInput, DeliveryInput, checked_key, digest, lines_by_sku,
+    CardRequest, ContactInput, DeliveryInput, checked_key, digest, reserve_stock,
 };
 use crate::clock::{new_id, random_bytes};
 use crate::documents::acknowledgement_message;
 use crate::order_input::{check_contact, check_delivery, order_delivery};
+use crate::input::invalid;
 use crate::{Maison, ShopError};
 
 /// The longest reason for exceeding the creation limit.
@@ -65,13 +66,6 @@ pub struct AssistedOrderRequest {
     pub accept_final_sale: bool,
 }
 
-fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ShopError {
-    ShopError::Invalid {
-        code,
-        field: field.to_owned(),
-        message: message.into(),
-    }
-}
 
 fn check_documents(d: &DocumentsInput) -> Result<DocumentsChannel, ShopError> {
     match d.channel.trim() {
@@ -279,22 +273,13 @@ impl Maison {
             let state = self.store().idempotency_state(&scope, key).await?;
             return self.replay(&scope, key, &fingerprint, state).await;
         }
-        let mut sold_out = false;
-        for line in lines_by_sku(&order.lines) {
-            match stock::reserve(&mut tx, &line.sku, line.quantity).await? {
-                Some(left) => sold_out |= left == 0,
-                None => {
-                    tx.rollback().await.map_err(StoreError::from)?;
-                    return Err(ShopError::Refused(BagRefusal::TemporarilyUnavailable {
-                        name: line.name.clone(),
-                        sku: line.sku.clone(),
-                    }));
-                }
+        let sold_out = match reserve_stock(&mut tx, &order.lines).await {
+            Ok(sold_out) => sold_out,
+            Err(refused) => {
+                tx.rollback().await.map_err(StoreError::from)?;
+                return Err(refused);
             }
-        }
-        if sold_out {
-            stock::availability_changed(&mut tx).await?;
-        }
+        };
         orders::insert(&mut tx, &order).await?;
         let details = serde_json::json!({
             "channel": via.as_str(),
@@ -317,17 +302,15 @@ impl Maison {
         if by_card {
             attempts::insert_attempt(
                 &mut tx,
-                &PaymentAttempt {
-                    id: attempt_id.clone(),
-                    order_id: order_id.clone(),
-                    operation: "authorise".into(),
-                    amount: order.total,
-                    status: "pending".into(),
-                    processor: self.gateway.name().into(),
-                    processor_ref: None,
-                    decline_code: None,
-                    created_at: now,
-                },
+                &PaymentAttempt::pending(
+                    attempt_id.clone(),
+                    &order_id,
+                    "authorise",
+                    order.total,
+                    self.gateway.name(),
+                    None,
+                    now,
+                ),
             )
             .await?;
         } else {

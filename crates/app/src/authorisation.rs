@@ -269,17 +269,15 @@ impl Maison {
         processor_ref: &str,
         now: i64,
     ) -> Result<String, ShopError> {
-        let attempt = maison_domain::payment::PaymentAttempt {
-            id: crate::clock::new_id(),
-            order_id: order.id.clone(),
-            operation: "void".into(),
-            amount: order.total,
-            status: "pending".into(),
-            processor: self.gateway.name().into(),
-            processor_ref: Some(processor_ref.to_owned()),
-            decline_code: None,
-            created_at: now,
-        };
+        let attempt = maison_domain::payment::PaymentAttempt::pending(
+            crate::clock::new_id(),
+            &order.id,
+            "void",
+            order.total,
+            self.gateway.name(),
+            Some(processor_ref),
+            now,
+        );
         attempts::insert_attempt(tx, &attempt).await?;
         Ok(attempt.id)
     }

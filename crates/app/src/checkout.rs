@@ -19,7 +19,7 @@ use maison_domain::payment::{CardOnFile, Payment};
 use maison_store::idempotency::{self, KeyState};
 use maison_store::orders;
 use maison_store::payments as attempts;
-use maison_store::{StoreError, bags, stock};
+use maison_store::{StoreError, Tx, bags, stock};
 
 use crate::bag::find_variant;
 use crate::clock::{new_id, random_bytes};
@@ -367,36 +367,25 @@ impl Maison {
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(ShopError::BagChanged);
         }
-        let mut sold_out = false;
-        for line in lines_by_sku(&order.lines) {
-            match stock::reserve(&mut tx, &line.sku, line.quantity).await? {
-                Some(left) => sold_out |= left == 0,
-                None => {
-                    tx.rollback().await.map_err(StoreError::from)?;
-                    return Err(ShopError::Refused(BagRefusal::TemporarilyUnavailable {
-                        name: line.name.clone(),
-                        sku: line.sku.clone(),
-                    }));
-                }
+        let sold_out = match reserve_stock(&mut tx, &order.lines).await {
+            Ok(sold_out) => sold_out,
+            Err(refused) => {
+                tx.rollback().await.map_err(StoreError::from)?;
+                return Err(refused);
             }
-        }
-        if sold_out {
-            stock::availability_changed(&mut tx).await?;
-        }
+        };
         orders::insert(&mut tx, &order).await?;
         attempts::insert_attempt(
             &mut tx,
-            &PaymentAttempt {
-                id: attempt_id.clone(),
-                order_id: order_id.clone(),
-                operation: "authorise".into(),
-                amount: order.total,
-                status: "pending".into(),
-                processor: self.gateway.name().into(),
-                processor_ref: None,
-                decline_code: None,
-                created_at: now,
-            },
+            &PaymentAttempt::pending(
+                attempt_id.clone(),
+                &order_id,
+                "authorise",
+                order.total,
+                self.gateway.name(),
+                None,
+                now,
+            ),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -408,6 +397,29 @@ impl Maison {
         // outcome.
         self.authorise_order(&order, &attempt_id, details).await
     }
+}
+
+/// Reserves the stock of an order's lines, in SKU order, in `tx`; the first
+/// line that cannot be had refuses the order (the caller rolls back).
+/// Returns whether a creation sold out: the catalogue snapshot is refreshed
+/// once the transaction commits.
+pub(crate) async fn reserve_stock(tx: &mut Tx, lines: &[OrderLine]) -> Result<bool, ShopError> {
+    let mut sold_out = false;
+    for line in lines_by_sku(lines) {
+        match stock::reserve(tx, &line.sku, line.quantity).await? {
+            Some(left) => sold_out |= left == 0,
+            None => {
+                return Err(ShopError::Refused(BagRefusal::TemporarilyUnavailable {
+                    name: line.name.clone(),
+                    sku: line.sku.clone(),
+                }));
+            }
+        }
+    }
+    if sold_out {
+        stock::availability_changed(tx).await?;
+    }
+    Ok(sold_out)
 }
 
 /// The `Idempotency-Key` of a creating or paying request, trimmed.

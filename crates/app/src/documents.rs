@@ -130,6 +130,36 @@ fn addressed(order: &Order, kind: &str, mut letter: maison_notify::Email) -> Out
     message
 }
 
+impl Maison {
+    /// A letter to the client about their order ("Your Maison order MV-… has
+    /// been cancelled"), signed with the way to reach Client Relations.
+    pub(crate) fn order_letter(
+        &self,
+        kind: &str,
+        order: &Order,
+        what_happened: &str,
+        mut paragraphs: Vec<String>,
+    ) -> OutboxMessage {
+        paragraphs.push(format!(
+            "Should you have any question, {} will be pleased to help.",
+            self.client_relations.contact_sentence()
+        ));
+        let mut letter = self.letter(
+            kind,
+            &order.email,
+            format!(
+                "Your {} order {} {what_happened}",
+                self.client_relations.maison_name, order.number
+            ),
+            format!("Dear {} {},", order.first_name, order.last_name),
+            paragraphs,
+            None,
+        );
+        letter.order_id = Some(order.id.clone());
+        letter
+    }
+}
+
 /// A rendered letter as a pending outbox message.
 pub fn outbox_message(
     kind: &str,

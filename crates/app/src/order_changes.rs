@@ -20,6 +20,7 @@ use crate::assisted::AssistedLineInput;
 use crate::checkout::DeliveryInput;
 use crate::clock::new_id;
 use crate::order_input::{check_delivery, order_delivery};
+use crate::input::invalid;
 use crate::{Maison, ShopError};
 
 /// The longest reason for a change.
@@ -33,13 +34,6 @@ pub struct OrderChange {
     pub reason: String,
 }
 
-fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ShopError {
-    ShopError::Invalid {
-        code,
-        field: field.to_owned(),
-        message: message.into(),
-    }
-}
 
 /// A change is made only while the order is `placed` or `confirmed`.
 fn changeable(status: OrderStatus) -> Result<(), ShopError> {
@@ -304,17 +298,15 @@ impl Maison {
         card_token: &str,
         total: maison_domain::Money,
     ) -> Result<NewHold, ShopError> {
-        let attempt = PaymentAttempt {
-            id: new_id(),
-            order_id: order.id.clone(),
-            operation: "reauthorise".into(),
-            amount: total,
-            status: "pending".into(),
-            processor: self.gateway.name().into(),
-            processor_ref: None,
-            decline_code: None,
-            created_at: self.now(),
-        };
+        let attempt = PaymentAttempt::pending(
+            new_id(),
+            &order.id,
+            "reauthorise",
+            total,
+            self.gateway.name(),
+            None,
+            self.now(),
+        );
         let mut tx = self.store().begin_write().await?;
         attempts::insert_attempt(&mut tx, &attempt).await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -394,23 +386,7 @@ impl Maison {
             )
         }));
         paragraphs.push(format!("Total: {}.", order.total.display()));
-        paragraphs.push(format!(
-            "Should you have any question, {} will be pleased to help.",
-            self.client_relations.contact_sentence()
-        ));
-        let mut letter = self.letter(
-            "order_changed",
-            &order.email,
-            format!(
-                "Your {} order {} has been changed",
-                self.client_relations.maison_name, order.number
-            ),
-            format!("Dear {} {},", order.first_name, order.last_name),
-            paragraphs,
-            None,
-        );
-        letter.order_id = Some(order.id.clone());
-        letter
+        self.order_letter("order_changed", order, "has been changed", paragraphs)
     }
 }
 

@@ -363,22 +363,6 @@ impl Maison {
                     .to_owned(),
             );
         }
-        paragraphs.push(format!(
-            "Should you have any question, {} will be pleased to help.",
-            self.client_relations.contact_sentence()
-        ));
-        let mut letter = self.letter(
-            "order_cancelled",
-            &order.email,
-            format!(
-                "Your {} order {} has been cancelled",
-                self.client_relations.maison_name, order.number
-            ),
-            format!("Dear {} {},", order.first_name, order.last_name),
-            paragraphs,
-            None,
-        );
-        letter.order_id = Some(order.id.clone());
-        letter
+        self.order_letter("order_cancelled", order, "has been cancelled", paragraphs)
     }
 }

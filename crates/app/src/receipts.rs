@@ -16,6 +16,7 @@ use crate::actor::{Action, Actor};
 use crate::clock::new_id;
 use crate::documents::confirmation_message;
 use crate::order_desk::advance_as;
+use crate::input::invalid;
 use crate::{Maison, ShopError};
 
 pub struct ReceiptRequest {
@@ -34,13 +35,6 @@ pub struct RecordedReceipt {
     pub large_cash: bool,
 }
 
-fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> ShopError {
-    ShopError::Invalid {
-        code,
-        field: field.to_owned(),
-        message: message.into(),
-    }
-}
 
 impl Maison {
     /// What a wire or cash order owes, and its receipts.

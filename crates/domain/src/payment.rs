@@ -70,6 +70,32 @@ pub struct PaymentAttempt {
     pub created_at: i64,
 }
 
+impl PaymentAttempt {
+    /// An operation about to be sent to `processor`: recorded first, as
+    /// pending, under its id (the processor's idempotency key).
+    pub fn pending(
+        id: String,
+        order_id: &str,
+        operation: &str,
+        amount: crate::Money,
+        processor: &str,
+        processor_ref: Option<&str>,
+        at: i64,
+    ) -> Self {
+        PaymentAttempt {
+            id,
+            order_id: order_id.to_owned(),
+            operation: operation.to_owned(),
+            amount,
+            status: "pending".to_owned(),
+            processor: processor.to_owned(),
+            processor_ref: processor_ref.map(str::to_owned),
+            decline_code: None,
+            created_at: at,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

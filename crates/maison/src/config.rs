@@ -189,7 +189,7 @@ pub struct Settings {
     pub fax: Option<FaxSettings>,
     /// Each carrier's webhook secret; a carrier without one has its
     /// webhooks refused.
-    pub carrier_secrets: Vec<(maison_domain::delivery::Carrier, WebhookSecretText)>,
+    pub carrier_webhooks: Vec<(maison_domain::delivery::Carrier, WebhookSecretText)>,
 }
 
 /// A carrier's webhook secret, as configured; never printed.
@@ -204,7 +204,7 @@ impl WebhookSecretText {
 
 impl std::fmt::Debug for WebhookSecretText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("WebhookSecret(<redacted>)")
+        f.write_str("<redacted>")
     }
 }
 
@@ -609,7 +609,7 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         }
     };
 
-    let mut carrier_secrets = Vec::new();
+    let mut carrier_webhooks = Vec::new();
     for (carrier, raw_carrier, key) in [
         (
             maison_domain::delivery::Carrier::Fedex,
@@ -635,13 +635,13 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
                 "16 to 256 printable characters without spaces, such as the output of `openssl rand -hex 32`",
             ));
         }
-        carrier_secrets.push((carrier, WebhookSecretText(secret)));
+        carrier_webhooks.push((carrier, WebhookSecretText(secret)));
     }
 
     Ok(Settings {
         mail: MailSettings { from, transport },
         fax,
-        carrier_secrets,
+        carrier_webhooks,
         database_url,
         listen,
         tls,
@@ -857,19 +857,19 @@ mod tests {
     #[test]
     fn carrier_webhook_secrets_are_validated_per_carrier_and_never_printed() {
         let s = from_toml("").expect("defaults");
-        assert!(s.carrier_secrets.is_empty(), "no secret: webhooks refused");
+        assert!(s.carrier_webhooks.is_empty(), "no secret: webhooks refused");
         let s = from_toml(
             "[carriers.fedex]\nwebhook_secret = \"whsec_fedex_0123456789\"\n[carriers.secure_courier]\nwebhook_secret = \"whsec_courier_0123456789\"",
         )
         .expect("valid");
-        assert_eq!(s.carrier_secrets.len(), 2);
+        assert_eq!(s.carrier_webhooks.len(), 2);
         assert_eq!(
-            s.carrier_secrets[0].0,
+            s.carrier_webhooks[0].0,
             maison_domain::delivery::Carrier::Fedex
         );
-        assert_eq!(s.carrier_secrets[0].1.expose(), "whsec_fedex_0123456789");
+        assert_eq!(s.carrier_webhooks[0].1.expose(), "whsec_fedex_0123456789");
         assert_eq!(
-            s.carrier_secrets[1].0,
+            s.carrier_webhooks[1].0,
             maison_domain::delivery::Carrier::SecureCourier
         );
         assert!(
@@ -903,9 +903,9 @@ mod tests {
                 "whsec_env_courier_0123",
             );
             let s = load(None).map_err(|e| e.to_string())?;
-            assert_eq!(s.carrier_secrets.len(), 2);
-            assert_eq!(s.carrier_secrets[0].1.expose(), "whsec_env_0123456789");
-            assert_eq!(s.carrier_secrets[1].1.expose(), "whsec_env_courier_0123");
+            assert_eq!(s.carrier_webhooks.len(), 2);
+            assert_eq!(s.carrier_webhooks[0].1.expose(), "whsec_env_0123456789");
+            assert_eq!(s.carrier_webhooks[1].1.expose(), "whsec_env_courier_0123");
             Ok(())
         });
     }

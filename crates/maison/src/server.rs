@@ -313,7 +313,7 @@ pub async fn launch_with_clock(
 /// The carriers (simulated until real connectors are configured), with the
 /// webhook secret of each carrier that has one.
 pub fn carriers(settings: &Settings) -> maison_app::carriers::Carriers {
-    settings.carrier_secrets.iter().fold(
+    settings.carrier_webhooks.iter().fold(
         maison_app::carriers::Carriers::default(),
         |carriers, (carrier, secret)| {
             carriers.with_webhook_secret(

@@ -86,6 +86,113 @@ on_both_databases! {
     }
 }
 
+on_both_databases! {
+    async fn staff_add_prints_a_one_time_console_setup_link(backend) {
+        let app = spawn_app(backend).await;
+        let db = app.database_url.clone();
+        let out = maison(&["staff", "add", "julien@maison.example", "--name", "Julien Morel", "--role", "prestige_advisor", "--database-url", &db]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(printed.lines().next().expect("first line").contains("Julien Morel <julien@maison.example> is a staff member (prestige_advisor)"), "{printed}");
+        // The link is alone on the last line.
+        let link = printed.lines().last().expect("a link").trim().to_owned();
+        assert!(link.starts_with("http") && link.contains("/console/setup?token="), "{printed}");
+        let path = &link[link.find("/console/").expect("path")..];
+        let (status, page) = app.get_text(path).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Julien Morel") && page.contains("<svg"), "the setup page with its QR code");
+        // A new link replaces it.
+        let out = maison(&["staff", "link", "julien@maison.example", "--database-url", &db]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+        let new_link = printed.lines().last().expect("a link").trim().to_owned();
+        let new_path = &new_link[new_link.find("/console/").expect("path")..];
+        assert_ne!(new_path, path);
+        assert_eq!(app.get_text(path).await.0, 404, "the old link stopped working");
+        assert_eq!(app.get_text(new_path).await.0, 200);
+        app.stop().await;
+    }
+}
+
+#[test]
+fn the_demo_prints_its_staff_sign_in_details_once_and_they_work() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("m.db").display());
+    let port = maison_testkit::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maison"))
+        .args(["serve", "--database-url", &url, "--addr", &addr])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("maison serve starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("text");
+    assert!(first.contains("is open at"), "{first}");
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("text");
+        let done = line.contains("otpauth:") && printed.iter().filter(|l: &&String| l.contains("otpauth:")).count() == 3;
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let text = printed.join("\n");
+    for role in ["ambassador", "prestige_advisor", "fulfilment", "admin"] {
+        assert!(text.contains(&format!("({role})")), "{text}");
+    }
+    assert!(text.contains("/console"), "{text}");
+    let field = |name: &str| -> Vec<String> {
+        printed
+            .iter()
+            .filter_map(|l| l.trim().strip_prefix(name))
+            .map(|v| v.trim().to_owned())
+            .collect()
+    };
+    let (emails, passwords, keys) = (field("e-mail:"), field("password:"), field("TOTP key:"));
+    assert_eq!((emails.len(), passwords.len(), keys.len()), (4, 4, 4), "{text}");
+    assert!(field("otpauth:").iter().all(|u| u.starts_with("otpauth://totp/")));
+
+    // The administrator signs in with what was printed.
+    let secret = totp_rs::Secret::try_from_base32(&keys[3]).expect("base32");
+    let totp = totp_rs::Builder::new().with_secret(secret).with_account_name("t").build().expect("totp");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("now").as_secs();
+    let base = format!("http://127.0.0.1:{port}");
+    let page = Command::new("curl")
+        .args(["-s", "-c", "-", &format!("{base}/console/sign-in")])
+        .output()
+        .expect("curl");
+    let jar = String::from_utf8_lossy(&page.stdout).into_owned();
+    let form_token = jar
+        .lines()
+        .find(|l| l.contains("maison_console_form"))
+        .and_then(|l| l.split_whitespace().last())
+        .expect("a form cookie")
+        .to_owned();
+    let out = Command::new("curl")
+        .args([
+            "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+            "-b", &format!("maison_console_form={form_token}"),
+            "--data-urlencode", &format!("csrf_token={form_token}"),
+            "--data-urlencode", &format!("email={}", emails[3]),
+            "--data-urlencode", &format!("password={}", passwords[3]),
+            "--data-urlencode", &format!("code={}", totp.generate(now)),
+            &format!("{base}/console/sign-in"),
+        ])
+        .output()
+        .expect("curl");
+    let answer = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(answer.starts_with("303") && answer.ends_with("/console"), "{answer}");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Never printed again.
+    let out = maison(&["seed-demo", "--database-url", &url]);
+    let again = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(again.contains("nothing seeded") && !again.contains("password:"), "{again}");
+}
+
 #[test]
 fn migrate_and_seed_demo_work_on_a_new_database_and_seed_only_once() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -109,6 +216,7 @@ fn every_command_has_help() {
         vec!["product", "unavailable", "--help"],
         vec!["staff", "add", "--help"],
         vec!["staff", "token", "--help"],
+        vec!["staff", "link", "--help"],
     ] {
         let out = maison(&args);
         assert!(out.status.success(), "{args:?}");

@@ -1,0 +1,294 @@
+//! The Client Relations console in a real headless Chromium: a complete
+//! telephone order by wire, placed through the console and paid in two
+//! partial receipts; every page at 390, 820 and 1440 px without horizontal
+//! scrolling.
+
+mod common;
+
+use common::{TestApp, plain_sku, spawn_app};
+use fantoccini::Locator;
+use maison_app::actor::Actor;
+use maison_testkit::{Backend, Browser, Viewport, browser};
+
+const PASSWORD: &str = "Sapphire morning walk";
+
+/// The code an authenticator with `secret` shows now.
+fn code_now(secret: &str) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).expect("base32");
+    let totp = totp_rs::Builder::new()
+        .with_secret(secret)
+        .with_account_name("test")
+        .build()
+        .expect("totp");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    totp.generate(now).to_string()
+}
+
+async fn fill(b: &Browser, id: &str, text: &str) {
+    let input = b
+        .client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("field {id}"));
+    input.clear().await.expect("cleared");
+    input.send_keys(text).await.expect("typed");
+}
+
+async fn click(b: &Browser, css: &str) {
+    b.client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css}"))
+        .click()
+        .await
+        .expect("clicked");
+}
+
+async fn text_of(b: &Browser, testid: &str) -> String {
+    b.client
+        .find(Locator::Css(&format!("[data-testid={testid}]")))
+        .await
+        .unwrap_or_else(|_| panic!("{testid}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+/// Adds a member with `role`, opens their setup link in `b`, sets the
+/// password and the authenticator: `b` is then signed in.
+async fn enrol(app: &TestApp, b: &Browser, email: &str, name: &str, role: &str) {
+    let operator = Actor::System("test");
+    app.maison()
+        .add_staff(&operator, email, name, role)
+        .await
+        .expect("member");
+    let link = app
+        .maison()
+        .issue_setup_link(&operator, email)
+        .await
+        .expect("link");
+    let path = link.url.split_once("/console/").expect("path").1.to_owned();
+    b.client
+        .goto(&format!("{}/console/{path}", app.url))
+        .await
+        .expect("setup page");
+    let secret: String = text_of(b, "totp-secret")
+        .await
+        .split_whitespace()
+        .collect();
+    fill(b, "password", PASSWORD).await;
+    fill(b, "password_again", PASSWORD).await;
+    fill(b, "code", &code_now(&secret)).await;
+    click(b, "form[action='/console/setup'] button[type=submit]").await;
+    let who = text_of(b, "signed-in-as").await;
+    assert!(who.contains(name), "{who}");
+}
+
+fn cents(text: &str) -> i64 {
+    let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+    digits.parse().expect("an amount")
+}
+
+fn amount(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_telephone_order_by_wire_is_placed_and_paid_in_two_receipts_through_the_console() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let sku = plain_sku(&app).await;
+    let b = browser(Viewport::Tablet).await;
+    enrol(
+        &app,
+        &b,
+        "elise@maison.example",
+        "Élise Marchand",
+        "ambassador",
+    )
+    .await;
+
+    // The client is on the telephone.
+    click(&b, "nav a[href='/console/new-order']").await;
+    for (id, value) in [
+        ("first_name", "Claire"),
+        ("last_name", "Dubois"),
+        ("email", "claire@example.com"),
+        ("phone", "212-555-0147"),
+        ("sku_1", sku.as_str()),
+        ("line1", "10 Park Avenue"),
+        ("city", "New York"),
+        ("region", "NY"),
+        ("postal_code", "10016"),
+    ] {
+        fill(&b, id, value).await;
+    }
+    // Lines and total before placing anything.
+    click(&b, "button[value=preview]").await;
+    let preview_total = text_of(&b, "preview-total").await;
+    assert!(preview_total.starts_with('$'), "{preview_total}");
+    assert_eq!(
+        app.maison()
+            .search_orders(
+                &Actor::Staff(maison_app::actor::StaffMember {
+                    id: String::new(),
+                    email: "x@maison.example".into(),
+                    name: "X".into(),
+                    role: maison_domain::staff::StaffRole::Admin,
+                }),
+                "claire",
+                None,
+                None,
+                10
+            )
+            .await
+            .expect("search")
+            .items
+            .len(),
+        0,
+        "a preview places nothing"
+    );
+    click(&b, "input[name=payment][value=wire]").await;
+    click(&b, "button[value=place]").await;
+
+    let number = text_of(&b, "order-number").await;
+    assert!(number.starts_with("MV-"), "{number}");
+    assert_eq!(text_of(&b, "order-status").await, "Placed");
+    let total = cents(&text_of(&b, "order-total").await);
+    assert_eq!(total, cents(&preview_total));
+    assert_eq!(cents(&text_of(&b, "amount-due").await), total);
+
+    // Two partial receipts.
+    let first = total / 3;
+    for (received, reference) in [(first, "FW2026120100042"), (total - first, "FW2026120300007")] {
+        fill(&b, "amount", &amount(received)).await;
+        fill(&b, "reference", reference).await;
+        click(&b, "[data-testid=receipt-form] input[name=confirm]").await;
+        click(&b, "[data-testid=receipt-form] button[type=submit]").await;
+        assert!(text_of(&b, "done").await.contains("receipt is recorded"));
+    }
+    assert_eq!(text_of(&b, "order-status").await, "Confirmed");
+    assert_eq!(cents(&text_of(&b, "amount-due").await), 0);
+    assert_eq!(cents(&text_of(&b, "amount-received").await), total);
+    let timeline = text_of(&b, "timeline").await;
+    assert!(timeline.contains("elise@maison.example"), "{timeline}");
+    let receipts = text_of(&b, "receipts").await;
+    assert!(receipts.contains("FW2026120100042") && receipts.contains("FW2026120300007"));
+
+    // The order is found again by the client's name.
+    b.client
+        .goto(&format!("{}/console?q=Dubois", app.url))
+        .await
+        .expect("search");
+    assert!(text_of(&b, "orders").await.contains(&number));
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_console_page_fits_a_phone_a_tablet_and_a_desktop() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let sku = plain_sku(&app).await;
+    let operator = Actor::System("test");
+    let placer = app
+        .maison()
+        .add_staff(&operator, "sophie@maison.example", "Sophie Martin", "ambassador")
+        .await
+        .expect("member");
+    let order = app
+        .maison()
+        .place_assisted_order(
+            &Actor::Staff(placer),
+            "fit-1",
+            maison_app::assisted::AssistedOrderRequest {
+                via: "telephone".into(),
+                contact: maison_app::checkout::ContactInput {
+                    first_name: "Claire".into(),
+                    last_name: "Dubois-Montgomery-Vanderbilt".into(),
+                    email: "claire.dubois.montgomery@example.com".into(),
+                    phone: "212-555-0147".into(),
+                },
+                lines: vec![maison_app::assisted::AssistedLineInput {
+                    sku: sku.clone(),
+                    quantity: 2,
+                    personalisation: None,
+                }],
+                delivery: maison_app::checkout::DeliveryInput {
+                    method: "home".into(),
+                    address: Some(maison_domain::address::AddressInput {
+                        line1: "10 Park Avenue".into(),
+                        line2: None,
+                        city: "New York".into(),
+                        region: "NY".into(),
+                        postal_code: "10016".into(),
+                        country: "US".into(),
+                        company: None,
+                    }),
+                    boutique_id: None,
+                },
+                payment: maison_app::assisted::AssistedPaymentInput::Wire,
+                documents: maison_app::assisted::DocumentsInput {
+                    channel: "email".into(),
+                    fax_number: None,
+                },
+                limit_override_reason: None,
+                accept_final_sale: false,
+            },
+        )
+        .await
+        .expect("order placed");
+    let order_page = format!("/console/orders/{}", order.number);
+    let pages = [
+        "/console",
+        order_page.as_str(),
+        "/console/new-order",
+        "/console/receipts",
+        "/console/outbox?status=all",
+        "/console/audit",
+        "/console/staff",
+    ];
+    for (i, viewport) in [Viewport::Phone, Viewport::Tablet, Viewport::Desktop]
+        .into_iter()
+        .enumerate()
+    {
+        let b = browser(viewport).await;
+        b.client
+            .goto(&format!("{}/console/sign-in", app.url))
+            .await
+            .expect("sign-in page");
+        assert!(
+            !b.overflows_horizontally().await,
+            "{viewport:?}: the sign-in page is wider than the screen"
+        );
+        enrol(
+            &app,
+            &b,
+            &format!("admin{i}@maison.example"),
+            "Victor Lemaire",
+            "admin",
+        )
+        .await;
+        for page in pages {
+            b.client
+                .goto(&format!("{}{page}", app.url))
+                .await
+                .expect("page loads");
+            assert!(
+                !b.overflows_horizontally().await,
+                "{viewport:?}: {page} is wider than the screen"
+            );
+            if viewport == Viewport::Desktop {
+                let size = b
+                    .client
+                    .execute("return document.documentElement.outerHTML.length", vec![])
+                    .await
+                    .expect("size");
+                eprintln!("console page {page}: {size} characters of HTML");
+            }
+        }
+        b.close().await;
+    }
+    app.stop().await;
+}

@@ -291,34 +291,7 @@ impl Maison {
         let contact = check_contact(&request.contact)?;
         let catalogue = self.catalogue();
         let (method, destination, boutique_id) = check_delivery(&request.delivery, &catalogue)?;
-        let (creation, variant) = find_variant(&catalogue, &quote.sku)
-            .ok_or_else(|| ShopError::UnknownSku(quote.sku.clone()))?;
-        let on_hand = self.store().on_hand(variant.sku.as_str()).await?;
-        // The rule engine, with the quote's right to sell its piece.
-        bag::check_order_contents(
-            &[ProposedLine {
-                creation,
-                variant,
-                quantity: 1,
-                on_hand,
-                personalisation: None,
-            }],
-            &self.policies,
-            Channel::Quote {
-                sku: variant.sku.as_str(),
-            },
-        )
-        .map_err(ShopError::Refused)?;
-        let line = OrderLine {
-            sku: variant.sku.to_string(),
-            product_sku: creation.sku.to_string(),
-            name: creation.name.clone(),
-            size: variant.size.clone(),
-            quantity: 1,
-            unit_price: quote.price,
-            personalisation: None,
-            final_sale: false,
-        };
+        let line = self.quoted_line(&quote).await?;
         // Delivery is complimentary; taxes are outside this version.
         let total = quote.price;
         let plan = plan_delivery(
@@ -377,7 +350,7 @@ impl Maison {
             bag_id: None,
             account_id: request.account_id.clone(),
             created_at: now,
-            lines: vec![line],
+            lines: vec![line.clone()],
             // Internal (clients never read it): which quote the order pays.
             timeline: vec![OrderEvent {
                 at: now,
@@ -398,14 +371,14 @@ impl Maison {
             let state = self.store().idempotency_state(&scope, key).await?;
             return self.replay(&scope, key, &fingerprint, state).await;
         }
-        let sold_out = match stock::reserve(&mut tx, variant.sku.as_str(), 1).await? {
+        let sold_out = match stock::reserve(&mut tx, &line.sku, 1).await? {
             Some(left) => left == 0,
             None => {
                 tx.rollback().await.map_err(StoreError::from)?;
                 return Err(ShopError::Refused(
                     bag::BagRefusal::TemporarilyUnavailable {
-                        name: creation.name.clone(),
-                        sku: variant.sku.to_string(),
+                        name: line.name.clone(),
+                        sku: line.sku.clone(),
                     },
                 ));
             }
@@ -453,6 +426,46 @@ impl Maison {
         // Phases 2 and 3: the processor, outside any transaction; then the
         // outcome (an order whose payment fails gives the quote back).
         self.authorise_order(&order, &attempt_id, details).await
+    }
+}
+
+impl Maison {
+    /// The one line of an order that pays `quote`: its piece, once, at the
+    /// quote's price, through the rule engine with the quote's right to sell
+    /// it (priced on request or by telephone), while it is in stock. Every
+    /// way of paying a quote builds its line here; the order's first
+    /// transaction then claims the quote
+    /// ([`maison_store::information::claim_quote`]) so that it is never paid
+    /// twice.
+    pub(crate) async fn quoted_line(&self, quote: &Quote) -> Result<OrderLine, ShopError> {
+        let catalogue = self.catalogue();
+        let (creation, variant) = find_variant(&catalogue, &quote.sku)
+            .ok_or_else(|| ShopError::UnknownSku(quote.sku.clone()))?;
+        let on_hand = self.store().on_hand(variant.sku.as_str()).await?;
+        bag::check_order_contents(
+            &[ProposedLine {
+                creation,
+                variant,
+                quantity: 1,
+                on_hand,
+                personalisation: None,
+            }],
+            &self.policies,
+            Channel::Quote {
+                sku: variant.sku.as_str(),
+            },
+        )
+        .map_err(ShopError::Refused)?;
+        Ok(OrderLine {
+            sku: variant.sku.to_string(),
+            product_sku: creation.sku.to_string(),
+            name: creation.name.clone(),
+            size: variant.size.clone(),
+            quantity: 1,
+            unit_price: quote.price,
+            personalisation: None,
+            final_sale: false,
+        })
     }
 }
 

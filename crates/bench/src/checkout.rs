@@ -98,7 +98,7 @@ fn query_safe(text: &str) -> bool {
 }
 
 /// Looks through the catalogue API for a piece to order.
-async fn find_piece(target: &Target) -> Result<Chosen> {
+pub(crate) async fn find_piece(target: &Target) -> Result<Chosen> {
     let mut path = "/api/v1/products?limit=100".to_owned();
     for _ in 0..MAX_PAGES {
         let endpoint = Endpoint::new(target, &path)?;
@@ -123,7 +123,7 @@ async fn find_piece(target: &Target) -> Result<Chosen> {
 }
 
 /// `maison stock set SKU 1000000 --database-url URL`, the operators' command.
-async fn raise_stock(maison: &Path, cwd: &Path, url: &str, sku: &str) -> Result<()> {
+pub(crate) async fn raise_stock(maison: &Path, cwd: &Path, url: &str, sku: &str) -> Result<()> {
     let quantity = dblimit::STOCK.to_string();
     let mut command = tokio::process::Command::new(maison);
     command

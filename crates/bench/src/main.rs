@@ -1,6 +1,7 @@
 //! `maison-bench`: throughput, latency percentiles and memory of a Maison server,
 //! measured against a bare axum route in the same run (see README.md).
 
+mod assisted;
 mod bare;
 mod checkout;
 mod checkout_report;
@@ -36,6 +37,9 @@ enum Command {
     /// Start Maison, place orders (bag, line, checkout) through HTTP, then
     /// measure the database's own limit for the same writes in-process.
     Checkout(CheckoutArgs),
+    /// Start Maison and place assisted orders through the staff API, one at a
+    /// time (wire, then card): the time Client Relations wait for each.
+    Assisted(AssistedArgs),
     /// Serve `GET /products` (24 precomputed products) on 127.0.0.1:PORT: the ceiling.
     BareServer(BareArgs),
 }
@@ -63,6 +67,22 @@ pub struct RunArgs {
     /// Where the JSON figures are written.
     #[arg(long, default_value = "target/bench/latest.json")]
     pub out: PathBuf,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct AssistedArgs {
+    /// The Maison binary to start (a release build, for meaningful figures).
+    #[arg(long, default_value = "target/release/maison")]
+    pub maison: PathBuf,
+    /// Orders measured for each means of payment.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub orders: u32,
+    /// Unmeasured orders first.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub warmup: u32,
+    /// Database for Maison (e.g. postgres://…); default: SQLite in a temp dir.
+    #[arg(long)]
+    pub database_url: Option<String>,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -173,6 +193,7 @@ fn dispatch(command: Command) -> Result<()> {
     match command {
         Command::Run(args) => generate(run::run(args)),
         Command::Checkout(args) => generate(checkout::run(args)),
+        Command::Assisted(args) => generate(assisted::run(args)),
         Command::BareServer(args) => {
             // Default worker count (one per core), like a production axum server.
             let rt = tokio::runtime::Builder::new_multi_thread()

@@ -75,10 +75,7 @@ async fn enrol(app: &TestApp, b: &Browser, email: &str, name: &str, role: &str) 
         .goto(&format!("{}/console/{path}", app.url))
         .await
         .expect("setup page");
-    let secret: String = text_of(b, "totp-secret")
-        .await
-        .split_whitespace()
-        .collect();
+    let secret: String = text_of(b, "totp-secret").await.split_whitespace().collect();
     fill(b, "password", PASSWORD).await;
     fill(b, "password_again", PASSWORD).await;
     fill(b, "code", &code_now(&secret)).await;
@@ -162,7 +159,10 @@ async fn a_telephone_order_by_wire_is_placed_and_paid_in_two_receipts_through_th
 
     // Two partial receipts.
     let first = total / 3;
-    for (received, reference) in [(first, "FW2026120100042"), (total - first, "FW2026120300007")] {
+    for (received, reference) in [
+        (first, "FW2026120100042"),
+        (total - first, "FW2026120300007"),
+    ] {
         fill(&b, "amount", &amount(received)).await;
         fill(&b, "reference", reference).await;
         click(&b, "[data-testid=receipt-form] input[name=confirm]").await;
@@ -194,7 +194,12 @@ async fn every_console_page_fits_a_phone_a_tablet_and_a_desktop() {
     let operator = Actor::System("test");
     let placer = app
         .maison()
-        .add_staff(&operator, "sophie@maison.example", "Sophie Martin", "ambassador")
+        .add_staff(
+            &operator,
+            "sophie@maison.example",
+            "Sophie Martin",
+            "ambassador",
+        )
         .await
         .expect("member");
     let order = app

@@ -132,7 +132,12 @@ fn the_demo_prints_its_staff_sign_in_details_once_and_they_work() {
     let mut printed = Vec::new();
     for line in lines.by_ref() {
         let line = line.expect("text");
-        let done = line.contains("otpauth:") && printed.iter().filter(|l: &&String| l.contains("otpauth:")).count() == 3;
+        let done = line.contains("otpauth:")
+            && printed
+                .iter()
+                .filter(|l: &&String| l.contains("otpauth:"))
+                .count()
+                == 3;
         printed.push(line);
         if done {
             break;
@@ -151,13 +156,28 @@ fn the_demo_prints_its_staff_sign_in_details_once_and_they_work() {
             .collect()
     };
     let (emails, passwords, keys) = (field("e-mail:"), field("password:"), field("TOTP key:"));
-    assert_eq!((emails.len(), passwords.len(), keys.len()), (4, 4, 4), "{text}");
-    assert!(field("otpauth:").iter().all(|u| u.starts_with("otpauth://totp/")));
+    assert_eq!(
+        (emails.len(), passwords.len(), keys.len()),
+        (4, 4, 4),
+        "{text}"
+    );
+    assert!(
+        field("otpauth:")
+            .iter()
+            .all(|u| u.starts_with("otpauth://totp/"))
+    );
 
     // The administrator signs in with what was printed.
     let secret = totp_rs::Secret::try_from_base32(&keys[3]).expect("base32");
-    let totp = totp_rs::Builder::new().with_secret(secret).with_account_name("t").build().expect("totp");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("now").as_secs();
+    let totp = totp_rs::Builder::new()
+        .with_secret(secret)
+        .with_account_name("t")
+        .build()
+        .expect("totp");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("now")
+        .as_secs();
     let base = format!("http://127.0.0.1:{port}");
     let page = Command::new("curl")
         .args(["-s", "-c", "-", &format!("{base}/console/sign-in")])
@@ -172,25 +192,40 @@ fn the_demo_prints_its_staff_sign_in_details_once_and_they_work() {
         .to_owned();
     let out = Command::new("curl")
         .args([
-            "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
-            "-b", &format!("maison_console_form={form_token}"),
-            "--data-urlencode", &format!("csrf_token={form_token}"),
-            "--data-urlencode", &format!("email={}", emails[3]),
-            "--data-urlencode", &format!("password={}", passwords[3]),
-            "--data-urlencode", &format!("code={}", totp.generate(now)),
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{redirect_url}",
+            "-b",
+            &format!("maison_console_form={form_token}"),
+            "--data-urlencode",
+            &format!("csrf_token={form_token}"),
+            "--data-urlencode",
+            &format!("email={}", emails[3]),
+            "--data-urlencode",
+            &format!("password={}", passwords[3]),
+            "--data-urlencode",
+            &format!("code={}", totp.generate(now)),
             &format!("{base}/console/sign-in"),
         ])
         .output()
         .expect("curl");
     let answer = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(answer.starts_with("303") && answer.ends_with("/console"), "{answer}");
+    assert!(
+        answer.starts_with("303") && answer.ends_with("/console"),
+        "{answer}"
+    );
     let _ = child.kill();
     let _ = child.wait();
 
     // Never printed again.
     let out = maison(&["seed-demo", "--database-url", &url]);
     let again = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(again.contains("nothing seeded") && !again.contains("password:"), "{again}");
+    assert!(
+        again.contains("nothing seeded") && !again.contains("password:"),
+        "{again}"
+    );
 }
 
 #[test]

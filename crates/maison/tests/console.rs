@@ -131,11 +131,18 @@ async fn enrolled<'a>(
         .issue_setup_link(&operator, email)
         .await
         .expect("link");
-    let path = link.url.split_once("/console/").map(|(_, p)| format!("/console/{p}")).expect("path");
+    let path = link
+        .url
+        .split_once("/console/")
+        .map(|(_, p)| format!("/console/{p}"))
+        .expect("path");
     let mut browser = Browser::new(app);
     let page = browser.get(&path).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains(name) && page.body.contains("<svg"), "the QR code is inline");
+    assert!(
+        page.body.contains(name) && page.body.contains("<svg"),
+        "the QR code is inline"
+    );
     let secret: String = between(&page.body, "data-testid=\"totp-secret\">", "<")
         .split_whitespace()
         .collect();

@@ -5,22 +5,30 @@ use maison_domain::account::SavedAddress;
 use maison_domain::address::{AddressInput, validate_address};
 
 use crate::accounts::MAX_SAVED_ADDRESSES;
+use crate::actor::Actor;
 use crate::clock::new_id;
 use crate::input::invalid;
 use crate::{Maison, ShopError};
 
+/// The client acting; addresses are no one else's business.
+fn client(actor: &Actor) -> Result<&str, ShopError> {
+    actor.account_id().ok_or(ShopError::Unauthenticated)
+}
+
 impl Maison {
-    pub async fn saved_addresses(&self, account_id: &str) -> Result<Vec<SavedAddress>, ShopError> {
-        Ok(self.store().saved_addresses(account_id).await?)
+    /// The client's saved addresses.
+    pub async fn saved_addresses(&self, actor: &Actor) -> Result<Vec<SavedAddress>, ShopError> {
+        Ok(self.store().saved_addresses(client(actor)?).await?)
     }
 
     /// Keeps a checked address in the account.
     pub async fn save_address(
         &self,
-        account_id: &str,
+        actor: &Actor,
         label: &str,
         input: &AddressInput,
     ) -> Result<SavedAddress, ShopError> {
+        let account_id = client(actor)?;
         let address = validate_address(input).map_err(|e| {
             invalid(
                 "invalid_address",
@@ -59,8 +67,9 @@ impl Maison {
         Ok(row)
     }
 
-    pub async fn remove_address(&self, account_id: &str, id: &str) -> Result<(), ShopError> {
-        if self.store().delete_saved_address(account_id, id).await? {
+    /// Removes one of the client's saved addresses.
+    pub async fn remove_address(&self, actor: &Actor, id: &str) -> Result<(), ShopError> {
+        if self.store().delete_saved_address(client(actor)?, id).await? {
             Ok(())
         } else {
             Err(ShopError::AddressNotFound)

@@ -525,7 +525,7 @@ pub async fn addresses(
     let session = visitor.client()?;
     let rows = state
         .maison
-        .saved_addresses(&session.account.id)
+        .saved_addresses(&Actor::client(&session.account.id))
         .await
         .map_err(|e| state.problem(e))?;
     Ok(Json(SavedAddressList {
@@ -570,7 +570,7 @@ pub async fn add_address(
     let input: AddressInput = r.address.into();
     let row = state
         .maison
-        .save_address(&session.account.id, &r.label, &input)
+        .save_address(&Actor::client(&session.account.id), &r.label, &input)
         .await
         .map_err(|e| state.problem(e))?;
     Ok((StatusCode::CREATED, Json(SavedAddressJson::new(&row))).into_response())
@@ -599,7 +599,7 @@ pub async fn remove_address(
     let id = path.map(|Path(p)| p).unwrap_or_default();
     state
         .maison
-        .remove_address(&session.account.id, &id)
+        .remove_address(&Actor::client(&session.account.id), &id)
         .await
         .map_err(|e| state.problem(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())

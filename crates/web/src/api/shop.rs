@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use maison_app::actor::Actor;
 use maison_app::bag::{BagView, PersonalisationRequest};
 use maison_app::checkout::{CardRequest, CheckoutRequest, ContactInput, DeliveryInput};
 use maison_domain::address::AddressInput;
@@ -282,7 +283,7 @@ async fn saved_address(
     let account = visitor.account_id().ok_or_else(not_found)?;
     let saved = state
         .maison
-        .saved_addresses(account)
+        .saved_addresses(&Actor::client(account))
         .await
         .map_err(|e| state.problem(e))?;
     let a = saved

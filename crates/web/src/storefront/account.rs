@@ -859,7 +859,7 @@ async fn addresses_page(
 ) -> Response {
     let saved = state
         .maison
-        .saved_addresses(account_id)
+        .saved_addresses(&Actor::client(account_id))
         .await
         .unwrap_or_default();
     let mut response = render(&AddressesPage {
@@ -913,7 +913,7 @@ pub async fn add_address(
     };
     match state
         .maison
-        .save_address(account, &form.label(), &form.address())
+        .save_address(&Actor::client(account), &form.label(), &form.address())
         .await
     {
         Ok(_) => Redirect::to("/account/addresses").into_response(),
@@ -933,7 +933,7 @@ pub async fn remove_address(
     let Some(account) = visitor.account_id() else {
         return to_sign_in("/account/addresses");
     };
-    match state.maison.remove_address(account, &id).await {
+    match state.maison.remove_address(&Actor::client(account), &id).await {
         Ok(()) => Redirect::to("/account/addresses").into_response(),
         Err(err) => {
             let problem = state.problem(err);

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use maison_app::actor::Actor;
 use maison_app::bag::{BagView, find_variant};
 use maison_app::delivery::delivery_messages;
 use maison_app::{Order, ShopError};
@@ -300,7 +301,7 @@ async fn checkout_page(
     let saved = match visitor.account_id() {
         Some(account) => state
             .maison
-            .saved_addresses(account)
+            .saved_addresses(&Actor::client(account))
             .await
             .unwrap_or_default(),
         None => Vec::new(),
@@ -417,7 +418,7 @@ async fn prefill(state: &AppState, visitor: &Visitor, chosen: Option<&str>) -> C
     };
     let saved = state
         .maison
-        .saved_addresses(&a.id)
+        .saved_addresses(&Actor::client(&a.id))
         .await
         .unwrap_or_default();
     let address = match chosen {
@@ -508,7 +509,7 @@ pub async fn place(
         Ok(order) => {
             if let (Some(account), Some(address), true) =
                 (visitor.account_id(), address_to_save, form.save_address)
-                && let Err(err) = state.maison.save_address(account, "", &address).await
+                && let Err(err) = state.maison.save_address(&Actor::client(account), "", &address).await
             {
                 tracing::info!(error = %err, "address not saved after checkout");
             }

@@ -395,6 +395,24 @@ on_both_databases! {
         app.stop().await;
     }
 
+    async fn two_payments_of_one_quote_at_once_place_one_order(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = solitaire(&app, 2).await;
+        let request = new_request(&app, &sku).await;
+        let advisor = staff(&app, "advisor@maison.example", "Hélène Roy", "prestige_advisor").await;
+        let (_, quote) = json_of(call(&app, Method::POST, &format!("/api/v1/information-requests/{request}/quotes"), Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await).await;
+        let token = token_of(quote["link"].as_str().expect("link"));
+        let body = pay_body("4242 4242 4242 4242");
+        let (a, b) = tokio::join!(pay(&app, &token, Some("tab-1"), &body), pay(&app, &token, Some("tab-2"), &body));
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 409], "one order, one refusal");
+        let refused = if a.status() == 409 { a } else { b };
+        assert_problem(refused, 409, "quote_used").await;
+        assert_eq!(app.store.on_hand(&sku).await.expect("stock"), 1, "one piece reserved");
+        app.stop().await;
+    }
+
     async fn the_storefront_form_asks_for_information_without_javascript(backend) {
         let app = spawn_app(backend).await;
         let (sku, slug) = solitaire(&app, 1).await;

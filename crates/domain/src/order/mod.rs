@@ -238,7 +238,9 @@ pub fn decide(status: OrderStatus, command: OrderCommand) -> Result<Decision, Co
 }
 
 /// Crockford's base 32: no I, L, O or U, so a number read on the telephone is
-/// not misheard; `*~$=U` extend it to 37 symbols for the check character.
+/// not misheard; `*~$=U` extend it to 37 symbols for the check character. New
+/// numbers are only drawn where the check is a letter or a digit (a client
+/// reads the number aloud); numbers issued with a symbol still read back.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const CHECK_SYMBOLS: &[u8; 37] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
 
@@ -253,9 +255,14 @@ pub struct OrderNumber(String);
 pub struct InvalidOrderNumber;
 
 impl OrderNumber {
-    /// A number from 5 random bytes.
+    /// A number from 5 random bytes: the value they make, or the next one
+    /// whose check character is a letter or a digit (at most 5 steps on; the
+    /// numbers keep over 39 bits of chance).
     pub fn from_random(bytes: [u8; 5]) -> Self {
         let mut value: u64 = bytes.iter().fold(0, |acc, b| (acc << 8) | u64::from(*b));
+        while value % 37 >= 32 {
+            value = (value + 1) % (1 << 40);
+        }
         let mut symbols = [0u8; 8];
         for slot in symbols.iter_mut().rev() {
             *slot = ALPHABET[(value % 32) as usize];
@@ -461,6 +468,40 @@ mod tests {
         assert_eq!(OrderNumber::parse(&typed), Ok(number.clone()));
         let without_prefix = &number.as_str()[3..];
         assert_eq!(OrderNumber::parse(without_prefix), Ok(number));
+    }
+
+    #[test]
+    fn new_order_numbers_end_in_a_letter_or_a_digit() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            // xorshift: many different byte patterns, reproducibly.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let b = state.to_be_bytes();
+            let number = OrderNumber::from_random([b[0], b[1], b[2], b[3], b[4]]);
+            let check = number.as_str().as_bytes()[13];
+            assert!(ALPHABET.contains(&check), "{number}");
+            assert_eq!(OrderNumber::parse(number.as_str()), Ok(number));
+        }
+        // The largest value steps around to the start, never out of range.
+        let top = OrderNumber::from_random([0xff; 5]);
+        assert!(ALPHABET.contains(&top.as_str().as_bytes()[13]), "{top}");
+    }
+
+    #[test]
+    fn numbers_issued_with_a_symbol_check_still_read_back() {
+        // 32 * 37 + 32: its check character is the symbol `*`.
+        let value: u64 = 32 * 37 + 32;
+        let mut symbols = [0u8; 8];
+        let mut v = value;
+        for slot in symbols.iter_mut().rev() {
+            *slot = ALPHABET[(v % 32) as usize];
+            v /= 32;
+        }
+        let legacy = OrderNumber::assemble(&symbols);
+        assert!(legacy.as_str().ends_with('*'), "{legacy}");
+        assert_eq!(OrderNumber::parse(legacy.as_str()), Ok(legacy));
     }
 
     #[test]

@@ -69,7 +69,11 @@ impl Maison {
 
     /// Removes one of the client's saved addresses.
     pub async fn remove_address(&self, actor: &Actor, id: &str) -> Result<(), ShopError> {
-        if self.store().delete_saved_address(client(actor)?, id).await? {
+        if self
+            .store()
+            .delete_saved_address(client(actor)?, id)
+            .await?
+        {
             Ok(())
         } else {
             Err(ShopError::AddressNotFound)

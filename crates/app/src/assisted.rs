@@ -26,8 +26,8 @@ use crate::checkout::{
 };
 use crate::clock::{new_id, random_bytes};
 use crate::documents::acknowledgement_message;
-use crate::order_input::{check_contact, check_delivery, order_delivery};
 use crate::input::invalid;
+use crate::order_input::{check_contact, check_delivery, order_delivery};
 use crate::{Maison, ShopError};
 
 /// The longest reason for exceeding the creation limit.
@@ -65,7 +65,6 @@ pub struct AssistedOrderRequest {
     pub limit_override_reason: Option<String>,
     pub accept_final_sale: bool,
 }
-
 
 fn check_documents(d: &DocumentsInput) -> Result<DocumentsChannel, ShopError> {
     match d.channel.trim() {

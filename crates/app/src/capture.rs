@@ -145,6 +145,26 @@ impl Maison {
         at_step: &str,
         reason: &str,
     ) -> Result<(), ShopError> {
+        self.flag_payment(
+            actor,
+            order,
+            "order.capture_declined",
+            &format!("captured at {at_step}"),
+            reason,
+        )
+        .await
+    }
+
+    /// Flags an order whose card payment needs Client Relations (`action` in
+    /// the audit log; `what` failed: "captured at shipping", "renewed").
+    pub(crate) async fn flag_payment(
+        &self,
+        actor: &Actor,
+        order: &Order,
+        action: &str,
+        what: &str,
+        reason: &str,
+    ) -> Result<(), ShopError> {
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let status = orders::status_in(&mut tx, &order.id)
@@ -165,23 +185,23 @@ impl Maison {
             &mut tx,
             &actor.audit(
                 now,
-                "order.capture_declined",
+                action,
                 &format!("order:{}", order.number),
-                serde_json::json!({"step": at_step, "reason": reason, "flagged_for": "client_relations"}),
+                serde_json::json!({"payment": what, "reason": reason, "flagged_for": "client_relations"}),
             ),
         )
         .await?;
         let mut letter = self.letter(
-            "capture_declined",
+            action.trim_start_matches("order."),
             &self.client_relations.email,
             format!(
-                "Payment not captured: order {} needs Client Relations",
+                "Payment not {what}: order {} needs Client Relations",
                 order.number
             ),
             "Dear Client Relations,".to_owned(),
             vec![
                 format!(
-                    "The card payment of order {} ({} {}, {}) could not be captured at {at_step}: {reason}.",
+                    "The card payment of order {} ({} {}, {}) could not be {what}: {reason}.",
                     order.number, order.first_name, order.last_name, order.total.display()
                 ),
                 "The order stays where it was until the payment is secured: please contact the client."

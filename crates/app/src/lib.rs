@@ -32,6 +32,7 @@ pub mod passwords;
 pub mod pickups;
 pub mod quotes;
 pub mod receipts;
+mod renewal;
 pub mod requests;
 pub mod shipments;
 pub mod staff;
@@ -64,10 +65,11 @@ pub struct Maison {
     pub policies: Policies,
     /// Where the maison is: clients read every time in this zone.
     pub time_zone: jiff::tz::TimeZone,
-    /// Whether Client Relations can place orders for clients here (telephone
-    /// and boutique orders, cash and wire, documents by fax or e-mail). False
-    /// until the console that does it exists: the help page promises only
-    /// what the maison really offers.
+    /// Whether Client Relations place orders for clients here (telephone and
+    /// boutique orders, cash and wire, documents by fax or e-mail): the
+    /// console and the staff API do, so the help page says so. A maison that
+    /// does not take them sets this to false, and the page promises only what
+    /// it really offers.
     pub assisted_orders: bool,
     /// The one clock of every use case and background job.
     clock: Arc<dyn clock::Clock>,
@@ -98,7 +100,7 @@ impl Maison {
             client_relations,
             policies,
             time_zone: clock::time_zone(DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC),
-            assisted_orders: false,
+            assisted_orders: true,
             clock: Arc::new(clock::SystemClock),
             carriers: carriers::Carriers::default(),
         })

@@ -19,8 +19,8 @@ use crate::actor::{Action, Actor};
 use crate::assisted::AssistedLineInput;
 use crate::checkout::DeliveryInput;
 use crate::clock::new_id;
-use crate::order_input::{check_delivery, order_delivery};
 use crate::input::invalid;
+use crate::order_input::{check_delivery, order_delivery};
 use crate::{Maison, ShopError};
 
 /// The longest reason for a change.
@@ -33,7 +33,6 @@ pub struct OrderChange {
     pub delivery: Option<DeliveryInput>,
     pub reason: String,
 }
-
 
 /// A change is made only while the order is `placed` or `confirmed`.
 fn changeable(status: OrderStatus) -> Result<(), ShopError> {

@@ -19,12 +19,14 @@ use maison_domain::payment::{CardOnFile, Payment, PaymentAttempt};
 use maison_domain::quote::{Quote, QuoteRefused, QuoteStatus, Stone, quote_terms};
 use maison_store::idempotency::{self, KeyState};
 use maison_store::information::{claim_quote, insert_quote, request_in, update_request};
-use maison_store::{StoreError, audit, orders, outbox, payments as attempts, stock};
+use maison_store::{StoreError, audit, orders, outbox, payments as attempts};
 
 use crate::accounts::{new_token, token_digest};
 use crate::actor::{Action, Actor};
 use crate::bag::find_variant;
-use crate::checkout::{CardRequest, ContactInput, DeliveryInput, checked_key, digest};
+use crate::checkout::{
+    CardRequest, ContactInput, DeliveryInput, checked_key, digest, reserve_stock,
+};
 use crate::clock::{new_id, random_bytes};
 use crate::input::invalid;
 use crate::order_input::{check_contact, check_delivery, order_delivery};
@@ -350,7 +352,7 @@ impl Maison {
             bag_id: None,
             account_id: request.account_id.clone(),
             created_at: now,
-            lines: vec![line.clone()],
+            lines: vec![line],
             // Internal (clients never read it): which quote the order pays.
             timeline: vec![OrderEvent {
                 at: now,
@@ -371,21 +373,13 @@ impl Maison {
             let state = self.store().idempotency_state(&scope, key).await?;
             return self.replay(&scope, key, &fingerprint, state).await;
         }
-        let sold_out = match stock::reserve(&mut tx, &line.sku, 1).await? {
-            Some(left) => left == 0,
-            None => {
+        let sold_out = match reserve_stock(&mut tx, &order.lines).await {
+            Ok(sold_out) => sold_out,
+            Err(refused) => {
                 tx.rollback().await.map_err(StoreError::from)?;
-                return Err(ShopError::Refused(
-                    bag::BagRefusal::TemporarilyUnavailable {
-                        name: line.name.clone(),
-                        sku: line.sku.clone(),
-                    },
-                ));
+                return Err(refused);
             }
         };
-        if sold_out {
-            stock::availability_changed(&mut tx).await?;
-        }
         orders::insert(&mut tx, &order).await?;
         // The order exists first: the quote then refers to it.
         if !claim_quote(&mut tx, &quote.id, &order_id, now).await? {
@@ -404,17 +398,15 @@ impl Maison {
         }
         attempts::insert_attempt(
             &mut tx,
-            &PaymentAttempt {
-                id: attempt_id.clone(),
-                order_id: order_id.clone(),
-                operation: "authorise".into(),
-                amount: order.total,
-                status: "pending".into(),
-                processor: self.gateway.name().into(),
-                processor_ref: None,
-                decline_code: None,
-                created_at: now,
-            },
+            &PaymentAttempt::pending(
+                attempt_id.clone(),
+                &order_id,
+                "authorise",
+                order.total,
+                self.gateway.name(),
+                None,
+                now,
+            ),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;

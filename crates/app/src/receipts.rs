@@ -15,8 +15,8 @@ use maison_store::{StoreError, audit, orders, outbox, receipts};
 use crate::actor::{Action, Actor};
 use crate::clock::new_id;
 use crate::documents::confirmation_message;
-use crate::order_desk::advance_as;
 use crate::input::invalid;
+use crate::order_desk::advance_as;
 use crate::{Maison, ShopError};
 
 pub struct ReceiptRequest {
@@ -34,7 +34,6 @@ pub struct RecordedReceipt {
     /// The cash received on the order has just passed the reporting threshold.
     pub large_cash: bool,
 }
-
 
 impl Maison {
     /// What a wire or cash order owes, and its receipts.

@@ -39,7 +39,11 @@ fn staff_command(maison: &Path, cwd: &Path, url: &str, args: &[&str]) -> Result<
         .output()
         .with_context(|| format!("could not run `{shown}`"))?;
     if !output.status.success() {
-        bail!("`{shown}` failed ({}): {}", output.status, snippet(&output.stderr));
+        bail!(
+            "`{shown}` failed ({}): {}",
+            output.status,
+            snippet(&output.stderr)
+        );
     }
     String::from_utf8(output.stdout).with_context(|| format!("`{shown}` printed non-UTF-8"))
 }
@@ -77,7 +81,11 @@ async fn place(
     let mut sender = connect::<Full<Bytes>>(target).await?;
     let auth = HeaderValue::from_str(&format!("Bearer {token}")).context("token header")?;
     let mut samples = Vec::with_capacity(count as usize);
-    let prefix = format!("bench-{}-{}", std::process::id(), if card { "card" } else { "wire" });
+    let prefix = format!(
+        "bench-{}-{}",
+        std::process::id(),
+        if card { "card" } else { "wire" }
+    );
     for n in 0..count {
         let request = Request::post("/api/v1/assisted-orders")
             .header(HOST, target.host().clone())
@@ -140,7 +148,14 @@ pub async fn run(args: AssistedArgs) -> Result<()> {
         &maison,
         tmp.path(),
         &url,
-        &["add", STAFF_EMAIL, "--name", "Bench Ambassador", "--role", "ambassador"],
+        &[
+            "add",
+            STAFF_EMAIL,
+            "--name",
+            "Bench Ambassador",
+            "--role",
+            "ambassador",
+        ],
     )?;
     let printed = staff_command(&maison, tmp.path(), &url, &["token", STAFF_EMAIL])?;
     let token = printed

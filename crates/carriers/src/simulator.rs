@@ -371,24 +371,24 @@ mod tests {
         let to = address();
         assert!(matches!(
             sim.gateway(Carrier::Fedex)
-                .create_shipment(request("k1", 4_500_000_00, true, &to))
+                .create_shipment(request("k1", 450_000_000, true, &to))
                 .await,
             Err(CarrierError::Refused(_))
         ));
         let courier = sim.gateway(Carrier::SecureCourier);
         assert!(matches!(
             courier
-                .create_shipment(request("k2", 4_500_000_00, false, &to))
+                .create_shipment(request("k2", 450_000_000, false, &to))
                 .await,
             Err(CarrierError::Refused(_))
         ));
         let label = courier
-            .create_shipment(request("k3", 4_500_000_00, true, &to))
+            .create_shipment(request("k3", 450_000_000, true, &to))
             .await
             .expect("taken");
         assert!(label.tracking_number.starts_with("SC"));
         let held = sim.shipment(&label.tracking_number).expect("held");
-        assert_eq!(held.declared_value, Money::usd_cents(4_500_000_00));
+        assert_eq!(held.declared_value, Money::usd_cents(450_000_000));
         assert!(held.signature_required);
     }
 

@@ -77,6 +77,9 @@ pub struct Policies {
     pub standard_carrier: String,
     /// Rule R7: the alternative carrier for high-value orders.
     pub high_value_carrier: String,
+    /// How long a card's authorisation holds at the processor: a hold that
+    /// would lapse before capture is renewed in its last day.
+    pub authorisation_valid_days: u32,
 }
 
 impl Default for Policies {
@@ -104,6 +107,7 @@ impl Default for Policies {
             },
             standard_carrier: "FedEx".into(),
             high_value_carrier: "Secure courier".into(),
+            authorisation_valid_days: 7,
         }
     }
 }
@@ -132,6 +136,13 @@ impl Policies {
                 "policies.max_items_per_order",
                 self.max_items_per_order.to_string(),
                 "a whole number from 1 to 100",
+            );
+        }
+        if !(2..=30).contains(&self.authorisation_valid_days) {
+            return fail(
+                "policies.authorisation_valid_days",
+                self.authorisation_valid_days.to_string(),
+                "a whole number of days from 2 to 30",
             );
         }
         if self.high_value_threshold.minor() <= 0 {

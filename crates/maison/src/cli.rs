@@ -340,18 +340,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.redirect_http_from = Some(from);
             }
             let mut running = server::launch(&settings, !args.no_demo).await?;
-            println!(
-                "{} is open at {}/ (API reference at {}/api/docs)",
-                settings.client_relations.maison_name, running.url, running.url
-            );
             let demo_staff = std::mem::take(&mut running.demo_staff);
-            print!(
-                "{}",
+            // One write: the demo staff's details (first start only) follow
+            // the URL line before anyone reading only that line goes away;
+            // a reader gone already is no reason to stop serving.
+            let opened = format!(
+                "{} is open at {}/ (API reference at {}/api/docs)\n{}",
+                settings.client_relations.maison_name,
+                running.url,
+                running.url,
                 server::demo_staff_text(
                     &demo_staff,
                     &format!("{}/console", running.maison.public_url)
                 )
             );
+            {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(opened.as_bytes()).and_then(|()| out.flush());
+            }
             tracing::info!(url = %running.url, database = %maison_store::redact_url(&settings.database_url), "serving");
             running.wait_for_signal().await
         }

@@ -133,6 +133,7 @@ pub struct RawPolicies {
     pub extended_estimate: Option<[u8; 2]>,
     pub standard_carrier: Option<String>,
     pub high_value_carrier: Option<String>,
+    pub authorisation_valid_days: Option<u32>,
 }
 
 /// An amount written as `"30000.00"` or `30000`.
@@ -492,6 +493,9 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         high_value_carrier: p
             .high_value_carrier
             .unwrap_or_else(|| defaults.high_value_carrier.clone()),
+        authorisation_valid_days: p
+            .authorisation_valid_days
+            .unwrap_or(defaults.authorisation_valid_days),
     };
     policies
         .validate()
@@ -892,6 +896,8 @@ mod tests {
     }
 
     #[test]
+    // figment's Jail dictates the closure's error type.
+    #[allow(clippy::result_large_err)]
     fn a_carrier_secret_is_read_from_the_environment() {
         figment::Jail::expect_with(|jail| {
             jail.set_env(

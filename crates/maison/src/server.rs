@@ -345,7 +345,8 @@ async fn deliver_mail(
     }
 }
 
-/// Resolves payments left in doubt for more than 30 s, every 10 s.
+/// Resolves payments left in doubt for more than 30 s, and renews card
+/// authorisations that would lapse before capture, every 10 s.
 async fn recover_payments(maison: Arc<Maison>, mut stopped: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -361,6 +362,11 @@ async fn recover_payments(maison: Arc<Maison>, mut stopped: watch::Receiver<bool
                     Ok(0) => {}
                     Ok(n) => tracing::info!(sent = n, "pending voids sent again"),
                     Err(err) => tracing::warn!(error = %err, "void recovery failed"),
+                }
+                match maison.renew_authorisations().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(renewed = n, "card authorisations renewed"),
+                    Err(err) => tracing::warn!(error = %err, "authorisation renewal failed"),
                 }
             }
             _ = stopped.changed() => return,

@@ -98,10 +98,7 @@ async fn sku_priced(app: &TestApp, price: impl Fn(i64) -> bool) -> String {
                     .as_array()
                     .is_some_and(|a| a.is_empty())
                 && p["variants"].as_array().is_some_and(|v| v.len() == 1)
-                && p["price"]["amount"]
-                    .as_str()
-                    .map(cents)
-                    .is_some_and(&price)
+                && p["price"]["amount"].as_str().map(cents).is_some_and(&price)
         })
         .await;
     let sku = product["sku"].as_str().expect("sku").to_owned();
@@ -187,7 +184,8 @@ fn carriers(app: &TestApp) -> CarrierSimulator {
 
 /// The simulator's event of `kind` for a shipment, as its carrier posts it.
 fn event(sim: &CarrierSimulator, tracking: &str, kind: TrackingEventKind) -> String {
-    let date = (kind == TrackingEventKind::AppointmentConfirmed).then(|| jiff::civil::date(2031, 1, 14));
+    let date =
+        (kind == TrackingEventKind::AppointmentConfirmed).then(|| jiff::civil::date(2031, 1, 14));
     sim.advance(tracking, kind, jiff::Timestamp::now(), date, None)
         .expect("the carrier takes the step")
 }
@@ -497,4 +495,52 @@ async fn a_maison_without_a_carrier_secret_refuses_its_webhooks() {
         assert_problem(r, 400, "invalid_signature").await;
     }
     app.stop().await;
+}
+
+on_both_databases! {
+    async fn authorisations_that_would_lapse_before_capture_are_renewed_or_flagged(backend) {
+        let clock = Arc::new(maison_app::clock::FixedClock::at(maison_app::clock::now_micros()));
+        let app = spawn_app_configured(backend, RawMail::default(), clock.clone(), |_| {}).await;
+        let fulfilment = staff(&app, "fulfilment@maison.example", "fulfilment").await;
+        let admin = staff(&app, "admin@maison.example", "admin").await;
+        let sku = sku_priced(&app, |c| (50_000..2_000_000).contains(&c)).await;
+        let first = card_order(&app, &sku, "renew-a", None).await;
+        clock.advance(1_000_000);
+        let second = card_order(&app, &sku, "renew-b", None).await;
+        clock.advance(1_000_000);
+        let a = first["number"].as_str().expect("number").to_owned();
+        let b = second["number"].as_str().expect("number").to_owned();
+        process(&app, &a, &fulfilment).await;
+
+        // Fresh holds are left alone.
+        assert_eq!(app.maison().renew_authorisations().await.expect("ran"), 0);
+        // Six days and an hour later, both would lapse within a day: the
+        // first taken (order b) is refused by the bank, a is renewed.
+        clock.advance(6 * 86_400_000_000 + 3_600_000_000);
+        app.simulator.decline_next_token_authorisations(maison_payments::DeclineReason::Generic, 1);
+        assert_eq!(app.maison().renew_authorisations().await.expect("ran"), 2);
+        assert_eq!(app.maison().renew_authorisations().await.expect("ran again"), 0, "never renewed twice");
+
+        let view = staff_order(&app, &a, &admin).await;
+        let ops = view["payment_operations"].as_array().expect("ops");
+        assert!(ops.iter().any(|o| o["operation"] == "reauthorise" && o["status"] == "succeeded"), "{view}");
+        assert!(ops.iter().any(|o| o["operation"] == "void" && o["status"] == "succeeded"), "{view}");
+        let holds: Vec<_> = app.simulator.ledger_snapshot().into_iter().filter(|p| p.reference == a).collect();
+        assert_eq!(holds.len(), 2);
+        assert_eq!(holds[0].state, PaymentState::Voided, "the former hold is released");
+        assert_eq!(holds[1].state, PaymentState::Authorised);
+
+        let view = staff_order(&app, &b, &admin).await;
+        assert!(view["payment_operations"].as_array().expect("ops").iter().any(|o| o["operation"] == "reauthorise" && o["status"] == "declined"), "{view}");
+        assert!(letters(&app, &b).await.iter().any(|m| m.kind == "authorisation_not_renewed" && m.recipient.starts_with("clientrelations@")));
+        let r = call(&app, Method::GET, &format!("/api/v1/audit-events?subject=order:{b}"), Some(&admin), None, None).await;
+        assert!(json_of(r, 200).await.to_string().contains("order.authorisation_not_renewed"));
+
+        // Shipping a captures the renewed hold.
+        let r = call(&app, Method::POST, &format!("/api/v1/orders/{a}/shipments"), Some(&fulfilment), Some("renew-ship"), None).await;
+        json_of(r, 201).await;
+        let holds: Vec<_> = app.simulator.ledger_snapshot().into_iter().filter(|p| p.reference == a).collect();
+        assert_eq!(holds[1].state, PaymentState::Captured);
+        app.stop().await;
+    }
 }

@@ -282,3 +282,63 @@ impl Store {
         Ok(at)
     }
 }
+
+impl Store {
+    /// Card orders not yet captured whose every hold is older than `cutoff`
+    /// (and that had no renewal tried since): their authorisation would
+    /// lapse before capture.
+    pub async fn holds_to_renew(&self, cutoff: i64, limit: i64) -> Result<Vec<String>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT o.id FROM orders o \
+             WHERE o.payment_method = 'card' AND o.status IN ('confirmed', 'processing', 'ready_for_pickup') \
+               AND EXISTS (SELECT 1 FROM payment_attempts a WHERE a.order_id = o.id \
+                   AND a.operation IN ('authorise', 'reauthorise') AND a.status = 'succeeded') \
+               AND NOT EXISTS (SELECT 1 FROM payment_attempts c WHERE c.order_id = o.id \
+                   AND c.operation = 'capture' AND c.status IN ('pending', 'in_doubt', 'succeeded')) \
+               AND NOT EXISTS (SELECT 1 FROM payment_attempts h WHERE h.order_id = o.id \
+                   AND h.operation IN ('authorise', 'reauthorise') AND h.created_at > $1 \
+                   AND (h.operation = 'reauthorise' OR h.status IN ('pending', 'in_doubt', 'succeeded'))) \
+             ORDER BY o.updated_at, o.id LIMIT $2",
+        )
+        .bind(cutoff)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(ids)
+    }
+
+    /// Takes the order's row for this transaction unless another worker
+    /// holds it (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the write
+    /// transaction already holds the database). False: skip it this time.
+    pub async fn take_order_unless_busy(&self, tx: &mut Tx, order_id: &str) -> Result<bool> {
+        let taken: Option<String> = match self.backend() {
+            crate::Backend::Postgres => {
+                sqlx::query_scalar("SELECT id FROM orders WHERE id = $1 FOR UPDATE SKIP LOCKED")
+                    .bind(order_id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+            crate::Backend::Sqlite => {
+                sqlx::query_scalar("SELECT id FROM orders WHERE id = $1")
+                    .bind(order_id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+        };
+        Ok(taken.is_some())
+    }
+}
+
+/// Whether a renewal of the order's hold was tried since `cutoff`, or is
+/// under way, as this transaction sees it.
+pub async fn renewal_tried_since(tx: &mut Tx, order_id: &str, cutoff: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM payment_attempts WHERE order_id = $1 AND operation = 'reauthorise' \
+         AND (created_at > $2 OR status IN ('pending', 'in_doubt'))",
+    )
+    .bind(order_id)
+    .bind(cutoff)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
+}

@@ -933,7 +933,11 @@ pub async fn remove_address(
     let Some(account) = visitor.account_id() else {
         return to_sign_in("/account/addresses");
     };
-    match state.maison.remove_address(&Actor::client(account), &id).await {
+    match state
+        .maison
+        .remove_address(&Actor::client(account), &id)
+        .await
+    {
         Ok(()) => Redirect::to("/account/addresses").into_response(),
         Err(err) => {
             let problem = state.problem(err);

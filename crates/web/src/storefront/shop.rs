@@ -509,7 +509,10 @@ pub async fn place(
         Ok(order) => {
             if let (Some(account), Some(address), true) =
                 (visitor.account_id(), address_to_save, form.save_address)
-                && let Err(err) = state.maison.save_address(&Actor::client(account), "", &address).await
+                && let Err(err) = state
+                    .maison
+                    .save_address(&Actor::client(account), "", &address)
+                    .await
             {
                 tracing::info!(error = %err, "address not saved after checkout");
             }

@@ -17,6 +17,8 @@ use maison_domain::order::{
 use maison_domain::payment::{CardOnFile, Payment, PaymentAttempt};
 use maison_domain::personalisation;
 use maison_domain::policy::AssistedPaymentMethod;
+use maison_domain::quote::QuoteStatus;
+use maison_store::information::claim_quote;
 use maison_store::{StoreError, audit, idempotency, orders, payments as attempts};
 
 use crate::actor::{Action, Actor};
@@ -28,6 +30,7 @@ use crate::clock::{new_id, random_bytes};
 use crate::documents::acknowledgement_message;
 use crate::input::invalid;
 use crate::order_input::{check_contact, check_delivery, order_delivery};
+use crate::quotes::quote_refused;
 use crate::{Maison, ShopError};
 
 /// The longest reason for exceeding the creation limit.
@@ -58,7 +61,11 @@ pub struct AssistedOrderRequest {
     /// `telephone` or `boutique`.
     pub via: String,
     pub contact: ContactInput,
+    /// The creations; empty when the order pays a quote.
     pub lines: Vec<AssistedLineInput>,
+    /// A quote paid by telephone (rule R16): its one piece at its price,
+    /// instead of `lines`.
+    pub quote_id: Option<String>,
     pub delivery: DeliveryInput,
     pub payment: AssistedPaymentInput,
     pub documents: DocumentsInput,
@@ -121,7 +128,30 @@ impl Maison {
             ));
         }
 
-        let lines = self.staff_lines(&request.lines, reason, &[]).await?;
+        let quote_id = request
+            .quote_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty());
+        let lines = match quote_id {
+            Some(_) if !request.lines.is_empty() => {
+                return Err(invalid(
+                    "invalid_request",
+                    "quote_id",
+                    "Send either the order's lines or the quote it pays, not both.",
+                ));
+            }
+            Some(id) => {
+                let quote = self
+                    .store()
+                    .quote(id)
+                    .await?
+                    .ok_or(ShopError::QuoteNotFound)?;
+                quote.status(self.now()).payable().map_err(quote_refused)?;
+                vec![self.quoted_line(&quote).await?]
+            }
+            None => self.staff_lines(&request.lines, reason, &[]).await?,
+        };
         if lines.iter().any(|l| l.final_sale) && !request.accept_final_sale {
             return Err(ShopError::FinalSaleNotAcknowledged);
         }
@@ -280,12 +310,28 @@ impl Maison {
             }
         };
         orders::insert(&mut tx, &order).await?;
+        // The order exists first: the quote then refers to it.
+        if let Some(id) = quote_id
+            && !claim_quote(&mut tx, id, &order_id, now).await?
+        {
+            tx.rollback().await.map_err(StoreError::from)?;
+            let status = self
+                .store()
+                .quote(id)
+                .await?
+                .map_or(QuoteStatus::Used, |q| q.status(self.now()));
+            return Err(status
+                .payable()
+                .err()
+                .map_or(ShopError::QuoteUsed, quote_refused));
+        }
         let details = serde_json::json!({
             "channel": via.as_str(),
             "payment": order.payment.method(),
             "total": order.total.amount_string(),
             "documents": order.documents().as_str(),
             "limit_override_reason": reason,
+            "quote_id": quote_id,
         });
         audit::record(
             &mut tx,
@@ -442,6 +488,7 @@ fn fingerprint(r: &AssistedOrderRequest) -> String {
         r.documents.channel.trim().into(),
         r.documents.fax_number.clone().unwrap_or_default(),
         r.limit_override_reason.clone().unwrap_or_default(),
+        r.quote_id.clone().unwrap_or_default(),
         u8::from(r.accept_final_sale).to_string(),
     ];
     if let Some(a) = &r.delivery.address {

@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod checkout;
 pub mod clock;
 pub mod console_auth;
+pub mod console_queries;
 pub mod delivery;
 pub mod documents;
 pub mod error;

@@ -79,7 +79,8 @@ pub struct QuoteCheckout {
     pub accept_final_sale: bool,
 }
 
-fn refused(why: QuoteRefused) -> ShopError {
+/// A quote that cannot be paid, as the API says it.
+pub(crate) fn quote_refused(why: QuoteRefused) -> ShopError {
     match why {
         QuoteRefused::Used => ShopError::QuoteUsed,
         QuoteRefused::Expired => ShopError::QuoteExpired,
@@ -288,7 +289,7 @@ impl Maison {
             KeyState::New => {}
             state => return self.replay(&scope, key, &fingerprint, state).await,
         }
-        quote.status(self.now()).payable().map_err(refused)?;
+        quote.status(self.now()).payable().map_err(quote_refused)?;
 
         let contact = check_contact(&request.contact)?;
         let catalogue = self.catalogue();
@@ -392,7 +393,7 @@ impl Maison {
                 .await?
                 .map_or(QuoteStatus::Used, |q| q.status(now));
             return Err(match status.payable() {
-                Err(why) => refused(why),
+                Err(why) => quote_refused(why),
                 Ok(()) => ShopError::QuoteUsed,
             });
         }

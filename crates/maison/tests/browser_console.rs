@@ -220,6 +220,7 @@ async fn every_console_page_fits_a_phone_a_tablet_and_a_desktop() {
                     quantity: 2,
                     personalisation: None,
                 }],
+                quote_id: None,
                 delivery: maison_app::checkout::DeliveryInput {
                     method: "home".into(),
                     address: Some(maison_domain::address::AddressInput {

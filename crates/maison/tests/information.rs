@@ -492,3 +492,43 @@ on_both_databases! {
         app.stop().await;
     }
 }
+
+on_both_databases! {
+    async fn a_quote_is_paid_by_telephone_through_an_assisted_order(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = solitaire(&app, 2).await;
+        let advisor = staff(&app, "advisor@maison.example", "Sophie Martin", "prestige_advisor").await;
+        let request = new_request(&app, &sku).await;
+        let (status, quote) = json_of(call(&app, Method::POST, &format!("/api/v1/information-requests/{request}/quotes"), Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await).await;
+        assert_eq!(status, 201, "{quote}");
+        let quote_id = quote["id"].as_str().expect("id").to_owned();
+        let order = |quote_id: &str, lines: Value| json!({
+            "channel": "telephone",
+            "client": {"first_name": "Claire", "last_name": "Dubois", "email": "claire@example.com", "phone": "212-555-0147"},
+            "lines": lines,
+            "quote_id": quote_id,
+            "delivery": {"method": "home", "address": {"line1": "10 Park Avenue", "city": "New York", "region": "NY", "postal_code": "10016", "country": "US"}},
+            "payment": {"method": "wire"},
+            "documents": {"channel": "email"},
+        });
+        let place = |body: Value, key: &'static str| {
+            let request = app.http.post(format!("{}/api/v1/assisted-orders", app.url)).bearer_auth(&advisor).header("Idempotency-Key", key).json(&body);
+            async move { request.send().await.expect("sent") }
+        };
+        // Lines and a quote at once; a quote that does not exist.
+        let r = place(order(&quote_id, json!([{"sku": sku, "quantity": 1}])), "both").await;
+        assert_eq!(common::assert_problem(r, 422, "invalid_request").await["field"], "quote_id");
+        common::assert_problem(place(order("no-such-quote", json!([])), "none").await, 404, "quote_not_found").await;
+        // Paid by telephone at the quote's price, by wire.
+        let (status, placed) = json_of(place(order(&quote_id, json!([])), "quoted").await).await;
+        assert_eq!(status, 201, "{placed}");
+        assert_eq!(placed["total"]["amount"], "48500.00");
+        assert_eq!(placed["lines"][0]["sku"], sku.as_str());
+        assert_eq!(placed["status"], "placed");
+        // Secure courier: the total is over the high-value threshold.
+        assert_eq!(placed["carrier"], "secure_courier");
+        // Used: neither the telephone nor the link pays it again.
+        common::assert_problem(place(order(&quote_id, json!([])), "again").await, 409, "quote_used").await;
+        app.stop().await;
+    }
+}

@@ -102,7 +102,12 @@ pub struct AssistedOrderJson {
     #[schema(examples("telephone"))]
     channel: String,
     client: ContactJson,
+    /// The creations; leave out when `quote_id` is given.
+    #[serde(default)]
     lines: Vec<AssistedLineJson>,
+    /// A quote paid by telephone: its piece at its price, instead of `lines`
+    /// (409 `quote_expired`, `quote_used`; 404 `quote_not_found`).
+    quote_id: Option<String>,
     delivery: DeliveryJson,
     payment: AssistedPaymentJson,
     documents: DocumentsJson,
@@ -174,7 +179,8 @@ async fn assisted_json<'a>(
         (status = 401, description = "`unauthenticated`: no staff token"),
         (status = 402, description = "`payment_declined`: the card was refused"),
         (status = 403, description = "`forbidden`: a role that does not place orders (fulfilment), or a client"),
-        (status = 409, description = "`order_item_limit` (more than five creations without `limit_override_reason`), `temporarily_unavailable`, `price_on_request`, `final_sale_not_acknowledged`, `idempotency_key_in_use`"),
+        (status = 404, description = "`quote_not_found`: no quote with this `quote_id`"),
+        (status = 409, description = "`order_item_limit` (more than five creations without `limit_override_reason`), `temporarily_unavailable`, `price_on_request`, `final_sale_not_acknowledged`, `quote_expired`, `quote_used`, `idempotency_key_in_use`"),
         (status = 422, description = "`invalid_fax_number` (field `documents.fax_number`), `invalid_documents`, `invalid_channel`, `payment_method_not_accepted`, `card_invalid`, `card_expired`, `card_brand_not_accepted`, `cardholder_mismatch`, `invalid_contact`, `invalid_address`, `company_required`, `invalid_boutique`, `invalid_delivery`, `invalid_personalisation`, `lines_required`, `unknown_sku`, `idempotency_key_reused`, `invalid_request`"),
         (status = 503, description = "`payment_unavailable`, `payment_in_doubt` (retry with the same key)"),
     ),
@@ -229,6 +235,7 @@ pub async fn place_assisted_order(
         via: r.channel,
         contact: base.contact,
         lines: r.lines.into_iter().map(Into::into).collect(),
+        quote_id: r.quote_id,
         delivery: base.delivery,
         payment,
         documents: DocumentsInput {

@@ -284,6 +284,7 @@ fn request(f: &HashMap<String, String>, lines: Vec<AssistedLineInput>) -> Assist
             phone: field(f, "phone"),
         },
         lines,
+        quote_id: None,
         delivery: DeliveryInput {
             method: if method.is_empty() {
                 "home".into()

@@ -220,8 +220,14 @@ impl Maison {
                     "{reason} Your order {} was therefore not placed, and nothing was charged.",
                     order.number
                 ),
-                "Your creations remain in your bag: you may complete your order with another card."
-                    .to_owned(),
+                if order.bag_id.is_some() {
+                    "Your creations remain in your bag: you may complete your order with another card."
+                } else if order.assisted.is_some() {
+                    "Your Ambassador will be pleased to take your order again with another card."
+                } else {
+                    "You may pay again with another card through the same link, while it is valid."
+                }
+                .to_owned(),
                 format!(
                     "{} will be pleased to help you, or to take your order by telephone.",
                     self.client_relations.contact_sentence()

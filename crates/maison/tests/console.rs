@@ -392,3 +392,219 @@ on_both_databases! {
         app.stop().await;
     }
 }
+
+/// A creation priced on request with a single size: that size's SKU, with
+/// `stock` pieces.
+async fn solitaire(app: &TestApp, stock: u32) -> String {
+    let product = app
+        .product_where(|p| {
+            p["sale_mode"] == "price_on_request"
+                && p["variants"].as_array().is_some_and(|v| v.len() == 1)
+        })
+        .await;
+    let sku = product["variants"][0]["sku"]
+        .as_str()
+        .expect("sku")
+        .to_owned();
+    app.store
+        .set_stock(&maison_domain::Sku::parse(&sku).expect("sku"), stock)
+        .await
+        .expect("stock");
+    sku
+}
+
+/// A client's request through the public API: its id.
+async fn public_request(app: &TestApp, sku: &str, first_name: &str, message: &str) -> String {
+    let response = app
+        .post_json(
+            "/api/v1/information-requests",
+            &serde_json::json!({
+                "sku": sku, "first_name": first_name, "last_name": "Dubois",
+                "email": "claire@example.com", "phone": "212-555-0147", "message": message,
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = response.json().await.expect("json");
+    body["id"].as_str().expect("id").to_owned()
+}
+
+/// The cents of the first amount in `text` ("$12,500.00" is 1250000).
+fn cents_of(text: &str) -> i64 {
+    text.chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("an amount")
+}
+
+on_both_databases! {
+    async fn advisors_work_the_information_requests_queue_and_issue_a_quote_with_its_link(backend) {
+        let (app, clock) = start(backend).await;
+        let sku = solitaire(&app, 2).await;
+        let first = public_request(&app, &sku, "Claire", "Which diamonds\nare available?").await;
+        clock.advance(MINUTE);
+        let second = public_request(&app, &sku, "Camille", "A second question.").await;
+        let (mut ambassador, _) = enrolled(&app, &clock, "elise@maison.example", "Élise Marchand", "ambassador").await;
+        let (mut advisor, _) = enrolled(&app, &clock, "helene@maison.example", "Hélène Roy", "prestige_advisor").await;
+
+        // The queue: newest first, by status.
+        let queue = ambassador.get("/console/requests").await;
+        assert_eq!(queue.status, 200, "{}", queue.body);
+        assert!(queue.body.contains("href=\"/console/requests\" aria-current=\"page\""));
+        let (a, b) = (queue.body.find(&format!("/console/requests/{first}")), queue.body.find(&format!("/console/requests/{second}")));
+        assert!(a.is_some() && b.is_some() && b < a, "newest first: {}", queue.body);
+        assert!(queue.body.contains("Claire Dubois") && queue.body.contains(&sku));
+        let new = ambassador.get("/console/requests?status=new").await;
+        assert!(new.body.contains(&first));
+        assert!(!ambassador.get("/console/requests?status=closed").await.body.contains(&first));
+        let wrong = ambassador.get("/console/requests?status=lost").await;
+        assert_eq!(wrong.status, 422);
+
+        // The request in full: the client, the piece, the message.
+        let path = format!("/console/requests/{first}");
+        let page = ambassador.get(&path).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("claire@example.com") && page.body.contains("212-555-0147"));
+        assert!(page.body.contains("Which diamonds\nare available?"), "{}", page.body);
+        assert!(page.body.contains("data-testid=\"request-status\">New"));
+        assert!(page.body.contains("assign-form") && page.body.contains("status-form"));
+        assert!(!page.body.contains("data-testid=\"quote-form\""), "an Ambassador does not quote");
+        assert_eq!(ambassador.get("/console/requests/nope").await.status, 404);
+
+        // An Ambassador gives it to the advisor.
+        let assigned = ambassador
+            .submit(&path, &format!("{path}/assign"), &[("advisor", "helene@maison.example")])
+            .await;
+        assert_eq!(assigned.status, 303, "{}", assigned.body);
+        assert_eq!(assigned.location, format!("{path}?done=assigned"));
+        let page = advisor.get(&path).await;
+        assert!(page.body.contains("data-testid=\"request-status\">Assigned"), "{}", page.body);
+        assert!(page.body.contains("with helene@maison.example"));
+        assert!(page.body.contains("Assigned to helene@maison.example") && page.body.contains("elise@maison.example"));
+        let refused = ambassador
+            .submit(&path, &format!("{path}/assign"), &[("advisor", "elise@maison.example")])
+            .await;
+        assert_eq!(refused.status, 422, "only advisors take requests");
+        assert!(refused.body.contains("Prestige Advisors"), "{}", refused.body);
+
+        // The advisor records the call, with a note.
+        let contacted = advisor
+            .submit(&path, &format!("{path}/status"), &[("status", "contacted"), ("note", "Called: prefers an E colour.")])
+            .await;
+        assert_eq!(contacted.status, 303, "{}", contacted.body);
+        let page = advisor.get(&path).await;
+        assert!(page.body.contains("Marked contacted") && page.body.contains("Called: prefers an E colour."));
+
+        // A quote, refused first as typed, then issued: the link is shown.
+        assert!(page.body.contains("data-testid=\"quote-form\""));
+        let quote = |carat: &'static str| vec![
+            ("sku", sku.clone()), ("price", "48,500.00".to_owned()), ("carat", carat.to_owned()),
+            ("colour", "E".to_owned()), ("clarity", "VVS1".to_owned()), ("cut", "excellent".to_owned()),
+            ("valid_days", "14".to_owned()),
+        ];
+        let bad = quote("1.523");
+        let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = advisor.submit(&path, &format!("{path}/quotes"), &bad).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.body.contains("carat weight") && refused.body.contains("value=\"1.523\""), "{}", refused.body);
+        assert!(!refused.body.contains("quote-link"));
+        let good = quote("1.52");
+        let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let issued = advisor.submit(&path, &format!("{path}/quotes"), &good).await;
+        assert_eq!(issued.status, 200, "{}", issued.body);
+        let link = between(&issued.body, "data-testid=\"quote-link\">", "<").to_owned();
+        assert!(link.contains("/quotes/"), "{link}");
+        let token = link.rsplit("/quotes/").next().expect("token").to_owned();
+        assert!(issued.body.contains("data-testid=\"request-status\">Quoted"));
+        assert!(issued.body.contains("$48,500.00") && issued.body.contains("1.52 ct, E colour, VVS1 clarity, excellent cut"));
+        let (status, client_page) = app.get_text(&format!("/quotes/{token}")).await;
+        assert_eq!(status, 200);
+        assert!(client_page.contains("$48,500.00"));
+        // Shown once: the request's page does not show it again.
+        assert!(!advisor.get(&path).await.body.contains(&token));
+
+        // The quotes' list, by status.
+        let open = ambassador.get("/console/quotes?status=open").await;
+        assert_eq!(open.status, 200);
+        assert!(open.body.contains(&sku) && open.body.contains("Claire Dubois") && open.body.contains("$48,500.00"));
+        assert!(open.body.contains(&format!("href=\"{path}\"")));
+        assert!(!ambassador.get("/console/quotes?status=used").await.body.contains(&sku));
+        assert!(ambassador.get("/console/quotes").await.body.contains(&sku));
+
+        // Closed with a note: no more actions.
+        let closed = advisor
+            .submit(&path, &format!("{path}/status"), &[("status", "closed"), ("note", "Quote sent.")])
+            .await;
+        assert_eq!(closed.status, 303, "{}", closed.body);
+        let page = advisor.get(&path).await;
+        assert!(page.body.contains("data-testid=\"request-status\">Closed"));
+        assert!(!page.body.contains("assign-form") && !page.body.contains("data-testid=\"quote-form\""));
+        assert!(ambassador.get("/console/requests?status=closed").await.body.contains(&first));
+        // The quote stays payable until it expires.
+        assert!(ambassador.get("/console/quotes?status=open").await.body.contains(&sku));
+        app.stop().await;
+    }
+
+    async fn an_order_is_changed_from_its_page_until_it_is_processed(backend) {
+        let (app, clock) = start(backend).await;
+        let sku = plain_sku(&app).await;
+        let bag = app.bag_with(&[(sku.as_str(), 1)]).await;
+        let response = app.checkout("console-change", &common::checkout_body(&bag)).await;
+        assert_eq!(response.status(), 201);
+        let order: serde_json::Value = response.json().await.expect("order");
+        let number = order["number"].as_str().expect("number").to_owned();
+        let path = format!("/console/orders/{number}");
+        let (mut ambassador, _) = enrolled(&app, &clock, "elise@maison.example", "Élise Marchand", "ambassador").await;
+        let (mut fulfilment, _) = enrolled(&app, &clock, "nadia@maison.example", "Nadia Laurent", "fulfilment").await;
+
+        let page = ambassador.get(&path).await;
+        assert!(page.body.contains("data-testid=\"change-form\""), "{}", page.body);
+        assert!(page.body.contains(&format!("name=\"sku_1\" autocomplete=\"off\" class=\"mono\" value=\"{sku}\"")));
+        assert!(page.body.contains("name=\"sku_4\""), "three empty rows");
+        let total = cents_of(between(&page.body, "data-testid=\"order-total\">", "<"));
+        assert!(!fulfilment.get(&path).await.body.contains("change-form"), "fulfilment does not change orders");
+
+        // More rows without JavaScript.
+        let more = ambassador.submit(&path, &format!("{path}/change"), &[("intent", "more_rows"), ("rows", "4"), ("sku_1", &sku), ("quantity_1", "1")]).await;
+        assert_eq!(more.status, 200);
+        assert!(more.body.contains("name=\"sku_7\"") && !more.body.contains("name=\"sku_8\""));
+
+        // Without a reason, or without a change: refused, nothing changed.
+        let r = ambassador.submit(&path, &format!("{path}/change"), &[("sku_1", &sku), ("quantity_1", "2"), ("reason", "")]).await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("Give the reason") && r.body.contains("Nothing was changed."), "{}", r.body);
+        let r = ambassador.submit(&path, &format!("{path}/change"), &[("sku_1", &sku), ("quantity_1", "1"), ("reason", "Nothing")]).await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("as they were"), "{}", r.body);
+
+        // Declined for the new total: said in words, nothing changed.
+        app.simulator.decline_next_token_authorisations(maison_payments::DeclineReason::InsufficientFunds, 1);
+        let fields = [("sku_1", sku.as_str()), ("quantity_1", "2"), ("sku_2", ""), ("quantity_2", ""), ("reason", "The client wants a pair.")];
+        let declined = ambassador.submit(&path, &format!("{path}/change"), &fields).await;
+        assert_eq!(declined.status, 409, "{}", declined.body);
+        assert!(declined.body.contains("declined") && declined.body.contains("not changed"), "{}", declined.body);
+        assert!(declined.body.contains("The client wants a pair."), "the form as typed");
+        assert_eq!(cents_of(between(&declined.body, "data-testid=\"order-total\">", "<")), total);
+
+        // Authorised: the new total is shown.
+        let changed = ambassador.submit(&path, &format!("{path}/change"), &fields).await;
+        assert_eq!(changed.status, 303, "{}", changed.body);
+        assert_eq!(changed.location, format!("{path}?done=changed"));
+        let page = ambassador.get(&changed.location).await;
+        assert!(page.body.contains("The order is changed"));
+        assert_eq!(cents_of(between(&page.body, "data-testid=\"order-total\">", "<")), total * 2);
+        assert!(page.body.contains("name=\"quantity_1\" type=\"number\" min=\"0\" max=\"99\" value=\"2\""));
+
+        // In processing: no change form, and the use case refuses.
+        let processed = fulfilment.submit(&path, &format!("{path}/process"), &[("confirm", "on")]).await;
+        assert_eq!(processed.status, 303, "{}", processed.body);
+        let page = ambassador.get(&path).await;
+        assert!(page.body.contains("data-testid=\"order-status\">Processing"));
+        assert!(!page.body.contains("change-form"), "no change once processing");
+        let late = ambassador.submit(&path, &format!("{path}/change"), &[("sku_1", &sku), ("quantity_1", "1"), ("reason", "Too late")]).await;
+        assert_eq!(late.status, 409);
+        assert!(late.body.contains("can no longer be changed"), "{}", late.body);
+        app.stop().await;
+    }
+}

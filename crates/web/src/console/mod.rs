@@ -13,6 +13,7 @@ mod auth;
 mod new_order;
 mod orders;
 mod qr;
+mod requests;
 
 use std::sync::Arc;
 
@@ -59,6 +60,13 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/orders/{number}/cancel", post(orders::cancel))
         .route("/console/orders/{number}/process", post(orders::process))
         .route("/console/orders/{number}/receipts", post(orders::receipt))
+        .route("/console/orders/{number}/change", post(orders::change))
+        .route("/console/requests", get(requests::list))
+        .route("/console/requests/{id}", get(requests::detail))
+        .route("/console/requests/{id}/assign", post(requests::assign))
+        .route("/console/requests/{id}/status", post(requests::set_status))
+        .route("/console/requests/{id}/quotes", post(requests::issue_quote))
+        .route("/console/quotes", get(requests::quotes))
         .route("/console/receipts", get(orders::awaiting_payment))
         .route(
             "/console/new-order",
@@ -185,8 +193,18 @@ impl Frame {
     /// The frame of a page for a signed-in member; `current` is the
     /// navigation link of the page.
     pub fn new(state: &AppState, signed: &Signed, current: &str) -> Self {
-        let links: [(&'static str, &'static str, Option<Action>); 7] = [
+        let links: [(&'static str, &'static str, Option<Action>); 8] = [
             ("/console", "Orders", None),
+            (
+                "/console/requests",
+                "Requests",
+                Some(Action::ViewInformationRequests),
+            ),
+            (
+                "/console/quotes",
+                "Quotes",
+                Some(Action::ViewInformationRequests),
+            ),
             (
                 "/console/new-order",
                 "New order",
@@ -196,7 +214,6 @@ impl Frame {
             ("/console/outbox", "Outbox", Some(Action::ManageOutbox)),
             ("/console/audit", "Audit log", Some(Action::ViewAuditLog)),
             ("/console/staff", "Staff", Some(Action::ManageStaff)),
-            ("", "", None),
         ];
         let member = &signed.session.member;
         Frame {

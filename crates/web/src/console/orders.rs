@@ -1,7 +1,10 @@
 //! Orders in the console: the search (number, client name, e-mail, status;
 //! newest first), the orders awaiting a wire or cash payment, and one order
 //! in full with the actions the signed-in role may take (cancel with a
-//! reason, process, record a receipt), each confirmed before it is done.
+//! reason, process, record a receipt, change its creations or delivery
+//! before processing), each confirmed before it is done.
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -11,9 +14,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use maison_app::actor::Action;
+use maison_app::assisted::AssistedLineInput;
+use maison_app::bag::PersonalisationRequest;
+use maison_app::checkout::DeliveryInput;
+use maison_app::order_changes::OrderChange;
 use maison_app::receipts::ReceiptRequest;
 use maison_domain::Money;
-use maison_domain::order::{OrderListItem, OrderStatus};
+use maison_domain::address::AddressInput;
+use maison_domain::delivery::Destination;
+use maison_domain::order::{Order, OrderListItem, OrderStatus};
 use maison_domain::payment::Payment;
 
 use super::{Frame, Signed, refusal, render, with_status};
@@ -273,6 +282,202 @@ struct OrderPage {
     amount: String,
     reference: String,
     reason: String,
+    /// The change form: shown while the order may be changed, to a role
+    /// that may change it.
+    can_change: bool,
+    change_rows: Vec<ChangeRow>,
+    change: HashMap<String, String>,
+    pickup_boutiques: Vec<BoutiqueChoice>,
+}
+
+impl OrderPage {
+    /// A field of the change form, as typed or as the order holds it.
+    fn c(&self, name: &str) -> &str {
+        self.change.get(name).map_or("", String::as_str)
+    }
+}
+
+/// A line row of the change form.
+struct ChangeRow {
+    index: usize,
+    sku: String,
+    quantity: String,
+    pers_kind: String,
+    pers_text: String,
+}
+
+struct BoutiqueChoice {
+    value: String,
+    label: String,
+}
+
+/// Empty rows the change form offers for more creations.
+const EMPTY_CHANGE_ROWS: usize = 3;
+/// The most line rows a change form may send.
+const MAX_CHANGE_ROWS: usize = 60;
+
+/// The change form as the order stands: its lines, then empty rows; its
+/// delivery.
+fn change_fields(order: &Order) -> HashMap<String, String> {
+    let mut f = HashMap::new();
+    for (i, l) in order.lines.iter().enumerate() {
+        let i = i + 1;
+        f.insert(format!("sku_{i}"), l.sku.clone());
+        f.insert(format!("quantity_{i}"), l.quantity.to_string());
+        if let Some(p) = &l.personalisation {
+            f.insert(format!("pers_kind_{i}"), p.kind().to_owned());
+            f.insert(format!("pers_text_{i}"), p.text().to_owned());
+        }
+    }
+    f.insert(
+        "rows".into(),
+        (order.lines.len() + EMPTY_CHANGE_ROWS).to_string(),
+    );
+    let destination = &order.delivery.destination;
+    let a = destination.address();
+    f.insert(
+        "delivery_method".into(),
+        destination.method().as_str().to_owned(),
+    );
+    if let Destination::Boutique { boutique_id, .. } = destination {
+        f.insert("boutique_id".into(), boutique_id.clone());
+    } else {
+        f.insert("line1".into(), a.line1.clone());
+        f.insert("line2".into(), a.line2.clone().unwrap_or_default());
+        f.insert("city".into(), a.city.clone());
+        f.insert("region".into(), a.region.clone());
+        f.insert("postal_code".into(), a.postal_code.clone());
+        f.insert("country".into(), a.country.code().to_owned());
+        f.insert("company".into(), a.company.clone().unwrap_or_default());
+    }
+    f
+}
+
+fn typed(f: &HashMap<String, String>, name: &str) -> String {
+    f.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
+}
+
+/// How many line rows the form holds.
+fn change_row_count(f: &HashMap<String, String>) -> usize {
+    typed(f, "rows")
+        .parse::<usize>()
+        .unwrap_or(EMPTY_CHANGE_ROWS)
+        .clamp(1, MAX_CHANGE_ROWS)
+}
+
+fn change_rows(f: &HashMap<String, String>) -> Vec<ChangeRow> {
+    (1..=change_row_count(f))
+        .map(|i| ChangeRow {
+            index: i,
+            sku: typed(f, &format!("sku_{i}")),
+            quantity: typed(f, &format!("quantity_{i}")),
+            pers_kind: typed(f, &format!("pers_kind_{i}")),
+            pers_text: f
+                .get(&format!("pers_text_{i}"))
+                .cloned()
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The lines as typed: a row without a SKU, or with quantity 0, is removed.
+/// `Err` names a row whose quantity is not a number.
+fn typed_change_lines(f: &HashMap<String, String>) -> Result<Vec<AssistedLineInput>, String> {
+    let mut lines = Vec::new();
+    for row in change_rows(f) {
+        let sku = row.sku.split_whitespace().next().unwrap_or("").to_owned();
+        if sku.is_empty() {
+            continue;
+        }
+        let quantity = if row.quantity.is_empty() {
+            1
+        } else {
+            row.quantity.parse::<i64>().map_err(|_| {
+                format!(
+                    "Write the quantity of row {} ({sku}) as a whole number: 0 removes the creation.",
+                    row.index
+                )
+            })?
+        };
+        if quantity == 0 {
+            continue;
+        }
+        let personalisation = (!row.pers_kind.is_empty()).then(|| PersonalisationRequest {
+            kind: row.pers_kind.clone(),
+            text: row.pers_text.clone(),
+        });
+        lines.push(AssistedLineInput {
+            sku,
+            quantity,
+            personalisation,
+        });
+    }
+    Ok(lines)
+}
+
+/// Whether the typed lines are the order's own, in the same order.
+fn same_lines(order: &Order, lines: &[AssistedLineInput]) -> bool {
+    order.lines.len() == lines.len()
+        && order.lines.iter().zip(lines).all(|(l, t)| {
+            l.sku.eq_ignore_ascii_case(&t.sku)
+                && i64::from(l.quantity) == t.quantity
+                && match (&l.personalisation, &t.personalisation) {
+                    (None, None) => true,
+                    (Some(p), Some(q)) => p.kind() == q.kind && p.text() == q.text.trim(),
+                    _ => false,
+                }
+        })
+}
+
+const DELIVERY_FIELDS: [&str; 9] = [
+    "delivery_method",
+    "company",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "boutique_id",
+];
+
+/// The delivery as typed, when it differs from the order's (a form without
+/// a delivery method keeps it).
+fn typed_delivery(order: &Order, f: &HashMap<String, String>) -> Option<DeliveryInput> {
+    if typed(f, "delivery_method").is_empty() {
+        return None;
+    }
+    let current = change_fields(order);
+    let method = typed(f, "delivery_method");
+    let relevant: &[&str] = if method == "boutique" {
+        &["delivery_method", "boutique_id"]
+    } else {
+        &DELIVERY_FIELDS[..8]
+    };
+    let unchanged = relevant
+        .iter()
+        .all(|name| typed(f, name).eq_ignore_ascii_case(&typed(&current, name)));
+    if unchanged {
+        return None;
+    }
+    let optional = |name: &str| Some(typed(f, name)).filter(|v| !v.is_empty());
+    Some(DeliveryInput {
+        address: (method != "boutique").then(|| AddressInput {
+            line1: typed(f, "line1"),
+            line2: optional("line2"),
+            city: typed(f, "city"),
+            region: typed(f, "region"),
+            postal_code: typed(f, "postal_code"),
+            country: optional("country").unwrap_or_else(|| "US".into()),
+            company: optional("company"),
+        }),
+        boutique_id: optional("boutique_id"),
+        method: if method.is_empty() {
+            "home".into()
+        } else {
+            method
+        },
+    })
 }
 
 /// Who moved the order, as staff read it.
@@ -300,6 +505,8 @@ struct Kept {
     amount: String,
     reference: String,
     reason: String,
+    /// The change form as typed.
+    change: Option<HashMap<String, String>>,
 }
 
 fn path_text(path: Result<Path<String>, PathRejection>) -> String {
@@ -319,6 +526,9 @@ pub async fn detail(
         "processing" => "The order is in processing: it can no longer be changed or cancelled.",
         "receipt" => "The receipt is recorded.",
         "placed" => "The order is placed: its acknowledgement is on its way.",
+        "changed" => {
+            "The order is changed: the client is told, and the new lines and total are shown below."
+        }
         _ => "",
     };
     order_page(
@@ -361,6 +571,12 @@ async fn order_page(
     };
     let doc = maison_app::documents::document(&state.maison, order);
     let modifiable = order.status.is_modifiable();
+    let can_change = modifiable && signed.may(Action::ChangeOrder);
+    let change = if can_change {
+        kept.change.unwrap_or_else(|| change_fields(order))
+    } else {
+        HashMap::new()
+    };
     let page = OrderPage {
         frame: Frame::new(state, signed, "/console"),
         number: order.number.clone(),
@@ -468,6 +684,24 @@ async fn order_page(
         amount: kept.amount,
         reference: kept.reference,
         reason: kept.reason,
+        can_change,
+        change_rows: if can_change {
+            change_rows(&change)
+        } else {
+            Vec::new()
+        },
+        change,
+        pickup_boutiques: state
+            .maison
+            .catalogue()
+            .boutiques
+            .iter()
+            .filter(|b| b.accepts_pickup)
+            .map(|b| BoutiqueChoice {
+                value: b.id.clone(),
+                label: format!("{} ({})", b.name, b.address.locality()),
+            })
+            .collect(),
     };
     with_status(render(&page), status)
 }
@@ -666,6 +900,109 @@ pub async fn receipt(
             }
             let status = super::status_of(&problem);
             order_page(&state, &signed, &number, "", kept(problem.detail), status).await
+        }
+    }
+}
+
+/// Changes the order's creations or delivery (before processing), with a
+/// reason. A refusal shows the form again as typed, and says that nothing
+/// changed (a card declined for a higher total included).
+pub async fn change(
+    State(state): State<AppState>,
+    signed: Signed,
+    path: Result<Path<String>, PathRejection>,
+    StorefrontForm(mut f): StorefrontForm<HashMap<String, String>>,
+) -> Response {
+    let number = path_text(path);
+    // Another empty row, without JavaScript: the form comes back longer.
+    if typed(&f, "intent") == "more_rows" {
+        let rows = (change_row_count(&f) + EMPTY_CHANGE_ROWS).min(MAX_CHANGE_ROWS);
+        f.insert("rows".into(), rows.to_string());
+        let kept = Kept {
+            change: Some(f),
+            ..Kept::default()
+        };
+        return order_page(&state, &signed, &number, "", kept, StatusCode::OK).await;
+    }
+    let refused = |error: String, f: HashMap<String, String>| Kept {
+        error,
+        action: "change",
+        change: Some(f),
+        ..Kept::default()
+    };
+    let order = match state.maison.staff_order(&signed.actor(), &number).await {
+        Ok(o) => o.order,
+        Err(err) => {
+            return refusal(
+                &state,
+                &signed,
+                state.problem(err),
+                &format!("/console/orders/{number}"),
+            );
+        }
+    };
+    let lines = match typed_change_lines(&f) {
+        Ok(lines) => lines,
+        Err(error) => {
+            let kept = refused(format!("{error} Nothing was changed."), f);
+            return order_page(
+                &state,
+                &signed,
+                &number,
+                "",
+                kept,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let request = OrderChange {
+        lines: (!same_lines(&order, &lines)).then_some(lines),
+        delivery: typed_delivery(&order, &f),
+        reason: typed(&f, "reason"),
+    };
+    if request.lines.is_none() && request.delivery.is_none() {
+        let kept = refused(
+            "The creations and the delivery are as they were: change a quantity, a SKU or the delivery first. Nothing was changed.".into(),
+            f,
+        );
+        return order_page(
+            &state,
+            &signed,
+            &number,
+            "",
+            kept,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    match state
+        .maison
+        .change_order(&signed.actor(), &number, request)
+        .await
+    {
+        Ok(order) => {
+            Redirect::to(&format!("/console/orders/{}?done=changed", order.number)).into_response()
+        }
+        Err(err) => {
+            let problem = state.problem(err);
+            if problem.status == 403 || problem.status == 404 {
+                return refusal(
+                    &state,
+                    &signed,
+                    problem,
+                    &format!("/console/orders/{number}"),
+                );
+            }
+            let status = super::status_of(&problem);
+            let detail = if problem.detail.contains("not changed")
+                || problem.detail.contains("no longer be changed")
+            {
+                problem.detail
+            } else {
+                format!("{} Nothing was changed.", problem.detail)
+            };
+            order_page(&state, &signed, &number, "", refused(detail, f), status).await
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The Client Relations console in a real headless Chromium: a complete
 //! telephone order by wire, placed through the console and paid in two
-//! partial receipts; every page at 390, 820 and 1440 px without horizontal
-//! scrolling.
+//! partial receipts; a quote issued from the information requests' queue and
+//! paid by the client through its private link; every page at 390, 820 and
+//! 1440 px without horizontal scrolling.
 
 mod common;
 
@@ -187,6 +188,140 @@ async fn a_telephone_order_by_wire_is_placed_and_paid_in_two_receipts_through_th
     app.stop().await;
 }
 
+/// A creation priced on request with a single size: that size's SKU, in
+/// stock.
+async fn solitaire(app: &TestApp) -> String {
+    let product = app
+        .product_where(|p| {
+            p["sale_mode"] == "price_on_request"
+                && p["variants"].as_array().is_some_and(|v| v.len() == 1)
+        })
+        .await;
+    let sku = product["variants"][0]["sku"]
+        .as_str()
+        .expect("sku")
+        .to_owned();
+    app.store
+        .set_stock(&maison_domain::Sku::parse(&sku).expect("sku"), 2)
+        .await
+        .expect("stock");
+    sku
+}
+
+/// Claire Dubois asks about `sku` through the public API: the request's id.
+async fn public_request(app: &TestApp, sku: &str) -> String {
+    let response = app
+        .post_json(
+            "/api/v1/information-requests",
+            &serde_json::json!({
+                "sku": sku,
+                "first_name": "Claire",
+                "last_name": "Dubois",
+                "email": "claire@example.com",
+                "phone": "212-555-0147",
+                "message": "Could you tell me about the diamonds available for this solitaire?",
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = response.json().await.expect("json");
+    body["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_advisor_quotes_from_the_queue_and_the_client_pays_through_the_link() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let sku = solitaire(&app).await;
+    let request = public_request(&app, &sku).await;
+    let b = browser(Viewport::Phone).await;
+    enrol(
+        &app,
+        &b,
+        "helene@maison.example",
+        "Hélène Roy",
+        "prestige_advisor",
+    )
+    .await;
+
+    // The request waits in the queue.
+    click(&b, "nav a[href='/console/requests']").await;
+    assert!(text_of(&b, "requests").await.contains("Claire Dubois"));
+    click(&b, &format!("a[href='/console/requests/{request}']")).await;
+    assert_eq!(text_of(&b, "request-status").await, "New");
+    assert!(text_of(&b, "request-message").await.contains("diamonds available"));
+    assert!(
+        !b.overflows_horizontally().await,
+        "the request's page fits a phone"
+    );
+
+    // The advisor takes it, then quotes the piece.
+    click(&b, "#advisor option[value='helene@maison.example']").await;
+    click(&b, "[data-testid=assign-form] button[type=submit]").await;
+    assert_eq!(text_of(&b, "request-status").await, "Assigned");
+    fill(&b, "quote_sku", &sku).await;
+    fill(&b, "quote_price", "48500").await;
+    fill(&b, "quote_carat", "1.52").await;
+    fill(&b, "quote_colour", "E").await;
+    click(&b, "#quote_clarity option[value=VVS1]").await;
+    click(&b, "#quote_cut option[value=excellent]").await;
+    fill(&b, "quote_valid_days", "14").await;
+    click(&b, "[data-testid=quote-form] button[type=submit]").await;
+    let link = text_of(&b, "quote-link").await;
+    assert!(link.contains("/quotes/"), "{link}");
+    assert_eq!(text_of(&b, "request-status").await, "Quoted");
+    assert!(
+        !b.overflows_horizontally().await,
+        "the issued link fits a phone"
+    );
+    let token = link.rsplit("/quotes/").next().expect("token").to_owned();
+
+    // The client opens the link and pays.
+    let client = browser(Viewport::Desktop).await;
+    client
+        .client
+        .goto(&format!("{}/quotes/{token}", app.url))
+        .await
+        .expect("the quote's page");
+    assert!(text_of(&client, "price").await.contains("$48,500.00"));
+    for (id, value) in [
+        ("line1", "10 Park Avenue"),
+        ("city", "New York"),
+        ("postal_code", "10016"),
+        ("holder_name", "CLAIRE DUBOIS"),
+        ("card_number", "4242 4242 4242 4242"),
+        ("exp_month", "12"),
+        ("exp_year", "2031"),
+        ("cvc", "917"),
+    ] {
+        fill(&client, id, value).await;
+    }
+    click(&client, "#region option[value=NY]").await;
+    click(&client, "[data-testid=pay-quote]").await;
+    let paid = text_of(&client, "quote-status").await;
+    assert!(paid.contains("has been paid"), "{paid}");
+    client.close().await;
+
+    // The console shows the request quoted and the quote used, with its order.
+    b.client
+        .goto(&format!("{}/console/requests?status=quoted", app.url))
+        .await
+        .expect("queue");
+    assert!(text_of(&b, "requests").await.contains("Claire Dubois"));
+    b.client
+        .goto(&format!("{}/console/quotes?status=used", app.url))
+        .await
+        .expect("quotes");
+    assert_eq!(text_of(&b, "quote-status").await, "Used");
+    let order = text_of(&b, "quote-order").await;
+    assert!(order.starts_with("MV-"), "{order}");
+    assert!(
+        !b.overflows_horizontally().await,
+        "the quotes' list fits a phone"
+    );
+    b.close().await;
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_console_page_fits_a_phone_a_tablet_and_a_desktop() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -246,9 +381,42 @@ async fn every_console_page_fits_a_phone_a_tablet_and_a_desktop() {
         .await
         .expect("order placed");
     let order_page = format!("/console/orders/{}", order.number);
+    // An information request with a quote, for the queue's pages.
+    let solitaire = solitaire(&app).await;
+    let request = public_request(&app, &solitaire).await;
+    let quoter = app
+        .maison()
+        .add_staff(
+            &operator,
+            "helene@maison.example",
+            "Hélène Roy",
+            "prestige_advisor",
+        )
+        .await
+        .expect("advisor");
+    app.maison()
+        .issue_quote(
+            &Actor::Staff(quoter),
+            &request,
+            maison_app::quotes::QuoteInput {
+                sku: solitaire.clone(),
+                price: maison_domain::Money::usd_cents(4_850_000),
+                carat: "1.52".into(),
+                colour: "E".into(),
+                clarity: "VVS1".into(),
+                cut: "excellent".into(),
+                valid_days: 14,
+            },
+        )
+        .await
+        .expect("quote issued");
+    let request_page = format!("/console/requests/{request}");
     let pages = [
         "/console",
         order_page.as_str(),
+        "/console/requests",
+        request_page.as_str(),
+        "/console/quotes",
         "/console/new-order",
         "/console/receipts",
         "/console/outbox?status=all",

@@ -55,10 +55,17 @@ pub enum Action {
     /// Ship an order in processing, or make it ready for pickup and hand it
     /// over at the boutique (rules R6, R7).
     Fulfil,
+    /// Request a return for a client, authorise, refund or reject it
+    /// (PRODUCT.md §2: Client Relations).
+    HandleReturn,
+    /// Receive a returned piece (its stock back, or not).
+    ReceiveReturn,
+    /// Integrators' webhook endpoints and their deliveries.
+    ManageWebhooks,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 17] = [
         Action::ViewOrders,
         Action::CancelOrder,
         Action::ProcessOrder,
@@ -73,6 +80,9 @@ impl Action {
         Action::HandleInformationRequest,
         Action::IssueQuote,
         Action::Fulfil,
+        Action::HandleReturn,
+        Action::ReceiveReturn,
+        Action::ManageWebhooks,
     ];
 }
 
@@ -86,11 +96,12 @@ pub fn allowed(role: StaffRole, action: Action) -> bool {
         HandleInformationRequest => matches!(role, Ambassador | PrestigeAdvisor | Admin),
         IssueQuote => matches!(role, PrestigeAdvisor | Admin),
         // Rule R8: only Client Relations change or cancel an order.
-        CancelOrder | ChangeOrder | PlaceAssistedOrder | RecordReceipt => {
+        CancelOrder | ChangeOrder | PlaceAssistedOrder | RecordReceipt | HandleReturn => {
             matches!(role, Ambassador | PrestigeAdvisor | Admin)
         }
         ProcessOrder | ManageCatalogue | Fulfil => matches!(role, Fulfilment | Admin),
-        ViewAuditLog | ManageStaff | ManageOutbox => role == Admin,
+        ReceiveReturn => matches!(role, Ambassador | PrestigeAdvisor | Fulfilment | Admin),
+        ViewAuditLog | ManageStaff | ManageOutbox | ManageWebhooks => role == Admin,
     }
 }
 
@@ -200,6 +211,8 @@ mod tests {
                     PlaceAssistedOrder,
                     RecordReceipt,
                     ChangeOrder,
+                    HandleReturn,
+                    ReceiveReturn,
                 ],
             ),
             (
@@ -213,6 +226,8 @@ mod tests {
                     PlaceAssistedOrder,
                     RecordReceipt,
                     ChangeOrder,
+                    HandleReturn,
+                    ReceiveReturn,
                 ],
             ),
             (
@@ -223,6 +238,7 @@ mod tests {
                     ManageCatalogue,
                     ViewInformationRequests,
                     Fulfil,
+                    ReceiveReturn,
                 ],
             ),
             (Admin, Action::ALL.to_vec()),

@@ -161,6 +161,16 @@ pub enum ShopError {
     /// A hand-over without the collector's identity checked.
     #[error("the collector's identity must be checked")]
     IdCheckRequired,
+    /// Rule R9: a personalised line is never returned.
+    #[error("personalised creations are final sale")]
+    FinalSale,
+    /// The Conditions of Sale's window after delivery or collection is over.
+    #[error("the return window of {days} days is over")]
+    ReturnWindowClosed { days: u32 },
+    #[error("there is no such return")]
+    ReturnNotFound,
+    #[error("there is no such webhook endpoint")]
+    EndpointNotFound,
     /// Something that is not the client's doing failed (hashing, the OS RNG).
     #[error("{0}")]
     Internal(String),

@@ -35,9 +35,11 @@ pub mod quotes;
 pub mod receipts;
 mod renewal;
 pub mod requests;
+pub mod returns;
 pub mod shipments;
 pub mod staff;
 pub mod tracking;
+pub mod webhooks;
 
 pub use catalogue::{Catalogue, CatalogueCache, CatalogueError, Cursor, Filter, Page};
 pub use error::ShopError;

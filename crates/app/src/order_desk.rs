@@ -129,6 +129,7 @@ pub(crate) async fn advance_as(
             from.as_str()
         )));
     }
+    crate::webhooks::announce_order(tx, order_id, to, at).await?;
     Ok(to)
 }
 
@@ -342,6 +343,7 @@ impl Maison {
                 ))),
             };
         }
+        crate::webhooks::announce_order(&mut tx, &order.id, to, event.at).await?;
         let subject = format!("order:{}", order.number);
         let action = format!("order.{}", command.as_str());
         audit::record(&mut tx, &actor.audit(event.at, &action, &subject, details)).await?;

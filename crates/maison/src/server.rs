@@ -226,6 +226,13 @@ pub async fn launch_with_clock(
 
     tokio::spawn(deliver_mail(Arc::clone(&maison), senders, stopped.clone()));
     tokio::spawn(recover_payments(Arc::clone(&maison), stopped.clone()));
+    let webhook_sender =
+        maison_app::webhooks::WebhookSender::new().context("no HTTP client for webhooks")?;
+    tokio::spawn(deliver_webhooks(
+        Arc::clone(&maison),
+        webhook_sender,
+        stopped.clone(),
+    ));
     tokio::spawn(purge_sessions(Arc::clone(&maison), stopped.clone()));
     tokio::spawn(refresh_catalogue(
         Arc::clone(&maison),
@@ -338,6 +345,26 @@ async fn deliver_mail(
             _ = tick.tick() => {
                 if let Err(err) = maison.deliver_outbox(&senders).await {
                     tracing::warn!(error = %err, "outbox delivery failed");
+                }
+            }
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+/// Posts due webhook deliveries every second (each instance claims its own).
+async fn deliver_webhooks(
+    maison: Arc<Maison>,
+    sender: maison_app::webhooks::WebhookSender,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(err) = maison.deliver_webhooks(&sender).await {
+                    tracing::warn!(error = %err, "webhook delivery failed");
                 }
             }
             _ = stopped.changed() => return,

@@ -49,13 +49,36 @@ async fn click(b: &Browser, css: &str) {
 }
 
 async fn text_of(b: &Browser, testid: &str) -> String {
+    // The page a click leads to may still be loading: wait for the element.
     b.client
-        .find(Locator::Css(&format!("[data-testid={testid}]")))
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("[data-testid={testid}]")))
         .await
         .unwrap_or_else(|_| panic!("{testid}"))
         .text()
         .await
         .expect("text")
+}
+
+/// The text of `testid` once it contains `want` (the page a form leads to
+/// may still be loading).
+async fn text_until(b: &Browser, testid: &str, want: &str) -> String {
+    let mut text = String::new();
+    for _ in 0..50 {
+        if let Ok(element) = b
+            .client
+            .find(Locator::Css(&format!("[data-testid={testid}]")))
+            .await
+        {
+            text = element.text().await.unwrap_or_default();
+            if text.contains(want) {
+                return text;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("{testid} never read {want:?}: {text:?}");
 }
 
 /// Adds a member with `role`, opens their setup link in `b`, sets the
@@ -248,7 +271,11 @@ async fn an_advisor_quotes_from_the_queue_and_the_client_pays_through_the_link()
     assert!(text_of(&b, "requests").await.contains("Claire Dubois"));
     click(&b, &format!("a[href='/console/requests/{request}']")).await;
     assert_eq!(text_of(&b, "request-status").await, "New");
-    assert!(text_of(&b, "request-message").await.contains("diamonds available"));
+    assert!(
+        text_of(&b, "request-message")
+            .await
+            .contains("diamonds available")
+    );
     assert!(
         !b.overflows_horizontally().await,
         "the request's page fits a phone"
@@ -257,6 +284,7 @@ async fn an_advisor_quotes_from_the_queue_and_the_client_pays_through_the_link()
     // The advisor takes it, then quotes the piece.
     click(&b, "#advisor option[value='helene@maison.example']").await;
     click(&b, "[data-testid=assign-form] button[type=submit]").await;
+    text_until(&b, "done", "The request is assigned").await;
     assert_eq!(text_of(&b, "request-status").await, "Assigned");
     fill(&b, "quote_sku", &sku).await;
     fill(&b, "quote_price", "48500").await;
@@ -266,6 +294,7 @@ async fn an_advisor_quotes_from_the_queue_and_the_client_pays_through_the_link()
     click(&b, "#quote_cut option[value=excellent]").await;
     fill(&b, "quote_valid_days", "14").await;
     click(&b, "[data-testid=quote-form] button[type=submit]").await;
+    text_until(&b, "done", "The quote is issued").await;
     let link = text_of(&b, "quote-link").await;
     assert!(link.contains("/quotes/"), "{link}");
     assert_eq!(text_of(&b, "request-status").await, "Quoted");
@@ -297,8 +326,7 @@ async fn an_advisor_quotes_from_the_queue_and_the_client_pays_through_the_link()
     }
     click(&client, "#region option[value=NY]").await;
     click(&client, "[data-testid=pay-quote]").await;
-    let paid = text_of(&client, "quote-status").await;
-    assert!(paid.contains("has been paid"), "{paid}");
+    text_until(&client, "quote-status", "has been paid").await;
     client.close().await;
 
     // The console shows the request quoted and the quote used, with its order.

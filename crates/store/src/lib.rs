@@ -16,9 +16,11 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod receipts;
+pub mod returns;
 pub mod staff;
 pub mod stock;
 mod throttle;
+pub mod webhooks;
 
 use std::time::Duration;
 

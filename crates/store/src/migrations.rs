@@ -90,6 +90,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0013_reauthorisations.sql"),
         include_str!("../migrations/postgres/0013_reauthorisations.sql"),
     ),
+    (
+        14,
+        "returns",
+        include_str!("../migrations/portable/0014_returns.sql"),
+        include_str!("../migrations/portable/0014_returns.sql"),
+    ),
+    (
+        15,
+        "webhooks",
+        include_str!("../migrations/portable/0015_webhooks.sql"),
+        include_str!("../migrations/portable/0015_webhooks.sql"),
+    ),
 ];
 
 pub(crate) fn for_backend(backend: Backend) -> Migrator {

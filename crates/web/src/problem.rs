@@ -383,6 +383,7 @@ impl crate::AppState {
                 "Sign-in refused",
                 "The e-mail address, the password or the code is not right. Type them again, with the code your authenticator shows now (each code works once).",
             ),
+            E::EndpointNotFound => Problem::not_found("endpoint_not_found", "There is no webhook endpoint with this id."),
             E::MessageNotFound => Problem::not_found("message_not_found", "There is no failed message with this id in the outbox."),
             E::RequestNotFound => Problem::not_found("request_not_found", "There is no information request with this id."),
             E::RequestRefused(refused) => Problem::new(
@@ -465,6 +466,20 @@ impl crate::AppState {
                 "Check the collector's identity document before handing the creations over, then send id_checked: true.",
             )
             .field("id_checked"),
+            E::FinalSale => Problem::new(
+                StatusCode::CONFLICT,
+                "final_sale",
+                "Final sale",
+                "Personalised creations (engraving, embossing) are final sale under the Conditions of Sale: they cannot be returned or exchanged.",
+            )
+            .field("lines"),
+            E::ReturnWindowClosed { days } => Problem::new(
+                StatusCode::CONFLICT,
+                "return_window_closed",
+                "Return window closed",
+                format!("Creations are returned within {days} days of their delivery or collection, under the Conditions of Sale. {} will be pleased to help.", cr.contact_sentence()),
+            ),
+            E::ReturnNotFound => Problem::not_found("return_not_found", "There is no return with this id."),
             E::Internal(what) => {
                 tracing::error!(error = %what, "internal failure");
                 Problem::internal()

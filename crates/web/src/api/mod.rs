@@ -32,11 +32,13 @@ pub(crate) mod document;
 mod fulfilment;
 mod information;
 mod input;
+mod returns;
 mod schemas;
 pub(crate) mod shop;
 mod staff;
 pub use catalogue::unknown_route;
 mod views;
+mod webhooks;
 
 use axum::Router;
 use utoipa_axum::routes;
@@ -68,8 +70,15 @@ pub fn routes() -> DescribedRoutes<AppState> {
         .routes(routes!(fulfilment::create_shipment))
         .routes(routes!(fulfilment::ready_for_pickup))
         .routes(routes!(fulfilment::collect))
+        .routes(routes!(returns::request_return, returns::order_returns))
+        .routes(routes!(returns::authorise_return))
+        .routes(routes!(returns::receive_return))
+        .routes(routes!(returns::refund_return))
+        .routes(routes!(returns::reject_return))
         .routes(routes!(fulfilment::carrier_webhook))
         .routes(routes!(staff::audit_events))
+        .routes(routes!(webhooks::create_endpoint, webhooks::list_endpoints))
+        .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(assisted::place_assisted_order))
         .routes(routes!(assisted::record_receipt))
         .routes(routes!(assisted::order_documents))

@@ -182,6 +182,10 @@ impl<'a> BagJson<'a> {
 #[derive(Serialize, ToSchema)]
 #[schema(as = OrderLine)]
 pub struct OrderLineJson<'a> {
+    /// The line's stable id in the order (its number, "1", "2", ...): what a
+    /// return names.
+    #[schema(examples("1"))]
+    pub line_id: String,
     pub sku: &'a str,
     pub product_sku: &'a str,
     pub name: &'a str,
@@ -308,7 +312,9 @@ impl<'a> OrderJson<'a> {
             lines: o
                 .lines
                 .iter()
-                .map(|l| OrderLineJson {
+                .enumerate()
+                .map(|(i, l)| OrderLineJson {
+                    line_id: (i + 1).to_string(),
                     sku: &l.sku,
                     product_sku: &l.product_sku,
                     name: &l.name,

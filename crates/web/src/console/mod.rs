@@ -10,10 +10,12 @@
 
 mod admin;
 mod auth;
+mod fulfilment;
 mod new_order;
 mod orders;
 mod qr;
 mod requests;
+mod returns;
 
 use std::sync::Arc;
 
@@ -78,6 +80,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/staff", get(admin::staff).post(admin::add_staff))
         .route("/console/staff/link", post(admin::setup_link))
         .route("/console/staff/disable", post(admin::disable))
+        .merge(fulfilment::routes())
+        .merge(returns::routes())
         .route_layer(from_fn_with_state(state, guard))
         // The stylesheet needs no session.
         .route("/console/assets/console.css", get(stylesheet))
@@ -193,7 +197,7 @@ impl Frame {
     /// The frame of a page for a signed-in member; `current` is the
     /// navigation link of the page.
     pub fn new(state: &AppState, signed: &Signed, current: &str) -> Self {
-        let links: [(&'static str, &'static str, Option<Action>); 8] = [
+        let links: [(&'static str, &'static str, Option<Action>); 10] = [
             ("/console", "Orders", None),
             (
                 "/console/requests",
@@ -211,6 +215,8 @@ impl Frame {
                 Some(Action::PlaceAssistedOrder),
             ),
             ("/console/receipts", "Receipts", Some(Action::RecordReceipt)),
+            ("/console/fulfilment", "Fulfilment", Some(Action::Fulfil)),
+            ("/console/returns", "Returns", Some(Action::ViewOrders)),
             ("/console/outbox", "Outbox", Some(Action::ManageOutbox)),
             ("/console/audit", "Audit log", Some(Action::ViewAuditLog)),
             ("/console/staff", "Staff", Some(Action::ManageStaff)),

@@ -18,7 +18,7 @@ use maison_app::{Order, ShopError};
 
 use super::forms::{
     AddressForm, ConfirmForm, ForgotForm, OrderRequestForm, PasswordForm, RegisterForm, ResetForm,
-    SignInForm, StorefrontForm,
+    ReturnForm, SignInForm, StorefrontForm,
 };
 use super::pages::{message_page, render};
 use super::shop::BAG_COOKIE;
@@ -654,11 +654,23 @@ struct OrderPage {
     request_error: String,
     /// When the order was placed, as clients read it.
     placed: String,
+    /// The lines that may be returned now: (line_id, what it is, at most).
+    return_lines: Vec<(String, String, u32)>,
+    /// Until when a return may be asked for, or why it may not.
+    return_note: String,
+    /// The order's returns, as the client reads them.
+    returns: Vec<String>,
+    /// Why a return was refused, beside its form.
+    return_error: String,
 }
 
 impl OrderPage {
     fn request_action(&self) -> String {
         format!("/account/orders/{}/requests", self.order.number)
+    }
+
+    fn return_action(&self) -> String {
+        format!("/account/orders/{}/returns", self.order.number)
     }
 
     /// A client's session proves the order: nothing more to send.
@@ -682,12 +694,95 @@ fn order_not_found(state: &AppState) -> Response {
     )
 }
 
+/// What the order page says about returns: the lines returnable now, why
+/// not otherwise, and the returns asked for.
+async fn return_view(
+    state: &AppState,
+    order: &Order,
+) -> (Vec<(String, String, u32)>, String, Vec<String>) {
+    use maison_app::returns::Returnability;
+    let days = state.maison.policies.return_window_days;
+    let (lines, note) = match state.maison.returnability(order).await {
+        Ok(Returnability::Open { until, lines }) => (
+            lines
+                .iter()
+                .filter_map(|l| {
+                    let line = order.lines.get((l.line_no as usize).checked_sub(1)?)?;
+                    Some((l.line_no.to_string(), line.name.clone(), l.quantity))
+                })
+                .collect(),
+            format!(
+                "Creations may be returned until {} under our Conditions of Sale; personalised creations are final sale.",
+                state.maison.local_time(until)
+            ),
+        ),
+        Ok(Returnability::NotYet) => (
+            Vec::new(),
+            format!("Once delivered or collected, creations may be returned within {days} days under our Conditions of Sale."),
+        ),
+        Ok(Returnability::WindowClosed { closed }) => (
+            Vec::new(),
+            format!(
+                "The return window closed on {}: creations are returned within {days} days of their delivery or collection.",
+                state.maison.local_time(closed)
+            ),
+        ),
+        Ok(Returnability::Nothing) => (
+            Vec::new(),
+            if order.lines.iter().all(|l| l.final_sale) {
+                "Personalised creations are final sale: they cannot be returned or exchanged.".to_owned()
+            } else {
+                "Every creation that may be returned is already in a return; personalised creations are final sale.".to_owned()
+            },
+        ),
+        Err(err) => {
+            tracing::warn!(error = %err, "returnability not read");
+            (Vec::new(), String::new())
+        }
+    };
+    let returns = state
+        .maison
+        .returns_of(order)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            let status = match r.status.as_str() {
+                "requested" => "requested; Client Relations will review it".to_owned(),
+                "authorised" => "authorised; please send the creations back".to_owned(),
+                "received" => "received; the refund follows".to_owned(),
+                "refunded" => format!("refunded ({})", r.amount.display()),
+                _ => format!(
+                    "not accepted: {}",
+                    r.rejection_reason.as_deref().unwrap_or("")
+                ),
+            };
+            format!(
+                "Return asked on {}: {status}.",
+                state.maison.local_time(r.created_at)
+            )
+        })
+        .collect();
+    (lines, note, returns)
+}
+
 async fn order_page(
     state: &AppState,
     visitor: &Visitor,
     number: &str,
     notice: String,
     error: String,
+    status: StatusCode,
+) -> Response {
+    order_page_with(state, visitor, number, notice, (error, String::new()), status).await
+}
+
+async fn order_page_with(
+    state: &AppState,
+    visitor: &Visitor,
+    number: &str,
+    notice: String,
+    (error, return_error): (String, String),
     status: StatusCode,
 ) -> Response {
     let Some(account) = visitor.account_id() else {
@@ -706,6 +801,7 @@ async fn order_page(
         .await
         .unwrap_or_default();
     let doc = maison_app::documents::document(&state.maison, &order);
+    let (return_lines, return_note, returns) = return_view(state, &order).await;
     let mut response = render(&OrderPage {
         site: Site::new(&state.maison.client_relations, &state.maison.catalogue()),
         status: order.status.describe(),
@@ -762,6 +858,10 @@ async fn order_page(
         notice,
         request_error: error,
         placed: state.maison.local_time(order.created_at),
+        return_lines,
+        return_note,
+        returns,
+        return_error,
         order,
     });
     *response.status_mut() = status;
@@ -771,6 +871,7 @@ async fn order_page(
 #[derive(serde::Deserialize)]
 pub struct OrderQuery {
     requested: Option<String>,
+    returned: Option<String>,
 }
 
 pub async fn order(
@@ -779,10 +880,17 @@ pub async fn order(
     Path(number): Path<String>,
     query: Result<Query<OrderQuery>, QueryRejection>,
 ) -> Response {
-    let notice = match query.ok().and_then(|Query(q)| q.requested) {
-        Some(_) => "Your request has been sent to Client Relations, who will contact you shortly."
+    let query = query.ok().map(|Query(q)| q);
+    let notice = match query {
+        Some(OrderQuery {
+            requested: Some(_), ..
+        }) => "Your request has been sent to Client Relations, who will contact you shortly."
             .to_owned(),
-        None => String::new(),
+        Some(OrderQuery {
+            returned: Some(_), ..
+        }) => "Your return has been requested: Client Relations will review it and write to you by e-mail."
+            .to_owned(),
+        _ => String::new(),
     };
     order_page(
         &state,
@@ -1028,6 +1136,45 @@ pub async fn change_password(
             }
             let status = status_of(&problem);
             show(&state, password_form().with_problem(&problem), status)
+        }
+    }
+}
+
+/// "Return a creation" from the order page: asked, then a plain page
+/// (post-redirect-get); refused, the page again with the reason beside the
+/// form.
+pub async fn request_return(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(number): Path<String>,
+    StorefrontForm(form): StorefrontForm<ReturnForm>,
+) -> Response {
+    let Some(account) = visitor.account_id() else {
+        return order_not_found(&state);
+    };
+    match state
+        .maison
+        .request_return(&Actor::client(account), &number, form.request())
+        .await
+    {
+        Ok(_) => Redirect::to(&format!(
+            "/account/orders/{}?returned=1",
+            percent(&number)
+        ))
+        .into_response(),
+        Err(ShopError::OrderNotFound) => order_not_found(&state),
+        Err(err) => {
+            let problem = state.problem(err);
+            let status = status_of(&problem);
+            order_page_with(
+                &state,
+                &visitor,
+                &number,
+                String::new(),
+                (String::new(), problem.detail),
+                status,
+            )
+            .await
         }
     }
 }

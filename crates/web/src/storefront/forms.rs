@@ -350,6 +350,30 @@ impl OrderRequestForm {
     }
 }
 
+/// "Return a creation" from a client's order page (Conditions of Sale).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReturnForm {
+    /// The order line's id (its number).
+    pub line_id: String,
+    pub quantity: String,
+    pub reason: String,
+}
+
+impl ReturnForm {
+    /// The use case's request; a quantity that is not a whole number is 0,
+    /// which the use case refuses next to the field.
+    pub fn request(&self) -> maison_app::returns::ReturnRequest {
+        maison_app::returns::ReturnRequest {
+            lines: vec![maison_app::returns::ReturnLineRequest {
+                line_id: trimmed(&self.line_id),
+                quantity: self.quantity.trim().parse().unwrap_or(0),
+            }],
+            reason: self.reason.clone(),
+        }
+    }
+}
+
 /// Create an account.
 #[derive(Deserialize, Default)]
 #[serde(default)]

@@ -84,6 +84,10 @@ pub fn routes() -> Router<AppState> {
             post(account::request_change),
         )
         .route(
+            "/account/orders/{number}/returns",
+            post(account::request_return),
+        )
+        .route(
             "/account/addresses",
             get(account::addresses).post(account::add_address),
         )

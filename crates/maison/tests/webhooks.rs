@@ -1,0 +1,311 @@
+//! Outgoing webhooks over real HTTP, on SQLite and PostgreSQL (issue 11): an
+//! integrator's server (a small axum server in the test) receives
+//! `order.confirmed` after a checkout, signed with the secret returned at
+//! creation; a delivery answered 500 is retried with back-off and listed
+//! with its last answer; invalid URLs and events are refused; only
+//! administrators manage endpoints.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use common::{TestApp, assert_problem, checkout_body, plain_sku, spawn_app_at};
+use maison_app::actor::Actor;
+use maison_app::clock::{Clock, FixedClock};
+use maison_carriers::signature;
+use maison_testkit::on_both_databases;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// What the integrator's server received: (path, signature header, body).
+#[derive(Clone, Default)]
+struct Received {
+    requests: Arc<Mutex<Vec<(String, Option<String>, Vec<u8>)>>>,
+    /// While set, `/flaky` answers 500.
+    failing: Arc<AtomicBool>,
+}
+
+impl Received {
+    fn at(&self, path: &str) -> Vec<(Option<String>, Vec<u8>)> {
+        self.requests
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(p, _, _)| p == path)
+            .map(|(_, h, b)| (h.clone(), b.clone()))
+            .collect()
+    }
+}
+
+fn record(received: &Received, path: &str, headers: &HeaderMap, body: Bytes) {
+    let header = headers
+        .get(signature::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    received
+        .requests
+        .lock()
+        .expect("lock")
+        .push((path.to_owned(), header, body.to_vec()));
+}
+
+/// The integrator's server on a free loopback port: `/ok` answers 200,
+/// `/flaky` 500 while `failing` is set.
+async fn integrator() -> (String, Received) {
+    let received = Received::default();
+    let app = axum::Router::new()
+        .route(
+            "/ok",
+            post(
+                |State(r): State<Received>, headers: HeaderMap, body: Bytes| async move {
+                    record(&r, "/ok", &headers, body);
+                    StatusCode::OK
+                },
+            ),
+        )
+        .route(
+            "/flaky",
+            post(
+                |State(r): State<Received>, headers: HeaderMap, body: Bytes| async move {
+                    record(&r, "/flaky", &headers, body);
+                    if r.failing.load(Ordering::SeqCst) {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        StatusCode::NO_CONTENT
+                    }
+                },
+            ),
+        )
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listener");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("served");
+    });
+    (format!("http://{addr}"), received)
+}
+
+async fn staff(app: &TestApp, email: &str, role: &str) -> String {
+    let operator = Actor::System("test");
+    app.maison()
+        .add_staff(&operator, email, "Sophie Martin", role)
+        .await
+        .expect("member added");
+    app.maison()
+        .new_staff_token(&operator, email)
+        .await
+        .expect("token")
+        .expose()
+        .to_owned()
+}
+
+async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app.http.request(method, format!("{}{path}", app.url));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("sent")
+}
+
+async fn json_of(response: reqwest::Response, status: u16) -> Value {
+    let got = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(got, status, "{body}");
+    body
+}
+
+async fn order(app: &TestApp, sku: &str, key: &str) -> Value {
+    let bag = app.bag_with(&[(sku, 1)]).await;
+    let order = json_of(app.checkout(key, &checkout_body(&bag)).await, 201).await;
+    assert_eq!(order["status"], "confirmed");
+    order
+}
+
+/// Waits (up to 20 s) until `check` holds.
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn deliveries(app: &TestApp, admin: &str, endpoint: &str) -> Vec<Value> {
+    let r = call(
+        app,
+        Method::GET,
+        &format!("/api/v1/webhook-endpoints/{endpoint}/deliveries"),
+        Some(admin),
+        None,
+    )
+    .await;
+    json_of(r, 200).await["items"]
+        .as_array()
+        .expect("items")
+        .clone()
+}
+
+on_both_databases! {
+    async fn integrators_receive_signed_events_retried_until_answered(backend) {
+        let clock = Arc::new(FixedClock::at(maison_app::clock::now_micros()));
+        let app = spawn_app_at(backend, clock.clone()).await;
+        let admin = staff(&app, "admin@maison.example", "admin").await;
+        let (base, received) = integrator().await;
+
+        // An endpoint for confirmations: its secret is shown once.
+        let r = call(&app, Method::POST, "/api/v1/webhook-endpoints", Some(&admin),
+            Some(json!({"url": format!("{base}/ok"), "events": ["order.confirmed"]}))).await;
+        let created = json_of(r, 201).await;
+        let ok_id = created["id"].as_str().expect("id").to_owned();
+        let secret = created["secret"].as_str().expect("secret").to_owned();
+        assert!(secret.len() >= 32);
+
+        let sku = plain_sku(&app).await;
+        let first = order(&app, &sku, "webhook-order-1").await;
+        eventually("the confirmation", async || !received.at("/ok").is_empty()).await;
+        let (header, body) = received.at("/ok").remove(0);
+        let now = clock.now_micros() / 1_000_000;
+        assert_eq!(signature::verify(secret.as_bytes(), header.as_deref(), &body, now), Ok(()));
+        assert_eq!(
+            signature::verify(b"another secret", header.as_deref(), &body, now),
+            Err(signature::SignatureError::Mismatch)
+        );
+        let event: Value = serde_json::from_slice(&body).expect("JSON body");
+        assert_eq!(event["type"], "order.confirmed");
+        assert!(event["id"].as_str().is_some_and(|id| !id.is_empty()));
+        assert!(event["created_at"].as_str().is_some());
+        assert_eq!(event["data"]["number"], first["number"]);
+        assert_eq!(event["data"]["status"], "confirmed");
+        assert_eq!(event["data"]["total"], first["total"]);
+        let listed = deliveries(&app, &admin, &ok_id).await;
+        assert_eq!(listed.len(), 1, "only order.confirmed: {listed:?}");
+        assert_eq!(listed[0]["status"], "delivered");
+        assert_eq!(listed[0]["last_status"], 200);
+        assert_eq!(listed[0]["attempts"], 1);
+        assert_eq!(listed[0]["type"], "order.confirmed");
+        assert_eq!(listed[0]["event_id"], event["id"]);
+
+        // An endpoint that answers 500 at first: its deliveries wait, listed
+        // with their last answer, then are retried after the back-off.
+        received.failing.store(true, Ordering::SeqCst);
+        let r = call(&app, Method::POST, "/api/v1/webhook-endpoints", Some(&admin),
+            Some(json!({"url": format!("{base}/flaky"), "events": ["order.placed", "order.confirmed"]}))).await;
+        let flaky_id = json_of(r, 201).await["id"].as_str().expect("id").to_owned();
+        let second = order(&app, &sku, "webhook-order-2").await;
+        eventually("the failed attempts", async || {
+            let listed = deliveries(&app, &admin, &flaky_id).await;
+            listed.len() == 2 && listed.iter().all(|d| d["attempts"] == 1)
+        }).await;
+        for d in deliveries(&app, &admin, &flaky_id).await {
+            assert_eq!(d["status"], "pending", "{d}");
+            assert_eq!(d["last_status"], 500, "{d}");
+            assert!(d["last_error"].as_str().is_some(), "{d}");
+            assert!(d["next_attempt_at"].as_str().is_some(), "{d}");
+            assert_eq!(d["delivered_at"], Value::Null);
+        }
+        // Not before the back-off.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(received.at("/flaky").len(), 2);
+
+        received.failing.store(false, Ordering::SeqCst);
+        clock.advance(31_000_000);
+        eventually("the retries", async || {
+            deliveries(&app, &admin, &flaky_id).await.iter().all(|d| d["status"] == "delivered")
+        }).await;
+        let listed = deliveries(&app, &admin, &flaky_id).await;
+        let mut kinds: Vec<&str> = listed.iter().map(|d| d["type"].as_str().expect("type")).collect();
+        kinds.sort_unstable();
+        assert_eq!(kinds, ["order.confirmed", "order.placed"]);
+        for d in &listed {
+            assert_eq!(d["attempts"], 2, "{d}");
+            assert_eq!(d["last_status"], 204, "{d}");
+            assert_eq!(d["next_attempt_at"], Value::Null, "{d}");
+            assert!(d["delivered_at"].as_str().is_some(), "{d}");
+            assert_eq!(d["subject"], format!("order:{}", second["number"].as_str().expect("number")));
+        }
+        let flaky_calls = received.at("/flaky");
+        assert_eq!(flaky_calls.len(), 4);
+        let flaky_secret_ok = flaky_calls.iter().all(|(h, b)| {
+            signature::verify(secret.as_bytes(), h.as_deref(), b, clock.now_micros() / 1_000_000).is_err()
+        });
+        assert!(flaky_secret_ok, "each endpoint signs with its own secret");
+        // The first endpoint got the second confirmation too, and nothing else.
+        eventually("the second confirmation", async || received.at("/ok").len() == 2).await;
+
+        // The list, without secrets.
+        let r = call(&app, Method::GET, "/api/v1/webhook-endpoints", Some(&admin), None).await;
+        let list = json_of(r, 200).await;
+        let items = list["items"].as_array().expect("items");
+        assert_eq!(items.len(), 2);
+        let ok = items.iter().find(|i| i["id"] == ok_id.as_str()).expect("listed");
+        assert_eq!(ok["url"], format!("{base}/ok"));
+        assert_eq!(ok["events"], json!(["order.confirmed"]));
+        assert!(ok["created_at"].as_str().is_some());
+        assert!(items.iter().any(|i| i["id"] == flaky_id.as_str()));
+        assert!(!list.to_string().contains(&secret));
+        assert!(items.iter().all(|i| i.get("secret").is_none()));
+
+        app.stop().await;
+    }
+
+    async fn endpoints_are_checked_and_only_administrators_manage_them(backend) {
+        let app = spawn_app_at(backend, Arc::new(maison_app::clock::SystemClock)).await;
+        let admin = staff(&app, "admin@maison.example", "admin").await;
+        let path = "/api/v1/webhook-endpoints";
+        for (body, code) in [
+            (json!({"url": "ftp://integrator.example/x", "events": ["order.placed"]}), "invalid_url"),
+            (json!({"url": "https://user:pass@integrator.example/x", "events": ["order.placed"]}), "invalid_url"),
+            (json!({"url": "not a url", "events": ["order.placed"]}), "invalid_url"),
+            (json!({"url": "https://integrator.example/x", "events": ["order.exploded"]}), "invalid_event"),
+            (json!({"url": "https://integrator.example/x", "events": []}), "invalid_event"),
+        ] {
+            let r = call(&app, Method::POST, path, Some(&admin), Some(body)).await;
+            assert_problem(r, 422, code).await;
+        }
+        let r = call(&app, Method::POST, path, Some(&admin),
+            Some(json!({"url": "https://integrator.example/x", "events": ["return.refunded", "order.shipped"]}))).await;
+        let id = json_of(r, 201).await["id"].as_str().expect("id").to_owned();
+        let r = call(&app, Method::GET, "/api/v1/webhook-endpoints/no-such-endpoint/deliveries", Some(&admin), None).await;
+        assert_problem(r, 404, "endpoint_not_found").await;
+        assert!(deliveries(&app, &admin, &id).await.is_empty());
+
+        let deliveries_path = format!("/api/v1/webhook-endpoints/{id}/deliveries");
+        let body = json!({"url": "https://integrator.example/y", "events": ["order.placed"]});
+        for role in ["ambassador", "prestige_advisor", "fulfilment"] {
+            let token = staff(&app, &format!("{role}@maison.example"), role).await;
+            let r = call(&app, Method::POST, path, Some(&token), Some(body.clone())).await;
+            assert_problem(r, 403, "forbidden").await;
+            let r = call(&app, Method::GET, path, Some(&token), None).await;
+            assert_problem(r, 403, "forbidden").await;
+            let r = call(&app, Method::GET, &deliveries_path, Some(&token), None).await;
+            assert_problem(r, 403, "forbidden").await;
+        }
+        let r = call(&app, Method::POST, path, None, Some(body.clone())).await;
+        assert_problem(r, 401, "unauthenticated").await;
+        let r = call(&app, Method::GET, path, None, None).await;
+        assert_problem(r, 401, "unauthenticated").await;
+        let r = call(&app, Method::GET, &deliveries_path, None, None).await;
+        assert_problem(r, 401, "unauthenticated").await;
+        let r = call(&app, Method::GET, path, Some("not-a-token"), None).await;
+        assert_problem(r, 401, "invalid_token").await;
+
+        app.stop().await;
+    }
+}

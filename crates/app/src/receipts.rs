@@ -10,9 +10,11 @@ use maison_domain::receipt::{
     Balance, MAX_REFERENCE_CHARS, Receipt, ReceiptMethod, ReceiptRefusal,
     passes_large_cash_threshold,
 };
+use maison_store::idempotency::{self, KeyState};
 use maison_store::{StoreError, audit, orders, outbox, receipts};
 
 use crate::actor::{Action, Actor};
+use crate::checkout::{checked_key, digest};
 use crate::clock::new_id;
 use crate::documents::confirmation_message;
 use crate::input::invalid;
@@ -42,14 +44,38 @@ impl Maison {
         Ok((Balance::of(order.total, &receipts), receipts))
     }
 
-    /// Records a payment received on a wire or cash order.
+    /// Records a payment received on a wire or cash order, once per
+    /// `Idempotency-Key` when one is given (a double click on a cash receipt
+    /// records it once; a bank reference is unique anyway).
     pub async fn record_receipt(
         &self,
         actor: &Actor,
         number: &str,
         request: ReceiptRequest,
+        idempotency_key: Option<&str>,
     ) -> Result<RecordedReceipt, ShopError> {
         let member = actor.may(Action::RecordReceipt)?.clone();
+        let key = idempotency_key.map(checked_key).transpose()?;
+        let scope = format!("receipt:{}", member.id);
+        let fingerprint = digest([
+            number.trim(),
+            request.method.trim(),
+            &request.amount.amount_string(),
+            request.reference.trim(),
+        ]);
+        if let Some(key) = key {
+            match self.store().idempotency_state(&scope, key).await? {
+                KeyState::New => {}
+                KeyState::InProgress { fingerprint: f }
+                | KeyState::Completed { fingerprint: f, .. }
+                    if f != fingerprint =>
+                {
+                    return Err(ShopError::KeyReused);
+                }
+                KeyState::InProgress { .. } => return Err(ShopError::KeyInUse),
+                KeyState::Completed { body, .. } => return self.recorded_receipt(&body).await,
+            }
+        }
         let method = ReceiptMethod::parse(request.method.trim())
             .ok_or_else(|| invalid("invalid_method", "method", "Choose wire or cash."))?;
         let reference = request.reference.trim().to_owned();
@@ -114,9 +140,19 @@ impl Maison {
             recorded_by: member.email.clone(),
             received_at: now,
         };
+        if let Some(key) = key
+            && !idempotency::claim_key(&mut tx, &scope, key, &fingerprint, &order.id, now).await?
+        {
+            // The same request, sent twice at once: the first one answers.
+            tx.rollback().await.map_err(StoreError::from)?;
+            return Err(ShopError::KeyInUse);
+        }
         if !receipts::insert(&mut tx, &receipt).await? {
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(ShopError::DuplicateReference);
+        }
+        if let Some(key) = key {
+            idempotency::complete_key(&mut tx, &scope, key, 201, &receipt.id).await?;
         }
         let cash_before = Money::new(
             earlier
@@ -194,6 +230,45 @@ impl Maison {
             receipt,
             order,
             balance,
+            large_cash,
+        })
+    }
+}
+
+impl Maison {
+    /// A receipt recorded before, as its request answered (a replay).
+    async fn recorded_receipt(&self, receipt_id: &str) -> Result<RecordedReceipt, ShopError> {
+        let order_id = self
+            .store()
+            .receipt_order(receipt_id)
+            .await?
+            .ok_or(ShopError::OrderNotFound)?;
+        let order = self
+            .store()
+            .order(&order_id)
+            .await?
+            .ok_or(ShopError::OrderNotFound)?;
+        let all = self.store().receipts_of_order(&order_id).await?;
+        let at = all
+            .iter()
+            .position(|r| r.id == receipt_id)
+            .ok_or(ShopError::OrderNotFound)?;
+        let cash_before = Money::new(
+            all[..at]
+                .iter()
+                .filter(|r| r.method == ReceiptMethod::Cash)
+                .map(|r| r.amount.minor())
+                .sum(),
+            order.total.currency(),
+        );
+        let receipt = all[at].clone();
+        let large_cash = receipt.method == ReceiptMethod::Cash
+            && passes_large_cash_threshold(cash_before, receipt.amount)
+            && !passes_large_cash_threshold(cash_before, Money::new(0, cash_before.currency()));
+        Ok(RecordedReceipt {
+            balance: Balance::of(order.total, &all),
+            receipt,
+            order,
             large_cash,
         })
     }

@@ -286,9 +286,17 @@ on_both_databases! {
         // Cash in two visits; the one that takes the total past 10,000 flags.
         assert!(total > 1_000_000, "five creations over 2,100 each: {total}");
         let first = 500_000;
-        let (status, receipt) = call(&app, Method::POST, &path, &ambassador, None, Some(json!({"method": "cash", "amount": money(first), "reference": "YK-0001"}))).await;
+        let body = json!({"method": "cash", "amount": money(first), "reference": "YK-0001"});
+        let (status, receipt) = call(&app, Method::POST, &path, &ambassador, Some("cash-visit-1"), Some(body.clone())).await;
         assert_eq!(status, 201, "{receipt}");
         assert_eq!(receipt["large_cash"], false);
+        // Pressed twice: the same key records it once and answers the same receipt.
+        let (status, again) = call(&app, Method::POST, &path, &ambassador, Some("cash-visit-1"), Some(body)).await;
+        assert_eq!(status, 201, "{again}");
+        assert_eq!(again["id"], receipt["id"]);
+        assert_eq!(cents(&amount(&again["order"]["payment"]["amount_received"])), first);
+        let r = app.with_token(Method::POST, &path, &ambassador).header("Idempotency-Key", "cash-visit-1").json(&json!({"method": "cash", "amount": money(1), "reference": "YK-0009"})).send().await.expect("sent");
+        assert_problem(r, 422, "idempotency_key_reused").await;
         let (status, receipt) = call(&app, Method::POST, &path, &ambassador, None, Some(json!({"method": "cash", "amount": money(total - first), "reference": "YK-0002"}))).await;
         assert_eq!(status, 201, "{receipt}");
         assert_eq!(receipt["large_cash"], true, "total {total}");

@@ -344,4 +344,56 @@ on_both_databases! {
         assert_problem(r, 422, "invalid_quantity").await;
         app.stop().await;
     }
+
+    async fn the_order_page_offers_the_return_where_allowed_and_says_why_not(backend) {
+        let (app, clock) = start(backend).await;
+        let fulfilment = staff(&app, "fulfilment@maison.example", "fulfilment").await;
+        let client = app.client("Claire", "Dubois", "claire@example.com").await;
+        let sku = plain_sku(&app).await;
+        let order = order_as(&app, &client, &sku, "order-3").await;
+        let number = order["number"].as_str().expect("number").to_owned();
+        let page_path = format!("/account/orders/{number}");
+        let page = |token: String| {
+            let app = &app;
+            let path = page_path.clone();
+            async move {
+                let r = app.with_token(Method::GET, &path, &token).send().await.expect("sent");
+                assert_eq!(r.status(), 200);
+                r.text().await.expect("html")
+            }
+        };
+        let html = page(client.clone()).await;
+        assert!(html.contains("Once delivered or collected, creations may be returned within 30 days"), "{html}");
+        assert!(!html.contains("data-testid=\"request-return\""));
+
+        deliver(&app, &number, &fulfilment).await;
+        let html = page(client.clone()).await;
+        assert!(html.contains("data-testid=\"request-return\""), "{html}");
+        assert!(html.contains("name=\"line_id\" value=\"1\""), "{html}");
+        // Refused: shown beside the form, nothing recorded.
+        let form = format!("/account/orders/{number}/returns");
+        let r = app.with_token(Method::POST, &form, &client)
+            .form(&[("line_id", "1"), ("quantity", "3"), ("reason", "Too large.")]).send().await.expect("sent");
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.expect("html").contains("data-testid=\"return-error\""));
+        // Asked: post, redirect, get.
+        let r = app.http.post(format!("{}{form}", app.url)).bearer_auth(&client)
+            .form(&[("line_id", "1"), ("quantity", "1"), ("reason", "Too large.")]).send().await.expect("sent");
+        assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+        let html = page(client.clone()).await;
+        assert!(html.contains("Return asked on"), "{html}");
+        assert!(html.contains("already in a return"), "{html}");
+        assert!(!html.contains("data-testid=\"request-return\""));
+
+        // A month later: the window is closed, and the page says so.
+        clock.advance(31 * DAY);
+        let r = app.sign_in("claire@example.com", common::PASSWORD).await;
+        let client = json_of(r, 201).await["token"].as_str().expect("token").to_owned();
+        let html = page(client).await;
+        assert!(html.contains("The return window closed on"), "{html}");
+        // The console's page is the staff's: without a session, sign in.
+        let r = app.http.get(format!("{}/console/returns", app.url)).send().await.expect("sent");
+        assert!(r.url().path().starts_with("/console/sign-in") || r.status().is_redirection(), "{}", r.url());
+        app.stop().await;
+    }
 }

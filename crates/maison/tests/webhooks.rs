@@ -23,10 +23,13 @@ use maison_testkit::on_both_databases;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// What the integrator's server received: (path, signature header, body).
+/// A request received: (path, signature header, body).
+type Request = (String, Option<String>, Vec<u8>);
+
+/// What the integrator's server received.
 #[derive(Clone, Default)]
 struct Received {
-    requests: Arc<Mutex<Vec<(String, Option<String>, Vec<u8>)>>>,
+    requests: Arc<Mutex<Vec<Request>>>,
     /// While set, `/flaky` answers 500.
     failing: Arc<AtomicBool>,
 }

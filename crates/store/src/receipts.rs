@@ -56,6 +56,16 @@ pub async fn of_order_in(tx: &mut Tx, order_id: &str) -> Result<Vec<Receipt>> {
 }
 
 impl Store {
+    /// The order a receipt was recorded on.
+    pub async fn receipt_order(&self, receipt_id: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT order_id FROM receipts WHERE id = $1")
+                .bind(receipt_id)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
     /// The order's receipts, oldest first.
     pub async fn receipts_of_order(&self, order_id: &str) -> Result<Vec<Receipt>> {
         let rows = sqlx::query(COLUMNS)

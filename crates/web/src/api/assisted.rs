@@ -320,7 +320,11 @@ pub struct ReceiptResponse<'a> {
     path = "/api/v1/orders/{number}/receipts",
     operation_id = "recordReceipt",
     tag = "Client Relations",
-    params(("number" = String, Path, description = "The order number")),
+    params(
+        ("number" = String, Path, description = "The order number"),
+        ("Idempotency-Key" = Option<String>, Header, max_length = 255,
+            description = "One per receipt (a UUID): a retry with the same key records it once and answers the same receipt."),
+    ),
     request_body = ReceiptJson,
     responses(
         (status = 201, description = "The receipt, with the order after it", body = ReceiptResponse),
@@ -328,14 +332,15 @@ pub struct ReceiptResponse<'a> {
         (status = 401, description = "`unauthenticated`: no staff token"),
         (status = 403, description = "`forbidden`: a role that does not record payments"),
         (status = 404, description = "`order_not_found`"),
-        (status = 409, description = "`duplicate_reference` (a bank reference recorded before), `receipt_exceeds_balance`, `invalid_transition` (not a wire or cash order, or not awaiting payment)"),
-        (status = 422, description = "`invalid_method`, `invalid_amount`, `invalid_reference`, `invalid_request`"),
+        (status = 409, description = "`duplicate_reference` (a bank reference recorded before), `receipt_exceeds_balance`, `invalid_transition` (not a wire or cash order, or not awaiting payment), `idempotency_key_in_use` (the same request is being recorded)"),
+        (status = 422, description = "`invalid_method`, `invalid_amount`, `invalid_reference`, `idempotency_key_reused`, `invalid_request`"),
     ),
     security(("staffBearer" = []))
 )]
 pub async fn record_receipt(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     request: Result<Json<ReceiptJson>, JsonRejection>,
 ) -> Result<Response, Problem> {
@@ -356,6 +361,7 @@ pub async fn record_receipt(
                 amount,
                 reference: r.reference,
             },
+            headers.get("idempotency-key").and_then(|v| v.to_str().ok()),
         )
         .await
         .map_err(|e| state.problem(e))?;

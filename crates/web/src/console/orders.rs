@@ -276,6 +276,8 @@ struct OrderPage {
     can_process: bool,
     can_receive: bool,
     receipt_method: &'static str,
+    /// One per form shown: a second press of "Record" records once.
+    receipt_key: String,
     done: &'static str,
     error: String,
     error_action: &'static str,
@@ -678,6 +680,7 @@ async fn order_page(
             && order.status == OrderStatus::Placed
             && signed.may(Action::RecordReceipt),
         receipt_method: order.payment.method(),
+        receipt_key: maison_app::clock::new_id(),
         done,
         error: kept.error,
         error_action: kept.action,
@@ -822,6 +825,7 @@ pub struct ReceiptForm {
     amount: String,
     reference: String,
     confirm: String,
+    idempotency_key: String,
 }
 
 pub async fn receipt(
@@ -880,7 +884,12 @@ pub async fn receipt(
     };
     match state
         .maison
-        .record_receipt(&signed.actor(), &number, request)
+        .record_receipt(
+            &signed.actor(),
+            &number,
+            request,
+            Some(form.idempotency_key.as_str()).filter(|k| !k.is_empty()),
+        )
         .await
     {
         Ok(recorded) => Redirect::to(&format!(

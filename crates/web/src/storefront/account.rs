@@ -718,7 +718,9 @@ async fn return_view(
         ),
         Ok(Returnability::NotYet) => (
             Vec::new(),
-            format!("Once delivered or collected, creations may be returned within {days} days under our Conditions of Sale."),
+            format!(
+                "Once delivered or collected, creations may be returned within {days} days under our Conditions of Sale."
+            ),
         ),
         Ok(Returnability::WindowClosed { closed }) => (
             Vec::new(),
@@ -730,7 +732,8 @@ async fn return_view(
         Ok(Returnability::Nothing) => (
             Vec::new(),
             if order.lines.iter().all(|l| l.final_sale) {
-                "Personalised creations are final sale: they cannot be returned or exchanged.".to_owned()
+                "Personalised creations are final sale: they cannot be returned or exchanged."
+                    .to_owned()
             } else {
                 "Every creation that may be returned is already in a return; personalised creations are final sale.".to_owned()
             },
@@ -774,7 +777,15 @@ async fn order_page(
     error: String,
     status: StatusCode,
 ) -> Response {
-    order_page_with(state, visitor, number, notice, (error, String::new()), status).await
+    order_page_with(
+        state,
+        visitor,
+        number,
+        notice,
+        (error, String::new()),
+        status,
+    )
+    .await
 }
 
 async fn order_page_with(
@@ -1157,11 +1168,8 @@ pub async fn request_return(
         .request_return(&Actor::client(account), &number, form.request())
         .await
     {
-        Ok(_) => Redirect::to(&format!(
-            "/account/orders/{}?returned=1",
-            percent(&number)
-        ))
-        .into_response(),
+        Ok(_) => Redirect::to(&format!("/account/orders/{}?returned=1", percent(&number)))
+            .into_response(),
         Err(ShopError::OrderNotFound) => order_not_found(&state),
         Err(err) => {
             let problem = state.problem(err);

@@ -183,8 +183,9 @@ impl Maison {
                 if !offered(AssistedPaymentMethod::Card) {
                     return Err(not_offered());
                 }
-                let (checked, details) =
-                    self.check_client_card(card, &contact.first_name, &contact.last_name)?;
+                let (checked, details) = self
+                    .check_client_card(card, &contact.first_name, &contact.last_name, None)
+                    .await?;
                 let payment = Payment::Card(CardOnFile {
                     brand: checked.brand,
                     last4: checked.last4.clone(),

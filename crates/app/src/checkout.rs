@@ -9,7 +9,6 @@ use sha2::{Digest, Sha256};
 use maison_domain::Money;
 use maison_domain::address::{Address, AddressInput};
 use maison_domain::bag::{self, BagRefusal, Channel, ProposedLine};
-use maison_domain::cardholder::names_match;
 use maison_domain::contact::Email;
 use maison_domain::delivery::{DeliveryMethod, DeliveryPlan, plan_delivery};
 use maison_domain::order::{Order, OrderLine};
@@ -286,20 +285,14 @@ impl Maison {
         if prepared.lines.iter().any(|l| l.final_sale) && !request.accept_final_sale {
             return Err(ShopError::FinalSaleNotAcknowledged);
         }
-        let (checked, details) =
-            self.check_client_card(card, &prepared.first_name, &prepared.last_name)?;
-        // A signed-in client's order is the account holder's: the card must
-        // be theirs too, whatever name the contact form was given (R4).
-        if let Some(account_id) = &request.account_id {
-            let holder = self
-                .store()
-                .account(account_id)
-                .await?
-                .ok_or(ShopError::BagNotFound)?;
-            if !names_match(&checked.holder_name, &holder.first_name, &holder.last_name) {
-                return Err(ShopError::CardholderMismatch);
-            }
-        }
+        let (checked, details) = self
+            .check_client_card(
+                card,
+                &prepared.first_name,
+                &prepared.last_name,
+                request.account_id.as_deref(),
+            )
+            .await?;
 
         // Phase 1: the order, its stock and its payment attempt, atomically.
         let now = self.now();

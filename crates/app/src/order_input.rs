@@ -121,14 +121,16 @@ pub(crate) fn order_delivery(
 
 impl Maison {
     /// Checks the card (brand accepted, number, expiry, code) and that it is
-    /// the client's (rule R4: the cardholder must be the client); returns
-    /// what the order keeps and what the processor needs. The number and the
-    /// code leave `card` only as zeroised secrets.
-    pub(crate) fn check_client_card(
+    /// the client's (rule R4: the cardholder must be the client, and for a
+    /// signed-in client the account holder, whatever name the contact form
+    /// was given); returns what the order keeps and what the processor
+    /// needs. The number and the code leave `card` only as zeroised secrets.
+    pub(crate) async fn check_client_card(
         &self,
         card: CardRequest,
         first_name: &str,
         last_name: &str,
+        account_id: Option<&str>,
     ) -> Result<(CheckedCard, CardDetails), ShopError> {
         let (year, month) = year_month(self.now());
         let checked = check_card(
@@ -145,6 +147,16 @@ impl Maison {
         .map_err(ShopError::Card)?;
         if !names_match(&checked.holder_name, first_name, last_name) {
             return Err(ShopError::CardholderMismatch);
+        }
+        if let Some(account_id) = account_id {
+            let holder = self
+                .store()
+                .account(account_id)
+                .await?
+                .ok_or(ShopError::Unauthenticated)?;
+            if !names_match(&checked.holder_name, &holder.first_name, &holder.last_name) {
+                return Err(ShopError::CardholderMismatch);
+            }
         }
         let digits: String = card.number.chars().filter(char::is_ascii_digit).collect();
         let details = CardDetails {

@@ -12,7 +12,6 @@
 
 use maison_domain::Money;
 use maison_domain::bag::{self, Channel, ProposedLine};
-use maison_domain::cardholder::names_match;
 use maison_domain::delivery::plan_delivery;
 use maison_domain::order::{Order, OrderEvent, OrderLine, OrderNumber, OrderStatus};
 use maison_domain::payment::{CardOnFile, Payment, PaymentAttempt};
@@ -304,20 +303,14 @@ impl Maison {
             &self.policies,
             &self.client_relations,
         );
-        let (checked, details) =
-            self.check_client_card(card, &contact.first_name, &contact.last_name)?;
-        // A signed-in client's order is the account holder's: the card must
-        // be theirs too (R4).
-        if let Some(account_id) = &request.account_id {
-            let holder = self
-                .store()
-                .account(account_id)
-                .await?
-                .ok_or(ShopError::QuoteNotFound)?;
-            if !names_match(&checked.holder_name, &holder.first_name, &holder.last_name) {
-                return Err(ShopError::CardholderMismatch);
-            }
-        }
+        let (checked, details) = self
+            .check_client_card(
+                card,
+                &contact.first_name,
+                &contact.last_name,
+                request.account_id.as_deref(),
+            )
+            .await?;
 
         // Phase 1: the key, the quote, the stock, the order and its payment
         // attempt, atomically.

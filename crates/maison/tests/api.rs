@@ -323,12 +323,24 @@ async fn the_openapi_document_describes_every_route() {
         .and_then(|link| link.rsplit("/quotes/").next())
         .expect("a quote link")
         .to_owned();
+    // A webhook endpoint, for the read of its deliveries.
+    let endpoint: serde_json::Value = app
+        .with_token(reqwest::Method::POST, "/api/v1/webhook-endpoints", &admin)
+        .json(&serde_json::json!({"url": "https://integrator.example/hooks", "events": ["order.placed"]}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("endpoint");
+    let endpoint_id = endpoint["id"].as_str().expect("endpoint id").to_owned();
     for (path, operations) in paths {
         let Some(get) = operations.get("get") else {
             continue;
         };
         let concrete = path
             .replace("{sku}", &sku)
+            .replace("{endpoint_id}", &endpoint_id)
             .replace("{id}", &bag)
             .replace("{number}", number)
             .replace("{token}", &quote_token);

@@ -202,10 +202,10 @@ pub async fn list_endpoints(
 /// answer, its attempts and when it is next tried.
 #[utoipa::path(
     get,
-    path = "/api/v1/webhook-endpoints/{id}/deliveries",
+    path = "/api/v1/webhook-endpoints/{endpoint_id}/deliveries",
     operation_id = "listWebhookDeliveries",
     tag = "Staff",
-    params(("id" = String, Path, description = "The endpoint's id")),
+    params(("endpoint_id" = String, Path, description = "The endpoint's id")),
     responses(
         (status = 200, description = "The deliveries", body = DeliveryListJson),
         (status = 401, description = "`unauthenticated`: no staff token"),

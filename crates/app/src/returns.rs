@@ -793,6 +793,24 @@ impl Maison {
         )
         .await?;
         outbox::enqueue(tx, &self.order_letter(kind, order, what, paragraphs), now).await?;
+        // Integrators hear of a return asked for and refunded (outgoing
+        // webhooks), in the same transaction.
+        let announced = match action {
+            "return.request" => Some(("return.requested", "requested")),
+            "return.refund" => Some(("return.refunded", "refunded")),
+            _ => None,
+        };
+        if let Some((event, status)) = announced {
+            crate::webhooks::enqueue_event(
+                tx,
+                event,
+                &format!("return:{}", record.id),
+                serde_json::json!({"id": record.id, "order_number": order.number,
+                    "status": status, "amount": record.amount}),
+                now,
+            )
+            .await?;
+        }
         Ok(())
     }
 }

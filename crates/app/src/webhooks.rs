@@ -33,10 +33,12 @@ pub const EVENTS: [&str; 8] = [
     "return.refunded",
 ];
 
-/// Deliveries claimed and sent per batch.
-pub const BATCH: i64 = 20;
-/// How long a claimed delivery is held by the instance sending it.
-const LEASE_MICROS: i64 = 120_000_000;
+/// Deliveries claimed and sent (one after the other) per batch.
+pub const BATCH: i64 = 10;
+/// How long a claimed delivery is held by the instance sending it: longer
+/// than a whole batch of endpoints that each take the full [`TIMEOUT`], so
+/// that no other instance claims a delivery still being sent.
+const LEASE_MICROS: i64 = 300_000_000;
 /// Retries stop a day after the event: the delivery is kept as failed.
 pub const RETRY_FOR_MICROS: i64 = 24 * 3600 * 1_000_000;
 /// How long the maison waits for an endpoint's answer.

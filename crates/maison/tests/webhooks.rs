@@ -268,6 +268,32 @@ on_both_databases! {
         app.stop().await;
     }
 
+    async fn a_delivery_still_refused_after_a_day_is_kept_as_failed(backend) {
+        let clock = Arc::new(FixedClock::at(maison_app::clock::now_micros()));
+        let app = spawn_app_at(backend, clock.clone()).await;
+        let admin = staff(&app, "admin@maison.example", "admin").await;
+        let (base, received) = integrator().await;
+        received.failing.store(true, Ordering::SeqCst);
+        let r = call(&app, Method::POST, "/api/v1/webhook-endpoints", Some(&admin),
+            Some(json!({"url": format!("{base}/flaky"), "events": ["order.confirmed"]}))).await;
+        let id = json_of(r, 201).await["id"].as_str().expect("id").to_owned();
+        let sku = plain_sku(&app).await;
+        order(&app, &sku, "webhook-order-day").await;
+        let stored = async || app.store.webhook_deliveries(&id, 10).await.expect("deliveries");
+        eventually("the first attempt", async || stored().await.first().is_some_and(|d| d.attempts == 1)).await;
+        assert_eq!(stored().await[0].status, "pending");
+
+        // A day later, refused again: kept as failed, no longer tried.
+        clock.advance(25 * 3600 * 1_000_000);
+        eventually("the last attempt", async || stored().await[0].status == "failed").await;
+        let delivery = stored().await.remove(0);
+        assert_eq!(delivery.attempts, 2);
+        assert_eq!(delivery.last_status, Some(500));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(received.at("/flaky").len(), 2);
+        app.stop().await;
+    }
+
     async fn endpoints_are_checked_and_only_administrators_manage_them(backend) {
         let app = spawn_app_at(backend, Arc::new(maison_app::clock::SystemClock)).await;
         let admin = staff(&app, "admin@maison.example", "admin").await;

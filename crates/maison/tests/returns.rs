@@ -212,6 +212,12 @@ on_both_databases! {
         let refund = format!("/api/v1/returns/{id}/refund");
         let r = call(&app, Method::POST, &refund, Some(&fulfilment), None, None).await;
         assert_problem(r, 403, "forbidden").await;
+        // The processor does not answer: nothing refunded yet, and the retry
+        // sends the same refund (one operation, one idempotency key).
+        app.simulator
+            .fail_next(maison_payments::FailureMode::Unavailable, 1);
+        let r = call(&app, Method::POST, &refund, Some(&advisor), None, None).await;
+        assert_eq!(r.status().as_u16(), 503);
         let r = call(&app, Method::POST, &refund, Some(&advisor), None, None).await;
         let refunded = json_of(r, 200).await;
         assert_eq!(refunded["status"], "refunded");

@@ -326,6 +326,21 @@ on_both_databases! {
         }
         let appointment_letter = sent.iter().find(|m| m.kind == "carrier_appointment_confirmed").expect("letter");
         assert!(appointment_letter.text_body.contains("Tuesday, January 14, 2031"), "{}", appointment_letter.text_body);
+
+        // Then returned under the Conditions of Sale, and refunded to the card.
+        let ambassador = staff(&app, "ambassador@maison.example", "ambassador").await;
+        let returns = format!("/api/v1/orders/{number}/returns");
+        let ask = json!({"lines": [{"line_id": "1", "quantity": 1}], "reason": "The client prefers another piece."});
+        let asked = json_of(call(&app, Method::POST, &returns, Some(&ambassador), None, Some(ask)).await, 201).await;
+        assert_eq!(asked["status"], "requested");
+        let id = asked["id"].as_str().expect("id").to_owned();
+        let steps = [("authorise", &ambassador, None, "authorised"), ("receive", &fulfilment, Some(json!({"restock": true})), "received"), ("refund", &ambassador, None, "refunded")];
+        for (step, token, body, status) in steps {
+            let r = call(&app, Method::POST, &format!("/api/v1/returns/{id}/{step}"), Some(token), None, body).await;
+            assert_eq!(json_of(r, 200).await["status"], status, "{step}");
+        }
+        let refunded = payment_of(&app, &number);
+        assert_eq!(Some(refunded.refunded.amount_string()), order["total"]["amount"].as_str().map(str::to_owned), "the card is refunded the returned piece");
         app.stop().await;
     }
 

@@ -41,6 +41,22 @@ pub struct ShipmentInput {
 }
 
 impl Maison {
+    /// The order's shipment on its way (not cancelled), for staff.
+    pub async fn order_shipment(
+        &self,
+        actor: &Actor,
+        number: &str,
+    ) -> Result<Option<Shipment>, ShopError> {
+        actor.may(Action::ViewOrders)?;
+        let number = OrderNumber::parse(number).map_err(|_| ShopError::OrderNotFound)?;
+        let order = self
+            .store()
+            .order_by_number(number.as_str())
+            .await?
+            .ok_or(ShopError::OrderNotFound)?;
+        Ok(self.store().live_shipment_of(&order.id).await?)
+    }
+
     /// An order by the number staff typed; 404 for anything else.
     pub(crate) async fn order_for_staff(&self, number: &str) -> Result<Order, ShopError> {
         let number = OrderNumber::parse(number).map_err(|_| ShopError::OrderNotFound)?;

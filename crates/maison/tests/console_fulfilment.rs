@@ -283,10 +283,22 @@ on_both_databases! {
         assert_eq!(done.status, 303, "{}", done.body);
         assert_eq!(status_of(&app, &pickup).await, OrderStatus::Collected);
 
+        // Shipped orders are on their way: the simulated carrier's events are
+        // sent from here, and "delivered" delivers the order.
         let page = staff.get(QUEUE).await;
-        for number in [&home, &high, &pickup] {
+        let on_way = card(&page.body, "on-their-way", &home).expect("the home order is on its way");
+        let tracking = between(&on_way, "name=\"tracking\" value=\"", "\"").to_owned();
+        let done = staff.submit(QUEUE, &format!("{QUEUE}/{home}/carrier-event"), &[("tracking", &tracking), ("event", "appointment_confirmed"), ("date", "2031-01-14")]).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_eq!(status_of(&app, &home).await, OrderStatus::Shipped);
+        let done = staff.submit(QUEUE, &format!("{QUEUE}/{home}/carrier-event"), &[("tracking", &tracking), ("event", "delivered"), ("date", "")]).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_eq!(status_of(&app, &home).await, OrderStatus::Delivered);
+        let page = staff.get(QUEUE).await;
+        for number in [&home, &pickup] {
             assert!(!page.body.contains(&format!("data-number=\"{number}\"")), "{number} left the queue");
         }
+        assert!(card(&page.body, "on-their-way", &high).is_some(), "{}", page.body);
         app.stop().await;
     }
 

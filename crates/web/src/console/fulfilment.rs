@@ -35,6 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console/fulfilment/{number}/ship", post(ship))
         .route("/console/fulfilment/{number}/ready", post(ready))
         .route("/console/fulfilment/{number}/collect", post(collect))
+        .route(
+            "/console/fulfilment/{number}/carrier-event",
+            post(carrier_event),
+        )
 }
 
 struct Row {
@@ -60,6 +64,9 @@ struct QueuePage {
     to_ship: Vec<Row>,
     to_make_ready: Vec<Row>,
     to_hand_over: Vec<Row>,
+    /// Shipped orders with their tracking number: the simulated carrier's
+    /// events can be sent from here (the demo follows an order to the end).
+    on_their_way: Vec<(Row, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -83,6 +90,7 @@ fn done_sentence(done: &str, number: &str) -> String {
         "shipped" => "is shipped; its payment is captured",
         "ready" => "is ready for pickup; the client is told",
         "collected" => "is handed over; its payment is captured",
+        "carrier_event" => "has a new event from its carrier, on its timeline; the client is told",
         _ => return String::new(),
     };
     format!("Order {number} {what}.")
@@ -133,6 +141,17 @@ async fn queue_page(
         let confirmed = listed(state, signed, "confirmed").await?;
         let processing = listed(state, signed, "processing").await?;
         let ready = listed(state, signed, "ready_for_pickup").await?;
+        let mut on_their_way = Vec::new();
+        for item in listed(state, signed, "shipped").await? {
+            let shipment = state
+                .maison
+                .order_shipment(&signed.actor(), &item.number)
+                .await
+                .map_err(|e| state.problem(e))?;
+            if let Some(tracking) = shipment.and_then(|s| s.tracking_number) {
+                on_their_way.push((row(state, &item), tracking));
+            }
+        }
         let mut to_ship = Vec::new();
         let mut to_make_ready = Vec::new();
         for item in &processing {
@@ -153,10 +172,11 @@ async fn queue_page(
             to_ship,
             to_make_ready,
             ready.iter().map(|i| row(state, i)).collect(),
+            on_their_way,
         ))
     };
     match sections.await {
-        Ok((to_process, to_ship, to_make_ready, to_hand_over)) => with_status(
+        Ok((to_process, to_ship, to_make_ready, to_hand_over, on_their_way)) => with_status(
             render(&QueuePage {
                 frame: Frame::new(state, signed, PAGE),
                 threshold: state.maison.policies.high_value_threshold.display_whole(),
@@ -166,6 +186,7 @@ async fn queue_page(
                 to_ship,
                 to_make_ready,
                 to_hand_over,
+                on_their_way,
             }),
             status,
         ),
@@ -311,5 +332,36 @@ pub async fn collect(
         .collect_order(&signed.actor(), &number, hand_over)
         .await
         .map(|_| "collected");
+    outcome(&state, &signed, &number, result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CarrierEventForm {
+    tracking: String,
+    event: String,
+    date: String,
+}
+
+/// Sends the simulated carrier's next event for a shipment (the same use
+/// case as `maison carrier simulate`).
+pub async fn carrier_event(
+    State(state): State<AppState>,
+    signed: Signed,
+    path: Result<Path<String>, PathRejection>,
+    StorefrontForm(form): StorefrontForm<CarrierEventForm>,
+) -> Response {
+    let number = path_text(path);
+    let result = state
+        .maison
+        .simulate_carrier_event(
+            &signed.actor(),
+            &form.tracking,
+            &form.event,
+            Some(form.date.as_str()).filter(|d| !d.trim().is_empty()),
+            None,
+        )
+        .await
+        .map(|_| "carrier_event");
     outcome(&state, &signed, &number, result).await
 }

@@ -287,7 +287,7 @@ on_both_databases! {
         // sent from here, and "delivered" delivers the order.
         let page = staff.get(QUEUE).await;
         let on_way = card(&page.body, "on-their-way", &home).expect("the home order is on its way");
-        let tracking = between(&on_way, "name=\"tracking\" value=\"", "\"").to_owned();
+        let tracking = between(on_way, "name=\"tracking\" value=\"", "\"").to_owned();
         let done = staff.submit(QUEUE, &format!("{QUEUE}/{home}/carrier-event"), &[("tracking", &tracking), ("event", "appointment_confirmed"), ("date", "2031-01-14")]).await;
         assert_eq!(done.status, 303, "{}", done.body);
         assert_eq!(status_of(&app, &home).await, OrderStatus::Shipped);

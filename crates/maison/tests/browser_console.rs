@@ -191,9 +191,19 @@ async fn a_telephone_order_by_wire_is_placed_and_paid_in_two_receipts_through_th
         fill(&b, "reference", reference).await;
         click(&b, "[data-testid=receipt-form] input[name=confirm]").await;
         click(&b, "[data-testid=receipt-form] button[type=submit]").await;
-        assert!(text_of(&b, "done").await.contains("receipt is recorded"));
+        // The page the receipt leads to (the order page before it also has
+        // a notice: wait for this one).
+        assert!(
+            text_until(&b, "done", "receipt is recorded")
+                .await
+                .contains("receipt is recorded")
+        );
     }
-    assert_eq!(text_of(&b, "order-status").await, "Confirmed");
+    // The second receipt's page: wait until it shows the order paid.
+    assert_eq!(
+        text_until(&b, "order-status", "Confirmed").await,
+        "Confirmed"
+    );
     assert_eq!(cents(&text_of(&b, "amount-due").await), 0);
     assert_eq!(cents(&text_of(&b, "amount-received").await), total);
     let timeline = text_of(&b, "timeline").await;

@@ -7,7 +7,7 @@
 use sha2::{Digest, Sha256};
 
 use maison_domain::Money;
-use maison_domain::address::{Address, AddressInput};
+use maison_domain::address::Address;
 use maison_domain::bag::{self, BagRefusal, Channel, ProposedLine};
 use maison_domain::contact::Email;
 use maison_domain::delivery::{DeliveryMethod, DeliveryPlan, plan_delivery};
@@ -22,6 +22,7 @@ use maison_store::{StoreError, Tx, bags, stock};
 
 use crate::bag::find_variant;
 use crate::clock::{new_id, random_bytes};
+pub use crate::order_input::{CardRequest, ContactInput, DeliveryInput};
 use crate::order_input::{check_contact, check_delivery, order_delivery};
 use crate::{Maison, ShopError};
 
@@ -30,35 +31,6 @@ use crate::{Maison, ShopError};
 /// is recognised whether or not the client has signed in since.
 fn key_scope(bag_id: &str) -> String {
     format!("checkout:{bag_id}")
-}
-
-pub struct ContactInput {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub phone: String,
-}
-
-pub struct DeliveryInput {
-    pub method: String,
-    pub address: Option<AddressInput>,
-    pub boutique_id: Option<String>,
-}
-
-/// The card as typed. The number and CVC move into zeroised secrets as soon as
-/// they are checked.
-pub struct CardRequest {
-    pub number: String,
-    pub exp_month: u32,
-    pub exp_year: u32,
-    pub cvc: String,
-    pub holder_name: String,
-}
-
-impl std::fmt::Debug for CardRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CardRequest { .. }")
-    }
 }
 
 pub struct CheckoutRequest {

@@ -2,7 +2,7 @@
 //! assisted order, a quote paid through its link): who the client is, where
 //! the order goes, and the card that pays it. Each refusal names the field.
 
-use maison_domain::address::{Address, validate_address};
+use maison_domain::address::{Address, AddressInput, validate_address};
 use maison_domain::card::{CardInput, CheckedCard, YearMonth, check_card};
 use maison_domain::cardholder::names_match;
 use maison_domain::contact::{ContactError, Email, name_part, phone};
@@ -10,9 +10,37 @@ use maison_domain::delivery::{DeliveryMethod, DeliveryPlan, Destination, OrderDe
 use maison_payments::{CardDetails, CardSecret, CvcSecret};
 
 use crate::catalogue::Catalogue;
-use crate::checkout::{CardRequest, ContactInput, DeliveryInput};
 use crate::clock::year_month;
 use crate::{Maison, ShopError};
+
+pub struct ContactInput {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+pub struct DeliveryInput {
+    pub method: String,
+    pub address: Option<AddressInput>,
+    pub boutique_id: Option<String>,
+}
+
+/// The card as typed. The number and CVC move into zeroised secrets as soon as
+/// they are checked.
+pub struct CardRequest {
+    pub number: String,
+    pub exp_month: u32,
+    pub exp_year: u32,
+    pub cvc: String,
+    pub holder_name: String,
+}
+
+impl std::fmt::Debug for CardRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CardRequest { .. }")
+    }
+}
 
 /// The client as checked.
 pub struct CheckedContact {

@@ -134,15 +134,6 @@ pub async fn insert_console_session(tx: &mut Tx, s: &ConsoleSessionRow) -> Resul
     Ok(())
 }
 
-/// Ends every console session of a member (disabled, or set up again).
-pub async fn end_console_sessions(tx: &mut Tx, staff_id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM console_sessions WHERE staff_id = $1")
-        .bind(staff_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 impl Store {
     /// The member at `email_key` with their credentials.
     pub async fn staff_credentials(&self, email_key: &str) -> Result<Option<StaffCredentials>> {

@@ -19,6 +19,15 @@ pub struct StaffRow {
 
 const STAFF_COLUMNS: &str = "id, email, name, role, disabled_at, created_at";
 
+/// Ends every console session of a member (disabled, or set up again).
+pub async fn end_console_sessions(tx: &mut Tx, staff_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM console_sessions WHERE staff_id = $1")
+        .bind(staff_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 fn staff_from(row: &AnyRow) -> Result<StaffRow> {
     let role: String = row.try_get("role")?;
     Ok(StaffRow {
@@ -68,7 +77,7 @@ pub async fn disable_staff(tx: &mut Tx, email_key: &str, now: i64) -> Result<boo
         .execute(&mut **tx)
         .await?;
     // Their console sessions and setup link stop at once too.
-    crate::console::end_console_sessions(tx, &id).await?;
+    end_console_sessions(tx, &id).await?;
     sqlx::query("DELETE FROM staff_setup_tokens WHERE staff_id = $1")
         .bind(id.as_str())
         .execute(&mut **tx)

@@ -19,8 +19,13 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use maison_app::Maison;
 use tower_http::timeout::TimeoutLayer;
 
-pub use api::registered_routes;
 pub use ops::install_metrics;
+
+/// Every (path, method) the API, the operations endpoints and the OpenAPI
+/// document answer: what the document must describe, no more, no less.
+pub fn registered_routes() -> Vec<(String, String)> {
+    api::registered_routes()
+}
 pub use problem::Problem;
 
 /// What every handler can reach.

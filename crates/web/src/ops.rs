@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use utoipa_axum::routes;
 
-use crate::api::document::DescribedRoutes;
+use crate::api::described::DescribedRoutes;
 use crate::{AppState, Problem};
 
 /// The operations routes, each with its description.

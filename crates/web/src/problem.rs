@@ -71,6 +71,19 @@ impl Problem {
         Problem::new(StatusCode::BAD_REQUEST, code, "Malformed request", detail)
     }
 
+    /// 413: a body over what the maison accepts.
+    pub(crate) fn too_large() -> Self {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Payload too large",
+            format!(
+                "What was sent is larger than the maison accepts ({} KB at most), so nothing was changed. Please shorten it and try again.",
+                crate::MAX_BODY_BYTES / 1024
+            ),
+        )
+    }
+
     pub fn internal() -> Self {
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -158,18 +158,6 @@ fn from_same_origin(request: &Request) -> bool {
     }
 }
 
-pub(crate) fn too_large() -> Problem {
-    Problem::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        "Payload too large",
-        format!(
-            "What was sent is larger than the maison accepts ({} KB at most), so nothing was changed. Please shorten it and try again.",
-            crate::MAX_BODY_BYTES / 1024
-        ),
-    )
-}
-
 /// Reads the request body whole, up to [`crate::MAX_BODY_BYTES`] (a declared
 /// length over it is refused before anything is read, a longer chunked body
 /// as soon as it passes it): 413 `payload_too_large`, in the caller's
@@ -182,7 +170,7 @@ pub async fn limit_body(State(state): State<AppState>, request: Request, next: N
         .and_then(|v| v.trim().parse::<u64>().ok());
     let path = request.uri().path().to_owned();
     if declared.is_some_and(|n| n > crate::MAX_BODY_BYTES as u64) {
-        return refusal(&state, &path, too_large());
+        return refusal(&state, &path, Problem::too_large());
     }
     let (parts, mut body) = request.into_parts();
     let mut read = Vec::new();
@@ -202,7 +190,7 @@ pub async fn limit_body(State(state): State<AppState>, request: Request, next: N
         };
         if let Ok(data) = frame.into_data() {
             if read.len() + data.len() > crate::MAX_BODY_BYTES {
-                return refusal(&state, &path, too_large());
+                return refusal(&state, &path, Problem::too_large());
             }
             read.extend_from_slice(&data);
         }
@@ -339,7 +327,7 @@ fn bare_refusal(status: StatusCode, text: Option<String>) -> Problem {
             "Request timeout",
             "The request took too long and was abandoned; nothing was changed. Please try again.",
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => return too_large(),
+        StatusCode::PAYLOAD_TOO_LARGE => return Problem::too_large(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
             "unsupported_media_type",
             "Unsupported media type",

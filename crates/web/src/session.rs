@@ -32,6 +32,12 @@ const FORM_COOKIE: &str = "maison_form";
 const SECURE_FORM_COOKIE: &str = "__Host-maison_form";
 const FORM_COOKIE_AGE: u32 = 7 * 24 * 60 * 60;
 /// The form field and the header that carry the CSRF token.
+/// Whether `path` is the console's (its own cookie and sessions; the
+/// storefront's session step leaves it alone).
+pub(crate) fn is_console(path: &str) -> bool {
+    path == "/console" || path.starts_with("/console/")
+}
+
 pub const CSRF_FIELD: &str = "csrf_token";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -193,7 +199,7 @@ fn is_api(request: &Request) -> bool {
 /// with the visitor known.
 pub async fn resolve(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // The console has its own session, cookie and CSRF check (`console`).
-    if crate::console::is_console(request.uri().path()) {
+    if is_console(request.uri().path()) {
         return next.run(request).await;
     }
     let by_bearer = bearer(request.headers());

@@ -20,8 +20,8 @@ use maison_domain::{Currency, Money};
 use super::input::{body, page_limit, query};
 use super::schemas;
 use super::schemas::MoneyJson;
-use super::shop::{CardJson, ContactJson, DeliveryJson, PersonalisationJson, checkout_request};
-use super::views::OrderJson;
+use super::shop::{CardJson, ContactJson, DeliveryJson, checkout_request};
+use super::views::{OrderJson, PersonalisationJson};
 use crate::session::Visitor;
 use crate::{AppState, Problem};
 

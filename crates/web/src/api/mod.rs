@@ -3,7 +3,7 @@
 //! The OpenAPI document (`/api/v1/openapi.json`, read at `/api/docs`) is
 //! generated from this code, so no route or field exists without its
 //! description: [`routes`] registers each route through
-//! [`document::DescribedRoutes`], which takes only `routes!(...)` of handlers
+//! [`described::DescribedRoutes`], which takes only `routes!(...)` of handlers
 //! carrying `#[utoipa::path]`, and the JSON shapes derive `utoipa::ToSchema`
 //! (`schemas` describes the domain's values, serialised in `maison-domain`).
 //!
@@ -28,6 +28,7 @@ mod accounts;
 mod assisted;
 pub(crate) mod cache;
 mod catalogue;
+pub(crate) mod described;
 pub(crate) mod document;
 mod fulfilment;
 mod information;
@@ -45,7 +46,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::AppState;
-use document::DescribedRoutes;
+use described::DescribedRoutes;
 
 pub use document::registered_routes;
 

@@ -15,7 +15,7 @@ use maison_domain::address::AddressInput;
 
 use super::input::{AddressJson, body};
 use super::schemas::{self, MoneyJson};
-use super::views::{BagJson, EstimateJson, OrderJson, OrderStatusJson};
+use super::views::{BagJson, EstimateJson, OrderJson, OrderStatusJson, PersonalisationJson};
 use crate::session::Visitor;
 use crate::{AppState, Problem};
 
@@ -97,16 +97,6 @@ pub async fn get_bag(
         .await
         .map_err(|e| state.problem(e))?;
     Ok(bag_response(StatusCode::OK, &bag))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[schema(as = PersonalisationChoice)]
-#[serde(deny_unknown_fields)]
-pub struct PersonalisationJson {
-    #[schema(schema_with = schemas::personalisation_kind)]
-    kind: String,
-    /// Engraving: lines separated by `\n`. Embossing: initials.
-    text: String,
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,7 +1,7 @@
 //! The JSON shapes of PRODUCT.md §7, built from domain values. Stock counts are
 //! never shown: only availability.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use maison_domain::address::Address;
@@ -11,7 +11,16 @@ use maison_domain::{Money, Sku, Slug};
 
 use super::input::AddressJson;
 use super::schemas::{self, AvailabilityJson, MoneyJson, PersonalisationOptionJson};
-use super::shop::PersonalisationJson;
+
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PersonalisationChoice)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalisationJson {
+    #[schema(schema_with = schemas::personalisation_kind)]
+    pub kind: String,
+    /// Engraving: lines separated by `\n`. Embossing: initials.
+    pub text: String,
+}
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = Product)]

@@ -44,11 +44,6 @@ const FORM_COOKIE_AGE: u32 = 24 * 60 * 60;
 /// The pages a browser without a console session may use.
 const PUBLIC: [&str; 3] = ["/console/sign-in", "/console/setup", "/console/sign-out"];
 
-/// Whether `path` is the console's.
-pub fn is_console(path: &str) -> bool {
-    path == "/console" || path.starts_with("/console/")
-}
-
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/console", get(orders::search))
@@ -447,7 +442,7 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::session::is_console;
 
     #[test]
     fn only_console_paths_are_the_console_s() {

@@ -75,7 +75,7 @@ fn unreadable(path: &str, rejection: &FormRejection) -> Response {
     let status = rejection.status();
     tracing::info!(%path, %status, reason = %rejection.body_text(), "a form post could not be read");
     match status {
-        StatusCode::PAYLOAD_TOO_LARGE => crate::security::too_large().refusal(),
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::too_large().refusal(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => not_read(status, "unsupported_media_type"),
         _ => not_read(StatusCode::BAD_REQUEST, "malformed_request"),
     }

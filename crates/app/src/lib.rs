@@ -33,6 +33,7 @@ pub mod passwords;
 pub mod pickups;
 pub mod quotes;
 pub mod receipts;
+pub mod refunds;
 mod renewal;
 pub mod requests;
 pub mod returns;

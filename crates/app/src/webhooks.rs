@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use maison_carriers::signature;
 use maison_domain::order::OrderStatus;
+pub use maison_domain::webhooks::{Delivery, Endpoint};
 use maison_domain::{Currency, Money};
 use maison_store::webhooks;
-pub use maison_store::webhooks::{Delivery, Endpoint};
 use maison_store::{StoreError, Tx, audit};
 use serde_json::{Value, json};
 

@@ -23,9 +23,11 @@ pub mod personalisation;
 pub mod policy;
 pub mod quote;
 pub mod receipt;
+pub mod returns;
 pub mod sku;
 pub mod slug;
 pub mod staff;
+pub mod webhooks;
 
 pub use money::{Currency, Money};
 pub use sku::Sku;

@@ -6,39 +6,9 @@ use sqlx::Row;
 
 use maison_domain::Money;
 
+pub use maison_domain::returns::{Return as ReturnRecord, ReturnLine};
+
 use crate::{Result, Store, Tx};
-
-/// One of the order's lines coming back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReturnLine {
-    /// The order line's number (1, 2, ...): its `line_id` in the API.
-    pub line_no: u32,
-    pub quantity: u32,
-}
-
-/// A return as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReturnRecord {
-    pub id: String,
-    pub order_id: String,
-    /// The order's number (read with the return).
-    pub order_number: String,
-    /// `requested`, `authorised`, `received`, `refunded` or `rejected`.
-    pub status: String,
-    pub reason: String,
-    /// What the returned lines cost: the amount refunded.
-    pub amount: Money,
-    pub restocked: Option<bool>,
-    pub rejection_reason: Option<String>,
-    /// `card`, `wire` or `cash`, once refunded (or a card refund under way).
-    pub refund_method: Option<String>,
-    pub refund_reference: Option<String>,
-    pub refund_attempt_id: Option<String>,
-    pub requested_by: String,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub lines: Vec<ReturnLine>,
-}
 
 /// What a move changes besides the status (None: unchanged).
 #[derive(Debug, Clone, Default)]

@@ -6,6 +6,7 @@
 
 use maison_domain::order::Order;
 use maison_domain::payment::{Payment, PaymentAttempt};
+use maison_domain::returns::ReturnStatus;
 use maison_payments::SyncedOperation;
 use maison_store::payments as attempts;
 use maison_store::returns::{self as store_returns, ReturnChange};
@@ -30,10 +31,10 @@ impl Maison {
     ) -> Result<Return, ShopError> {
         actor.may(Action::HandleReturn)?;
         let (record, order) = self.staff_return(id).await?;
-        if record.status == "refunded" {
+        if record.status == ReturnStatus::Refunded {
             return Ok(record);
         }
-        if record.status != "received" {
+        if record.status != ReturnStatus::Received {
             return Err(ShopError::InvalidTransition(format!(
                 "a return is refunded once received, and this one is {}",
                 record.status
@@ -86,9 +87,11 @@ impl Maison {
             tx.rollback().await.map_err(StoreError::from)?;
             return Err(ShopError::ReturnNotFound);
         };
-        if current.status != "received" {
+        if current.status != ReturnStatus::Received {
             tx.rollback().await.map_err(StoreError::from)?;
-            return self.moved_meanwhile(&record.id, "refunded").await;
+            return self
+                .moved_meanwhile(&record.id, ReturnStatus::Refunded)
+                .await;
         }
         // The attempt under way (or done) is sent again under its key;
         // otherwise a new one is written before the processor is called.
@@ -212,7 +215,7 @@ impl Maison {
             actor,
             order,
             record,
-            ("received", "refunded"),
+            (ReturnStatus::Received, ReturnStatus::Refunded),
             &ReturnChange {
                 refund_method: Some(method),
                 refund_reference: reference,

@@ -13,6 +13,7 @@
 
 use maison_domain::Money;
 use maison_domain::order::{Order, OrderEvent, OrderStatus};
+use maison_domain::returns::ReturnStatus;
 use maison_store::returns::{self as store_returns, ReturnChange, ReturnLine, ReturnRecord};
 use maison_store::{StoreError, Tx, audit, orders, outbox, stock};
 
@@ -118,7 +119,7 @@ impl Maison {
                 let line_no = u32::try_from(i + 1).ok()?;
                 let taken: u32 = returned
                     .iter()
-                    .filter(|r| r.status != "rejected")
+                    .filter(|r| r.status != ReturnStatus::Rejected)
                     .flat_map(|r| r.lines.iter())
                     .filter(|rl| rl.line_no == line_no)
                     .map(|rl| rl.quantity)
@@ -214,7 +215,7 @@ impl Maison {
             id: new_id(),
             order_id: order.id.clone(),
             order_number: order.number.clone(),
-            status: "requested".into(),
+            status: ReturnStatus::Requested,
             reason: reason.clone(),
             amount,
             restocked: None,
@@ -306,14 +307,7 @@ impl Maison {
         actor.may(Action::ViewOrders)?;
         let status = status.map(str::trim).filter(|s| !s.is_empty());
         if let Some(s) = status
-            && ![
-                "requested",
-                "authorised",
-                "received",
-                "refunded",
-                "rejected",
-            ]
-            .contains(&s)
+            && ReturnStatus::parse(s).is_none()
         {
             return Err(invalid(
                 "invalid_status",
@@ -343,14 +337,14 @@ impl Maison {
     pub async fn authorise_return(&self, actor: &Actor, id: &str) -> Result<Return, ShopError> {
         actor.may(Action::HandleReturn)?;
         let (record, order) = self.staff_return(id).await?;
-        if record.status == "authorised" {
+        if record.status == ReturnStatus::Authorised {
             return Ok(record);
         }
         self.move_return(
             actor,
             &order,
             &record,
-            ("requested", "authorised"),
+            (ReturnStatus::Requested, ReturnStatus::Authorised),
             &ReturnChange::default(),
             "return.authorise",
             "Return authorised: please send the creations back as instructed.",
@@ -377,10 +371,13 @@ impl Maison {
         actor.may(Action::HandleReturn)?;
         let reason = text_of(reason, "invalid_reason", "rejection")?;
         let (record, order) = self.staff_return(id).await?;
-        if record.status == "rejected" {
+        if record.status == ReturnStatus::Rejected {
             return Ok(record);
         }
-        if !matches!(record.status.as_str(), "requested" | "authorised") {
+        if !matches!(
+            record.status,
+            ReturnStatus::Requested | ReturnStatus::Authorised
+        ) {
             return Err(ShopError::InvalidTransition(format!(
                 "a return is rejected before it is received, and this one is {}",
                 record.status
@@ -390,7 +387,7 @@ impl Maison {
             actor,
             &order,
             &record,
-            (record.status.as_str(), "rejected"),
+            (record.status, ReturnStatus::Rejected),
             &ReturnChange {
                 rejection_reason: Some(&reason),
                 ..ReturnChange::default()
@@ -420,10 +417,10 @@ impl Maison {
     ) -> Result<Return, ShopError> {
         actor.may(Action::ReceiveReturn)?;
         let (record, order) = self.staff_return(id).await?;
-        if record.status == "received" {
+        if record.status == ReturnStatus::Received {
             return Ok(record);
         }
-        if record.status != "authorised" {
+        if record.status != ReturnStatus::Authorised {
             return Err(ShopError::InvalidTransition(format!(
                 "a return is received once authorised, and this one is {}",
                 record.status
@@ -435,8 +432,8 @@ impl Maison {
         if !store_returns::move_status(
             &mut tx,
             &record.id,
-            "authorised",
-            "received",
+            ReturnStatus::Authorised,
+            ReturnStatus::Received,
             &ReturnChange {
                 restocked: Some(restock),
                 ..ReturnChange::default()
@@ -446,7 +443,9 @@ impl Maison {
         .await?
         {
             tx.rollback().await.map_err(StoreError::from)?;
-            return self.moved_meanwhile(&record.id, "received").await;
+            return self
+                .moved_meanwhile(&record.id, ReturnStatus::Received)
+                .await;
         }
         let mut came_back = false;
         if restock {
@@ -496,7 +495,7 @@ impl Maison {
         actor: &Actor,
         order: &Order,
         record: &Return,
-        (from, to): (&str, &str),
+        (from, to): (ReturnStatus, ReturnStatus),
         change: &ReturnChange<'_>,
         action: &str,
         note: &str,
@@ -513,7 +512,7 @@ impl Maison {
         self.return_step(&mut tx, actor, order, record, action, note, details, letter)
             .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        tracing::info!(order = %order.number, r#return = %record.id, status = to, "return moved");
+        tracing::info!(order = %order.number, r#return = %record.id, status = to.as_str(), "return moved");
         self.store()
             .return_by_id(&record.id)
             .await?
@@ -522,7 +521,11 @@ impl Maison {
 
     /// A return moved by someone else meanwhile: answered as it is when it
     /// reached `to`, refused otherwise.
-    pub(crate) async fn moved_meanwhile(&self, id: &str, to: &str) -> Result<Return, ShopError> {
+    pub(crate) async fn moved_meanwhile(
+        &self,
+        id: &str,
+        to: ReturnStatus,
+    ) -> Result<Return, ShopError> {
         let now = self
             .store()
             .return_by_id(id)

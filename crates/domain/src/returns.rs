@@ -4,6 +4,48 @@
 
 use crate::Money;
 
+/// Where a return stands: requested by the client (or staff for them),
+/// authorised, received, then refunded; or rejected with a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReturnStatus {
+    Requested,
+    Authorised,
+    Received,
+    Refunded,
+    Rejected,
+}
+
+impl ReturnStatus {
+    pub const ALL: [ReturnStatus; 5] = [
+        ReturnStatus::Requested,
+        ReturnStatus::Authorised,
+        ReturnStatus::Received,
+        ReturnStatus::Refunded,
+        ReturnStatus::Rejected,
+    ];
+
+    /// As the API and the database write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnStatus::Requested => "requested",
+            ReturnStatus::Authorised => "authorised",
+            ReturnStatus::Received => "received",
+            ReturnStatus::Refunded => "refunded",
+            ReturnStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for ReturnStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One of the order's lines coming back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReturnLine {
@@ -19,8 +61,7 @@ pub struct Return {
     pub order_id: String,
     /// The order's number (read with the return).
     pub order_number: String,
-    /// `requested`, `authorised`, `received`, `refunded` or `rejected`.
-    pub status: String,
+    pub status: ReturnStatus,
     pub reason: String,
     /// What the returned lines cost: the amount refunded.
     pub amount: Money,
@@ -34,4 +75,17 @@ pub struct Return {
     pub created_at: i64,
     pub updated_at: i64,
     pub lines: Vec<ReturnLine>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for status in ReturnStatus::ALL {
+            assert_eq!(ReturnStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(ReturnStatus::parse("lost"), None);
+    }
 }

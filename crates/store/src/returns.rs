@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use maison_domain::Money;
 
-pub use maison_domain::returns::{Return as ReturnRecord, ReturnLine};
+pub use maison_domain::returns::{Return as ReturnRecord, ReturnLine, ReturnStatus};
 
 use crate::{Result, Store, Tx};
 
@@ -25,11 +25,14 @@ const COLUMNS: &str = "SELECT r.id, r.order_id, o.number, r.status, r.reason, r.
 
 fn record_from(row: &sqlx::any::AnyRow) -> Result<ReturnRecord> {
     let restocked: Option<i64> = row.try_get("restocked")?;
+    let status: String = row.try_get("status")?;
+    let status = ReturnStatus::parse(&status)
+        .ok_or_else(|| crate::StoreError::Corrupt(format!("return status {status:?}")))?;
     Ok(ReturnRecord {
         id: row.try_get("id")?,
         order_id: row.try_get("order_id")?,
         order_number: row.try_get("number")?,
-        status: row.try_get("status")?,
+        status,
         reason: row.try_get("reason")?,
         amount: Money::usd_cents(row.try_get("amount_minor")?),
         restocked: restocked.map(|r| r == 1),
@@ -107,8 +110,8 @@ pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<ReturnRecord>> {
 pub async fn move_status(
     tx: &mut Tx,
     id: &str,
-    from: &str,
-    to: &str,
+    from: ReturnStatus,
+    to: ReturnStatus,
     change: &ReturnChange<'_>,
     now: i64,
 ) -> Result<bool> {
@@ -119,14 +122,14 @@ pub async fn move_status(
          refund_reference = COALESCE($5, refund_reference), updated_at = $6 \
          WHERE id = $7 AND status = $8",
     )
-    .bind(to)
+    .bind(to.as_str())
     .bind(change.restocked.map(i64::from))
     .bind(change.rejection_reason.map(str::to_owned))
     .bind(change.refund_method.map(str::to_owned))
     .bind(change.refund_reference.map(str::to_owned))
     .bind(now)
     .bind(id)
-    .bind(from)
+    .bind(from.as_str())
     .execute(&mut **tx)
     .await?
     .rows_affected();

@@ -120,7 +120,7 @@ impl<'a> ReturnJson<'a> {
     pub fn new(r: &'a Return) -> Self {
         ReturnJson {
             id: &r.id,
-            status: &r.status,
+            status: r.status.as_str(),
             order_number: &r.order_number,
             lines: r
                 .lines

@@ -82,7 +82,7 @@ fn row(state: &AppState, r: &Return) -> Row {
         });
     }
     if let Some(method) = &r.refund_method
-        && r.status == "refunded"
+        && r.status == maison_domain::returns::ReturnStatus::Refunded
     {
         detail.push(format!(
             "refunded by {method}{}",
@@ -99,7 +99,7 @@ fn row(state: &AppState, r: &Return) -> Row {
         id: r.id.clone(),
         href: format!("/console/orders/{}", r.order_number),
         number: r.order_number.clone(),
-        status: r.status.clone(),
+        status: r.status.as_str().to_owned(),
         requested: state.maison.local_time(r.created_at),
         lines: r
             .lines
@@ -140,7 +140,7 @@ async fn list_page(
                 frame: Frame::new(state, signed, PAGE),
                 rows: returns
                     .iter()
-                    .filter(|r| status.is_empty() || r.status == status)
+                    .filter(|r| status.is_empty() || r.status.as_str() == status)
                     .map(|r| row(state, r))
                     .collect(),
                 number,

@@ -33,6 +33,7 @@ pub mod passwords;
 pub mod pickups;
 pub mod quotes;
 pub mod receipts;
+pub mod reconcile;
 pub mod refunds;
 mod renewal;
 pub mod requests;
@@ -45,7 +46,7 @@ pub mod webhooks;
 pub use catalogue::{Catalogue, CatalogueCache, CatalogueError, Cursor, Filter, Page};
 pub use error::ShopError;
 pub use maison_domain::order::{Order, OrderEvent};
-pub use maison_payments::{PaymentGateway, Simulator};
+pub use maison_payments::{FaultRates, PaymentGateway, Simulator};
 
 use std::sync::Arc;
 

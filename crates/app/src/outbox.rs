@@ -99,6 +99,9 @@ impl Maison {
         let mut sent = Vec::new();
         for message in due {
             let email = Email {
+                // The same letter sent again (a crash between the send and
+                // its record) keeps its Message-ID: mail systems see one message.
+                message_key: Some(format!("outbox.{}", message.id)),
                 to: message.recipient.clone(),
                 subject: message.subject.clone(),
                 text: message.text_body.clone(),

@@ -55,6 +55,17 @@ pub enum Command {
     /// The carriers (simulated): drive a shipment's tracking events.
     #[command(subcommand)]
     Carrier(CarrierCommand),
+    /// The payment processor's ledger against the orders.
+    #[command(subcommand)]
+    Payments(PaymentsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentsCommand {
+    /// Print every mismatch between the processor's ledger and the orders
+    /// (money held or taken for no order, orders without their hold,
+    /// operations still in doubt); exit non-zero if there is any.
+    Reconcile,
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,7 +189,7 @@ fn init_logs(format: LogFormat) {
 async fn open_maison(settings: &Settings) -> anyhow::Result<maison_app::Maison> {
     let store = server::open_store(&settings.database_url).await?;
     let gateway: std::sync::Arc<dyn maison_app::PaymentGateway> =
-        std::sync::Arc::new(maison_app::Simulator::new());
+        std::sync::Arc::new(server::simulator(settings)?);
     let mut maison = maison_app::Maison::open(
         store,
         gateway,
@@ -237,6 +248,30 @@ async fn carrier(settings: &Settings, command: CarrierCommand) -> anyhow::Result
             );
         }
     }
+    Ok(())
+}
+
+/// Prints the mismatches between the processor's ledger and the orders.
+async fn reconcile(settings: &Settings) -> anyhow::Result<()> {
+    let maison = open_maison(settings).await?;
+    let found = maison
+        .reconcile()
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot reconcile: {err}"))?;
+    for mismatch in &found.mismatches {
+        println!("{mismatch}");
+    }
+    println!(
+        "{} processor payments and {} card orders awaiting capture compared: {} mismatches",
+        found.payments,
+        found.orders,
+        found.mismatches.len()
+    );
+    anyhow::ensure!(
+        found.mismatches.is_empty(),
+        "{} mismatches between the processor and the orders",
+        found.mismatches.len()
+    );
     Ok(())
 }
 
@@ -403,6 +438,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Staff(command) => staff(&settings, command).await,
         Command::Carrier(command) => carrier(&settings, command).await,
+        Command::Payments(PaymentsCommand::Reconcile) => reconcile(&settings).await,
         Command::Product(ProductCommand::Unavailable { sku, state }) => {
             let sku = parse_sku(&sku)?;
             let maison = open_maison(&settings).await?;

@@ -54,6 +54,42 @@ pub struct RawConfig {
     pub fax: RawFax,
     #[serde(default)]
     pub carriers: RawCarriers,
+    #[serde(default)]
+    pub catalogue: RawCatalogue,
+    #[serde(default)]
+    pub payments: RawPayments,
+}
+
+/// The payment processor (the built-in simulator) and the recovery of
+/// payments left in doubt.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPayments {
+    /// The simulator's ledger file (default `simulator-ledger.jsonl`): it
+    /// survives a crash or a restart, and every instance of one maison
+    /// shares it, as they would share one processor.
+    pub simulator_ledger: Option<PathBuf>,
+    /// Every answer of the simulator waits this long (a slow processor).
+    pub simulator_latency_ms: Option<u64>,
+    /// The share (0 to 1) of operations lost before the processor sees them.
+    pub simulator_timeout_before_processing: Option<f64>,
+    /// The share of operations processed whose answer is lost.
+    pub simulator_timeout_after_processing: Option<f64>,
+    /// The share of operations answered 503 without processing.
+    pub simulator_unavailable: Option<f64>,
+    /// How long (seconds) a payment may stay in doubt before recovery asks
+    /// the processor what became of it (default 30).
+    pub recover_after_secs: Option<u64>,
+}
+
+/// The catalogue's presentation.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCatalogue {
+    /// A folder of photographs named by SKU (`VAL-RNG-001.jpg`, and
+    /// `VAL-RNG-001-2.jpg`, `-3` for the gallery's other views), each shown
+    /// instead of its drawing (`MAISON_CATALOGUE__IMAGES_DIR`).
+    pub images_dir: Option<PathBuf>,
 }
 
 /// The carriers' webhooks: each carrier signs its tracking events with its
@@ -191,7 +227,21 @@ pub struct Settings {
     /// Each carrier's webhook secret; a carrier without one has its
     /// webhooks refused.
     pub carrier_webhooks: Vec<(maison_domain::delivery::Carrier, WebhookSecretText)>,
+    /// The operator's photographs of the creations, if any (checked: a folder).
+    pub images_dir: Option<PathBuf>,
+    pub payments: PaymentSettings,
 }
+
+/// The simulator processor and payment recovery, validated.
+#[derive(Debug, Clone)]
+pub struct PaymentSettings {
+    pub simulator_ledger: PathBuf,
+    pub simulator_latency: std::time::Duration,
+    pub simulator_faults: maison_app::FaultRates,
+    pub recover_after: std::time::Duration,
+}
+
+pub const DEFAULT_SIMULATOR_LEDGER: &str = "simulator-ledger.jsonl";
 
 /// A carrier's webhook secret, as configured; never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -278,6 +328,60 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
 
 fn invalid(key: &str, value: impl std::fmt::Display, allowed: &str) -> anyhow::Error {
     anyhow::anyhow!("invalid configuration: {key} = {value}: {allowed}")
+}
+
+fn resolve_payments(raw: RawPayments) -> anyhow::Result<PaymentSettings> {
+    let share = |key: &str, value: Option<f64>| -> anyhow::Result<f64> {
+        match value {
+            None => Ok(0.0),
+            Some(v) if (0.0..=1.0).contains(&v) => Ok(v),
+            Some(v) => Err(invalid(key, v, "a share between 0 and 1, such as 0.05")),
+        }
+    };
+    let faults = maison_app::FaultRates {
+        timeout_before_processing: share(
+            "payments.simulator_timeout_before_processing",
+            raw.simulator_timeout_before_processing,
+        )?,
+        timeout_after_processing: share(
+            "payments.simulator_timeout_after_processing",
+            raw.simulator_timeout_after_processing,
+        )?,
+        unavailable: share("payments.simulator_unavailable", raw.simulator_unavailable)?,
+    };
+    let total =
+        faults.timeout_before_processing + faults.timeout_after_processing + faults.unavailable;
+    if total > 1.0 {
+        return Err(invalid(
+            "payments.simulator_*",
+            total,
+            "the three fault shares add up to at most 1",
+        ));
+    }
+    let recover_after_secs = raw.recover_after_secs.unwrap_or(30);
+    if !(1..=3600).contains(&recover_after_secs) {
+        return Err(invalid(
+            "payments.recover_after_secs",
+            recover_after_secs,
+            "1 to 3600 seconds",
+        ));
+    }
+    let latency_ms = raw.simulator_latency_ms.unwrap_or(0);
+    if latency_ms > 120_000 {
+        return Err(invalid(
+            "payments.simulator_latency_ms",
+            latency_ms,
+            "0 to 120000 milliseconds",
+        ));
+    }
+    Ok(PaymentSettings {
+        simulator_ledger: raw
+            .simulator_ledger
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_SIMULATOR_LEDGER)),
+        simulator_latency: std::time::Duration::from_millis(latency_ms),
+        simulator_faults: faults,
+        recover_after: std::time::Duration::from_secs(recover_after_secs),
+    })
 }
 
 /// Turns what was written into validated settings.
@@ -551,6 +655,17 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         Some(other) => return Err(invalid("log.format", other, "text or json")),
     };
 
+    let images_dir = raw.catalogue.images_dir;
+    if let Some(dir) = &images_dir
+        && !dir.is_dir()
+    {
+        return Err(invalid(
+            "catalogue.images_dir",
+            dir.display(),
+            "an existing folder of photographs named by SKU, such as photos/ holding VAL-RNG-001.jpg",
+        ));
+    }
+
     let catalogue_refresh_ms = raw.catalogue_refresh_ms.unwrap_or(500);
     if !(50..=60_000).contains(&catalogue_refresh_ms) {
         return Err(invalid(
@@ -642,10 +757,14 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
         carrier_webhooks.push((carrier, WebhookSecretText(secret)));
     }
 
+    let payments = resolve_payments(raw.payments)?;
+
     Ok(Settings {
+        payments,
         mail: MailSettings { from, transport },
         fax,
         carrier_webhooks,
+        images_dir,
         database_url,
         listen,
         tls,
@@ -856,6 +975,25 @@ mod tests {
             .expect_err("an unknown key")
             .to_string();
         assert!(message.contains("number"), "{message}");
+    }
+
+    #[test]
+    fn the_photographs_folder_is_optional_and_must_exist() {
+        assert_eq!(from_toml("").expect("defaults").images_dir, None);
+        let folder = std::env::temp_dir();
+        let s = from_toml(&format!(
+            "[catalogue]\nimages_dir = {:?}",
+            folder.display().to_string()
+        ))
+        .expect("an existing folder");
+        assert_eq!(s.images_dir, Some(folder));
+        let message = from_toml("[catalogue]\nimages_dir = \"/no/such/photos\"")
+            .expect_err("missing")
+            .to_string();
+        assert!(
+            message.contains("catalogue.images_dir") && message.contains("/no/such/photos"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub async fn launch(settings: &Settings, seed_demo: bool) -> anyhow::Result<Serv
     if seeded {
         tracing::info!("seeded the demo maison into an empty catalogue");
     }
-    let gateway: Arc<dyn maison_app::PaymentGateway> = Arc::new(maison_app::Simulator::new());
+    let gateway: Arc<dyn maison_app::PaymentGateway> = Arc::new(simulator(settings)?);
     let mut server = launch_with(settings, store, gateway).await?;
     if seeded {
         // One member per role, whose sign-in details are printed once.
@@ -109,6 +109,23 @@ pub fn demo_staff_text(
         ));
     }
     text
+}
+
+/// The simulator processor as configured: its ledger on disk, its faults.
+pub fn simulator(settings: &Settings) -> anyhow::Result<maison_app::Simulator> {
+    let p = &settings.payments;
+    let simulator = maison_app::Simulator::open(&p.simulator_ledger).with_context(|| {
+        format!(
+            "cannot open the payment simulator's ledger {}",
+            p.simulator_ledger.display()
+        )
+    })?;
+    simulator.set_latency(p.simulator_latency);
+    simulator.set_fault_rates(p.simulator_faults);
+    if p.simulator_faults != maison_app::FaultRates::default() || !p.simulator_latency.is_zero() {
+        tracing::warn!(faults = ?p.simulator_faults, latency = ?p.simulator_latency, "the payment simulator injects faults");
+    }
+    Ok(simulator)
 }
 
 /// Starts the maison on an open `store` with a payment `gateway` (tests pass
@@ -225,7 +242,11 @@ pub async fn launch_with_clock(
     let (stop, stopped) = watch::channel(false);
 
     tokio::spawn(deliver_mail(Arc::clone(&maison), senders, stopped.clone()));
-    tokio::spawn(recover_payments(Arc::clone(&maison), stopped.clone()));
+    tokio::spawn(recover_payments(
+        Arc::clone(&maison),
+        settings.payments.recover_after,
+        stopped.clone(),
+    ));
     let webhook_sender =
         maison_app::webhooks::WebhookSender::new().context("no HTTP client for webhooks")?;
     tokio::spawn(deliver_webhooks(
@@ -249,7 +270,8 @@ pub async fn launch_with_clock(
         .with_metrics_access(
             settings.metrics_token.as_ref().map(|t| t.expose()),
             ops_listener.is_some(),
-        );
+        )
+        .with_product_photos(settings.images_dir.clone());
     if let Some(listener) = ops_listener {
         let ops = maison_web::operations_router(state.clone());
         let listener = tokio::net::TcpListener::from_std(listener)?;
@@ -372,20 +394,26 @@ async fn deliver_webhooks(
     }
 }
 
-/// Resolves payments left in doubt for more than 30 s, and renews card
-/// authorisations that would lapse before capture, every 10 s.
-async fn recover_payments(maison: Arc<Maison>, mut stopped: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(10));
+/// Resolves payments left in doubt for longer than `after` (30 s unless
+/// configured), and renews card authorisations that would lapse before
+/// capture, every 10 s (or every `after`, when shorter).
+async fn recover_payments(
+    maison: Arc<Maison>,
+    after: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let after_micros = i64::try_from(after.as_micros()).unwrap_or(i64::MAX);
+    let mut tick = tokio::time::interval(after.min(Duration::from_secs(10)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                match maison.resolve_stuck_payments(30_000_000).await {
+                match maison.resolve_stuck_payments(after_micros).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(resolved = n, "payments in doubt resolved"),
                     Err(err) => tracing::warn!(error = %err, "payment recovery failed"),
                 }
-                match maison.resend_pending_voids(30_000_000).await {
+                match maison.resend_pending_voids(after_micros).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(sent = n, "pending voids sent again"),
                     Err(err) => tracing::warn!(error = %err, "void recovery failed"),

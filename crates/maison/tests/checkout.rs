@@ -716,3 +716,105 @@ async fn a_message_the_mail_server_refuses_is_kept_and_retried_or_kept_as_failed
     assert!(messages.iter().all(|m| m.last_error.is_some()));
     app.stop().await;
 }
+
+on_both_databases! {
+    async fn an_authorisation_arriving_after_recovery_gave_up_is_released_at_once(backend) {
+        let app = spawn_app(backend).await;
+        let sku = common::plain_sku(&app).await;
+        let before = on_hand(&app, &sku).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        // A slow processor: it places the hold after the maison's recovery
+        // has asked about it and heard of nothing.
+        app.simulator.set_latency(std::time::Duration::from_millis(800));
+        let recovery = async {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            app.simulator.set_latency(std::time::Duration::ZERO);
+            app.maison().resolve_stuck_payments(0).await.expect("recovery")
+        };
+        let body = checkout_body(&bag);
+        let (response, resolved) = tokio::join!(app.checkout("slow", &body), recovery);
+        assert_eq!(resolved, 1, "recovery gave the order up");
+        assert_problem(response, 503, "payment_unavailable").await;
+        let order = app.store.order_by_number(
+            app.simulator.ledger_snapshot().first().expect("the late hold").reference.as_str(),
+        ).await.expect("read").expect("the order");
+        assert_eq!(order.status, OrderStatus::PaymentFailed);
+        assert_eq!(on_hand(&app, &sku).await, before, "the stock came back");
+        // The hold placed late is released, not left on the client's card.
+        let payments = app.simulator.ledger_snapshot();
+        assert_eq!(payments.len(), 1);
+        assert_eq!(payments[0].state, maison_payments::PaymentState::Voided);
+        let found = app.maison().reconcile().await.expect("reconciled");
+        assert!(found.mismatches.is_empty(), "{:?}", found.mismatches);
+        app.stop().await;
+    }
+
+    async fn random_processor_faults_never_charge_twice_nor_leave_a_payment_unknown(backend) {
+        let app = spawn_app(backend).await;
+        let sku = common::plain_sku(&app).await;
+        app.simulator.set_fault_rates(maison_payments::FaultRates {
+            timeout_before_processing: 0.2,
+            timeout_after_processing: 0.2,
+            unavailable: 0.2,
+        });
+        let mut answers = Vec::new();
+        for i in 0..20 {
+            let bag = app.bag_with(&[(&sku, 1)]).await;
+            let response = app.checkout(&format!("faulty-{i}"), &checkout_body(&bag)).await;
+            answers.push(response.status().as_u16());
+        }
+        assert!(answers.iter().all(|s| matches!(s, 201 | 503)), "{answers:?}");
+        // The processor recovers; so do the payments left in doubt.
+        app.simulator.set_fault_rates(maison_payments::FaultRates::default());
+        app.maison().resolve_stuck_payments(0).await.expect("recovery");
+        app.maison().resend_pending_voids(0).await.expect("voids");
+        let found = app.maison().reconcile().await.expect("reconciled");
+        assert!(found.mismatches.is_empty(), "{:?}", found.mismatches);
+        assert_eq!(app.store.count_orders(OrderStatus::PendingPayment).await.expect("count"), 0);
+        let confirmed = app.store.count_orders(OrderStatus::Confirmed).await.expect("count");
+        let held = app
+            .simulator
+            .ledger_snapshot()
+            .iter()
+            .filter(|p| p.state == maison_payments::PaymentState::Authorised)
+            .count();
+        assert_eq!(held as i64, confirmed, "one hold per confirmed order, none for the others");
+        assert!(answers.iter().filter(|s| **s == 201).count() as i64 <= confirmed);
+        app.stop().await;
+    }
+}
+
+on_both_databases! {
+    async fn reconciliation_names_a_hold_that_no_order_keeps(backend) {
+        let app = spawn_app(backend).await;
+        let sku = common::plain_sku(&app).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let placed: Value = app.checkout("kept", &checkout_body(&bag)).await.json().await.expect("order");
+        assert!(app.maison().reconcile().await.expect("reconciled").mismatches.is_empty());
+        // A hold the processor placed for a reference the maison never wrote.
+        use maison_payments::PaymentGateway;
+        let card = maison_payments::CardDetails {
+            number: maison_payments::CardSecret::new("4242424242424242".into()),
+            cvc: maison_payments::CvcSecret::new("123".into()),
+            exp_month: 12,
+            exp_year: 2040,
+            holder_name: "Claire Dubois".into(),
+            brand: maison_domain::card::CardBrand::Visa,
+        };
+        app.simulator
+            .authorise(maison_payments::AuthoriseRequest {
+                idempotency_key: "stray",
+                amount: maison_domain::Money::usd_dollars(10),
+                card: &card,
+                reference: "MV-NONE-0000",
+            })
+            .await
+            .expect("authorised");
+        let found = app.maison().reconcile().await.expect("reconciled");
+        assert_eq!(found.mismatches.len(), 1, "{:?}", found.mismatches);
+        let text = found.mismatches[0].to_string();
+        assert!(text.contains("MV-NONE-0000") && text.contains("no order"), "{text}");
+        assert_eq!(found.orders, 1, "{}", placed["number"]);
+        app.stop().await;
+    }
+}

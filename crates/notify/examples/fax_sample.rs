@@ -53,6 +53,7 @@ fn main() -> std::io::Result<()> {
         payment_secured: true,
     };
     let letter = Email {
+        message_key: None,
         to: "+12125550100".into(),
         ..acknowledgement(&doc, &maison)
     };

@@ -61,6 +61,9 @@ pub struct DocumentLine {
 /// A rendered e-mail, ready for the [`crate::Mailer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
+    /// What makes this letter one message however often it is sent: its
+    /// Message-ID is `<key@sender's domain>` (random when `None`).
+    pub message_key: Option<String>,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -76,6 +79,7 @@ pub const FINAL_SALE_NOTE: &str =
 pub fn acknowledgement(doc: &OrderDocument, maison: &ClientRelations) -> Email {
     let view = View::new(doc, maison);
     Email {
+        message_key: None,
         to: doc.email.clone(),
         subject: format!(
             "We have received your {} order {}",
@@ -91,6 +95,7 @@ pub fn acknowledgement(doc: &OrderDocument, maison: &ClientRelations) -> Email {
 pub fn confirmation(doc: &OrderDocument, maison: &ClientRelations) -> Email {
     let view = View::new(doc, maison);
     Email {
+        message_key: None,
         to: doc.email.clone(),
         subject: format!(
             "Your {} order {} is confirmed",

@@ -897,6 +897,7 @@ mod tests {
 
     fn letter(to: &str, subject: &str, text: &str) -> Email {
         Email {
+            message_key: None,
             to: to.into(),
             subject: subject.into(),
             text: text.into(),

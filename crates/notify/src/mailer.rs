@@ -177,7 +177,7 @@ impl Mailer {
         let file = Attachment::new(attachment.filename.clone())
             .body(attachment.data.clone(), content_type);
         let message = self
-            .builder(to, subject)?
+            .builder(to, subject, None)?
             .multipart(
                 MultiPart::mixed()
                     .singlepart(text_part(ContentType::TEXT_PLAIN, text))
@@ -222,7 +222,7 @@ impl Mailer {
     }
 
     fn message(&self, email: &Email) -> Result<Message, MailError> {
-        self.builder(&email.to, &email.subject)?
+        self.builder(&email.to, &email.subject, email.message_key.as_deref())?
             .multipart(
                 MultiPart::alternative()
                     .singlepart(text_part(ContentType::TEXT_PLAIN, &email.text))
@@ -232,7 +232,12 @@ impl Mailer {
     }
 
     /// The headers every message carries: from, to, subject, message id.
-    fn builder(&self, to: &str, subject: &str) -> Result<MessageBuilder, MailError> {
+    fn builder(
+        &self,
+        to: &str,
+        subject: &str,
+        key: Option<&str>,
+    ) -> Result<MessageBuilder, MailError> {
         let to: Mailbox = to
             .trim()
             .parse()
@@ -245,7 +250,10 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(subject)
-            .message_id(Some(message_id(self.from.email.domain()))))
+            .message_id(Some(match key {
+                Some(key) => format!("<{key}@{}>", self.from.email.domain()),
+                None => message_id(self.from.email.domain()),
+            })))
     }
 }
 

@@ -42,6 +42,7 @@ pub fn notice(n: &Notice, maison: &ClientRelations) -> Email {
         })
     };
     Email {
+        message_key: None,
         to: n.to.clone(),
         subject: n.subject.clone(),
         text: render(&NoticeText { n, maison }),

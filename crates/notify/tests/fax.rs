@@ -88,6 +88,7 @@ fn order() -> OrderDocument {
 /// The letter as the outbox holds it for a fax: `to` is the number.
 fn fax_letter(email: Email, number: &str) -> Email {
     Email {
+        message_key: None,
         to: number.into(),
         ..email
     }

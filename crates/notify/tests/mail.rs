@@ -474,6 +474,7 @@ async fn an_unreachable_server_is_transient_and_a_bad_address_permanent() {
     let sink = SmtpSink::start().await;
     let mailer = smtp_mailer(sink.port());
     let bad = Email {
+        message_key: None,
         to: "amelie at example dot com".into(),
         ..email
     };

@@ -19,7 +19,7 @@ pub mod secret;
 pub mod simulator;
 
 pub use secret::{CardSecret, CvcSecret};
-pub use simulator::{FailureMode, PaymentSnapshot, PaymentState, Simulator};
+pub use simulator::{FailureMode, FaultRates, Simulator};
 
 /// A boxed, sendable future: what the object-safe [`PaymentGateway`] returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -126,6 +126,20 @@ pub const GENERIC_DECLINE_MESSAGE: &str =
     "Your card was declined. Please use another card or contact your bank.";
 
 impl DeclineReason {
+    pub const ALL: [DeclineReason; 6] = [
+        DeclineReason::Generic,
+        DeclineReason::InsufficientFunds,
+        DeclineReason::IncorrectCvc,
+        DeclineReason::ExpiredCard,
+        DeclineReason::ProcessingError,
+        DeclineReason::LostOrStolen,
+    ];
+
+    /// The reason whose [`DeclineReason::code`] is `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     /// The precise reason, for staff and logs only (it may reveal a lost or stolen card).
     pub fn code(self) -> &'static str {
         match self {
@@ -188,6 +202,30 @@ impl DeclineReason {
             | DeclineReason::ProcessingError => None,
         }
     }
+}
+
+/// Where a payment stands at the processor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentState {
+    Authorised,
+    /// The hold lapsed without a capture.
+    Expired,
+    Captured,
+    Voided,
+}
+
+/// A payment as the processor's ledger holds it (no card number, ever).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentSnapshot {
+    pub processor_ref: String,
+    /// Our order number, as sent with the authorisation.
+    pub reference: String,
+    pub card_last4: String,
+    pub authorised: Money,
+    pub captured: Option<Money>,
+    pub refunded: Money,
+    pub state: PaymentState,
+    pub expires_at_unix: i64,
 }
 
 /// What a capture, void or refund did.
@@ -283,6 +321,10 @@ pub trait PaymentGateway: Send + Sync {
         &'a self,
         idempotency_key: &'a str,
     ) -> BoxFuture<'a, Result<Option<SyncedOperation>, GatewayError>>;
+
+    /// Every payment the processor holds for the maison, for reconciliation
+    /// (a processor's payment list or settlement report).
+    fn list_payments(&self) -> BoxFuture<'_, Result<Vec<PaymentSnapshot>, GatewayError>>;
 }
 
 #[cfg(test)]

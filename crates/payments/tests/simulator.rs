@@ -583,3 +583,173 @@ fn the_card_secret_never_prints_its_digits() {
     assert_eq!(format!("{:?}", details.number), "CardSecret(••••4242)");
     assert_eq!(format!("{:?}", details.cvc), "CvcSecret(•••)");
 }
+
+// The ledger on disk: a processor does not forget a payment when the maison
+// (or the simulator) restarts, and several maisons share one processor.
+
+fn journaled(path: &std::path::Path) -> Simulator {
+    Simulator::open(path)
+        .expect("the journal opens")
+        .with_clock(|| NOW)
+}
+
+#[tokio::test]
+async fn a_journaled_ledger_survives_a_restart_with_its_payments_keys_and_tokens() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ledger.jsonl");
+    let first = journaled(&path);
+    let held = authorised(&first, "attempt-1", usd(30_500)).await;
+    let captured = authorised(&first, "attempt-2", usd(4_950)).await;
+    first
+        .capture("capture-2", &captured.processor_ref, usd(4_950))
+        .await
+        .expect("captured");
+    first
+        .refund("refund-2", &captured.processor_ref, usd(950))
+        .await
+        .expect("refunded");
+    let declined_before = declined(&first, "4000000000000002").await;
+    drop(first);
+
+    let again = journaled(&path);
+    assert_eq!(again.authorisation_count(), 2);
+    let payment = again
+        .payment(&held.processor_ref)
+        .expect("the hold is known");
+    assert_eq!(payment.state, PaymentState::Authorised);
+    assert_eq!(payment.authorised, usd(30_500));
+    let payment = again
+        .payment(&captured.processor_ref)
+        .expect("the capture is known");
+    assert_eq!(payment.state, PaymentState::Captured);
+    assert_eq!(payment.captured, Some(usd(4_950)));
+    assert_eq!(payment.refunded, usd(950));
+    // What was answered before the restart is answered again, not redone.
+    assert_eq!(
+        again.sync("attempt-1").await.expect("synced"),
+        Some(SyncedOperation::Authorise(AuthoriseOutcome::Authorised(
+            held.clone()
+        )))
+    );
+    assert_eq!(authorised(&again, "attempt-1", usd(30_500)).await, held);
+    assert_eq!(declined(&again, "4000000000000002").await, declined_before);
+    assert_eq!(again.operations_for("attempt-1"), 1);
+    // The card keeps its token, and a hold by token works after the restart.
+    let renewed = again
+        .authorise_token(maison_payments::TokenAuthoriseRequest {
+            idempotency_key: "renewal-1",
+            amount: usd(30_500),
+            card_token: &held.card_token,
+            reference: "MA-7K2Q9X",
+        })
+        .await
+        .expect("answered");
+    assert!(
+        matches!(renewed, AuthoriseOutcome::Authorised(_)),
+        "{renewed:?}"
+    );
+    // A new payment never reuses a reference given before the restart.
+    let third = authorised(&again, "attempt-3", usd(100)).await;
+    assert_ne!(third.processor_ref, held.processor_ref);
+    assert_ne!(third.processor_ref, captured.processor_ref);
+}
+
+#[tokio::test]
+async fn two_simulators_on_one_journal_are_one_processor() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ledger.jsonl");
+    let a = journaled(&path);
+    let b = journaled(&path);
+    let held = authorised(&a, "attempt-a", usd(1_000)).await;
+    // The other instance's recovery asks about the key: the processor knows it.
+    assert!(matches!(
+        b.sync("attempt-a").await.expect("synced"),
+        Some(SyncedOperation::Authorise(AuthoriseOutcome::Authorised(_)))
+    ));
+    b.void("void-a", &held.processor_ref).await.expect("voided");
+    assert_eq!(
+        a.payment(&held.processor_ref).map(|p| p.state),
+        Some(PaymentState::Voided)
+    );
+    // The same key through the other instance replays, never charges twice.
+    assert_eq!(authorised(&b, "attempt-a", usd(1_000)).await, held);
+    let (ours, theirs) = tokio::join!(
+        authorised(&a, "attempt-c", usd(10)),
+        authorised(&b, "attempt-d", usd(20))
+    );
+    assert_ne!(ours.processor_ref, theirs.processor_ref);
+    assert_eq!(a.authorisation_count(), 3);
+    assert_eq!(b.authorisation_count(), 3);
+    assert_eq!(a.list_payments().await.expect("listed").len(), 3);
+}
+
+#[tokio::test]
+async fn a_line_torn_by_a_crash_is_cut_off_and_the_rest_is_kept() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ledger.jsonl");
+    let first = journaled(&path);
+    let held = authorised(&first, "attempt-1", usd(500)).await;
+    drop(first);
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("journal");
+    file.write_all(br#"{"key":"attempt-2","currency":"US"#)
+        .expect("torn write");
+    drop(file);
+    let again = journaled(&path);
+    assert_eq!(again.authorisation_count(), 1);
+    assert_eq!(again.sync("attempt-2").await.expect("synced"), None);
+    let second = authorised(&again, "attempt-2", usd(700)).await;
+    assert_ne!(second.processor_ref, held.processor_ref);
+    drop(again);
+    assert_eq!(journaled(&path).authorisation_count(), 2);
+    let text = std::fs::read_to_string(&path).expect("journal");
+    for line in text.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "the torn line is gone: {line}"
+        );
+    }
+    assert!(
+        !text.contains("4242424242424242") && !text.contains("Lovelace"),
+        "no card number nor name on disk"
+    );
+}
+
+#[tokio::test]
+async fn a_corrupt_journal_is_an_error_not_an_empty_ledger() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ledger.jsonl");
+    std::fs::write(&path, "not a journal\n").expect("written");
+    assert!(Simulator::open(&path).is_err());
+}
+
+#[tokio::test]
+async fn fault_rates_draw_each_fault_and_nothing_is_charged_twice() {
+    let gateway = simulator();
+    gateway.set_fault_rates(maison_payments::FaultRates {
+        timeout_before_processing: 0.2,
+        timeout_after_processing: 0.2,
+        unavailable: 0.2,
+    });
+    let (mut timeouts, mut unavailable, mut answered) = (0, 0, 0);
+    for i in 0..200 {
+        let key = format!("attempt-{i}");
+        match authorise(&gateway, &key, &card(VISA), usd(10)).await {
+            Ok(_) => answered += 1,
+            Err(GatewayError::Timeout) => timeouts += 1,
+            Err(GatewayError::Unavailable(_)) => unavailable += 1,
+            Err(other) => panic!("{other:?}"),
+        }
+        assert!(gateway.operations_for(&key) <= 1);
+    }
+    assert!(
+        timeouts > 20 && unavailable > 5 && answered > 40,
+        "{timeouts} {unavailable} {answered}"
+    );
+    // Holds were placed for the answered ones and for the answers lost after processing only.
+    assert!(gateway.authorisation_count() > answered);
+    assert!(gateway.authorisation_count() < answered + timeouts);
+}

@@ -510,6 +510,16 @@ impl Store {
         Ok(ids)
     }
 
+    /// Every order in `status`, oldest first (reconciliation).
+    pub async fn order_ids_in(&self, status: OrderStatus) -> Result<Vec<String>> {
+        let ids =
+            sqlx::query_scalar("SELECT id FROM orders WHERE status = $1 ORDER BY created_at, id")
+                .bind(status.as_str())
+                .fetch_all(self.pool())
+                .await?;
+        Ok(ids)
+    }
+
     /// How many orders exist in `status` (for tests and metrics).
     pub async fn count_orders(&self, status: OrderStatus) -> Result<i64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE status = $1")

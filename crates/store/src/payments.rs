@@ -118,6 +118,18 @@ impl Store {
         row.as_ref().map(attempt_from).transpose()
     }
 
+    /// Every attempt still pending or in doubt, oldest first (read only:
+    /// recovery claims them before resolving).
+    pub async fn unresolved_attempts(&self) -> Result<Vec<PaymentAttempt>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM payment_attempts \
+             WHERE status IN ('pending', 'in_doubt') ORDER BY created_at, id"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(attempt_from).collect()
+    }
+
     /// Unresolved attempts created before `before` that no worker holds; each
     /// returned one is claimed by this caller until `claim_until`.
     pub async fn claim_unresolved_attempts(

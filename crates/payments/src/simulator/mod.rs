@@ -9,13 +9,18 @@
 //! Captured (→ refunds) or → Voided, and the hold's expiry. Knobs inject latency,
 //! timeouts before or after processing, and unavailability, for the in-doubt paths.
 //!
-//! The ledger lives as long as the process: a restart forgets every payment.
+//! By default the ledger lives as long as the process; [`Simulator::open`] keeps
+//! it in a journal file instead, which survives a crash and which several
+//! processes may share, as several maisons share one processor. Faults can also
+//! be drawn at random ([`FaultRates`]), for a demo or a load test of the
+//! recovery paths.
 //! The simulator never logs a card number or a CVC: only the last four and the key.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasher, Hasher, RandomState};
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -24,8 +29,11 @@ use maison_domain::card::CardBrand;
 
 use crate::{
     Authorisation, AuthoriseOutcome, AuthoriseRequest, BoxFuture, Decline, DeclineReason,
-    GatewayError, OperationRecord, PaymentGateway, SyncedOperation, TokenAuthoriseRequest,
+    GatewayError, OperationRecord, PaymentGateway, PaymentSnapshot, PaymentState, SyncedOperation,
+    TokenAuthoriseRequest,
 };
+
+mod journal;
 
 /// How long a hold lasts: 7 days, card-not-present, for every accepted brand.
 pub const AUTHORISATION_VALIDITY_SECS: i64 = 7 * 24 * 60 * 60;
@@ -137,30 +145,6 @@ pub enum FailureMode {
     Unavailable,
 }
 
-/// Where a payment stands in the simulator's ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaymentState {
-    Authorised,
-    /// The hold lapsed without a capture.
-    Expired,
-    Captured,
-    Voided,
-}
-
-/// A payment as the simulator's ledger holds it (no card number, ever).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaymentSnapshot {
-    pub processor_ref: String,
-    /// Our order number, as sent with the authorisation.
-    pub reference: String,
-    pub card_last4: String,
-    pub authorised: Money,
-    pub captured: Option<Money>,
-    pub refunded: Money,
-    pub state: PaymentState,
-    pub expires_at_unix: i64,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     Authorised,
@@ -250,6 +234,19 @@ struct Ledger {
     /// Declines to answer to the next authorisations by token (a card that
     /// has since reached its limit, been blocked...).
     token_declines: VecDeque<DeclineReason>,
+    /// Faults drawn at random, after the queued ones.
+    fault_rates: FaultRates,
+    draws: u64,
+    /// The ledger's file, when it is kept on disk.
+    journal: Option<journal::Journal>,
+}
+
+/// The share (0.0 to 1.0) of operations that meet each fault, drawn at random.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FaultRates {
+    pub timeout_before_processing: f64,
+    pub timeout_after_processing: f64,
+    pub unavailable: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -259,6 +256,34 @@ struct KnownCard {
 }
 
 impl Ledger {
+    /// A fault drawn at the configured rates, if any.
+    fn draw_fault(&mut self) -> Option<FailureMode> {
+        let rates = self.fault_rates;
+        if rates == FaultRates::default() {
+            return None;
+        }
+        self.draws += 1;
+        let draw = RandomState::new().hash_one(self.draws) as f64 / u64::MAX as f64;
+        let mut threshold = 0.0;
+        for (rate, mode) in [
+            (
+                rates.timeout_before_processing,
+                FailureMode::TimeoutBeforeProcessing,
+            ),
+            (
+                rates.timeout_after_processing,
+                FailureMode::TimeoutAfterProcessing,
+            ),
+            (rates.unavailable, FailureMode::Unavailable),
+        ] {
+            threshold += rate;
+            if draw < threshold {
+                return Some(mode);
+            }
+        }
+        None
+    }
+
     fn payment_mut(&mut self, processor_ref: &str) -> Result<&mut Payment, GatewayError> {
         let index = *self
             .payment_index
@@ -317,6 +342,19 @@ impl Simulator {
         }
     }
 
+    /// A simulator whose ledger is the journal file at `path` (created when
+    /// missing), shared with every other process that opens the same file.
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        let mut simulator = Simulator::new();
+        let (journal, token_key) = journal::Journal::open(path, simulator.token_key)?;
+        simulator.token_key = token_key;
+        simulator.lock().journal = Some(journal);
+        simulator
+            .with_ledger(|_| ())
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(simulator)
+    }
+
     /// The same simulator reading the time (UTC seconds) from `now_unix`, for tests.
     pub fn with_clock(mut self, now_unix: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
         self.clock = Arc::new(now_unix);
@@ -341,6 +379,12 @@ impl Simulator {
         self.lock().failures.extend(std::iter::repeat_n(mode, n));
     }
 
+    /// Every operation meets each fault with the given probability (after the
+    /// faults queued by [`Simulator::fail_next`]).
+    pub fn set_fault_rates(&self, rates: FaultRates) {
+        self.lock().fault_rates = rates;
+    }
+
     /// The next `n` authorisations by card token are declined with `reason`.
     pub fn decline_next_token_authorisations(&self, reason: DeclineReason, n: usize) {
         self.lock()
@@ -350,31 +394,60 @@ impl Simulator {
 
     /// How many authorisations (holds placed, whatever became of them) the ledger holds.
     pub fn authorisation_count(&self) -> usize {
-        self.lock().payments.len()
+        self.with_ledger(|l| l.payments.len()).unwrap_or(0)
     }
 
     /// How many times the processor executed an operation under `key`: replays of a
     /// recorded answer do not count, so this is never more than 1.
     pub fn operations_for(&self, key: &str) -> usize {
-        self.lock().executed.iter().filter(|k| *k == key).count()
+        self.with_ledger(|l| l.executed.iter().filter(|k| *k == key).count())
+            .unwrap_or(0)
     }
 
     /// One payment, as the ledger holds it now.
     pub fn payment(&self, processor_ref: &str) -> Option<PaymentSnapshot> {
         let now = (self.clock)();
-        let ledger = self.lock();
-        let index = *ledger.payment_index.get(processor_ref)?;
-        ledger.payments.get(index).map(|p| p.snapshot(now))
+        self.with_ledger(|ledger| {
+            let index = *ledger.payment_index.get(processor_ref)?;
+            ledger.payments.get(index).map(|p| p.snapshot(now))
+        })
+        .ok()
+        .flatten()
     }
 
     /// Every payment, in the order they were authorised.
     pub fn ledger_snapshot(&self) -> Vec<PaymentSnapshot> {
+        self.list().unwrap_or_default()
+    }
+
+    fn list(&self) -> Result<Vec<PaymentSnapshot>, GatewayError> {
         let now = (self.clock)();
-        self.lock()
-            .payments
-            .iter()
-            .map(|p| p.snapshot(now))
-            .collect()
+        self.with_ledger(|ledger| ledger.payments.iter().map(|p| p.snapshot(now)).collect())
+    }
+
+    /// Runs `work` on the ledger as every process sharing its journal sees
+    /// it; an operation that `work` executes is on disk before this returns.
+    fn with_ledger<T>(&self, work: impl FnOnce(&mut Ledger) -> T) -> Result<T, GatewayError> {
+        let mut guard = self.lock();
+        let ledger = &mut *guard;
+        let Some(mut journal) = ledger.journal.take() else {
+            return Ok(work(ledger));
+        };
+        let done = journal.lock_and_catch_up(ledger).and_then(|()| {
+            let before = ledger.executed.len();
+            let out = work(ledger);
+            let appended = match ledger.executed.get(before).cloned() {
+                Some(key) => journal.append(ledger, &key),
+                None => Ok(()),
+            };
+            let unlocked = journal.unlock();
+            appended.and(unlocked).map(|()| out)
+        });
+        ledger.journal = Some(journal);
+        done.map_err(|e| {
+            tracing::error!(error = %e, "simulator journal");
+            GatewayError::Unavailable(format!("the simulator's ledger is unreadable: {e}"))
+        })
     }
 
     /// The ledger stays consistent at every step (no update can panic half-way),
@@ -408,7 +481,11 @@ impl Simulator {
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
-        let failure = self.lock().failures.pop_front();
+        let failure = {
+            let mut ledger = self.lock();
+            let queued = ledger.failures.pop_front();
+            queued.or_else(|| ledger.draw_fault())
+        };
         match failure {
             None => Ok(false),
             Some(FailureMode::TimeoutAfterProcessing) => Ok(true),
@@ -426,7 +503,7 @@ impl Simulator {
     ) -> Result<SyncedOperation, GatewayError> {
         let lose_answer = self.arrive().await?;
         let now = (self.clock)();
-        let result = work(&mut self.lock(), now);
+        let result = self.with_ledger(|ledger| work(ledger, now))?;
         if lose_answer {
             tracing::info!("simulator: answer lost after processing (simulated timeout)");
             return Err(GatewayError::Timeout);
@@ -842,6 +919,15 @@ impl PaymentGateway for Simulator {
         })
     }
 
+    fn list_payments(&self) -> BoxFuture<'_, Result<Vec<PaymentSnapshot>, GatewayError>> {
+        Box::pin(async move {
+            if self.arrive().await? {
+                return Err(GatewayError::Timeout);
+            }
+            self.list()
+        })
+    }
+
     fn sync<'a>(
         &'a self,
         idempotency_key: &'a str,
@@ -850,11 +936,12 @@ impl PaymentGateway for Simulator {
             if self.arrive().await? {
                 return Err(GatewayError::Timeout);
             }
-            let found = self
-                .lock()
-                .by_key
-                .get(idempotency_key)
-                .map(|recorded| recorded.result.clone());
+            let found = self.with_ledger(|ledger| {
+                ledger
+                    .by_key
+                    .get(idempotency_key)
+                    .map(|recorded| recorded.result.clone())
+            })?;
             tracing::info!(
                 key = idempotency_key,
                 found = found.is_some(),

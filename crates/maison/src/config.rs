@@ -811,6 +811,45 @@ mod tests {
     }
 
     #[test]
+    fn the_processor_settings_default_to_a_durable_ledger_without_faults() {
+        let s = from_toml("").expect("defaults are valid");
+        assert_eq!(
+            s.payments.simulator_ledger,
+            PathBuf::from(DEFAULT_SIMULATOR_LEDGER)
+        );
+        assert_eq!(
+            s.payments.simulator_faults,
+            maison_app::FaultRates::default()
+        );
+        assert_eq!(s.payments.recover_after.as_secs(), 30);
+        let s = from_toml(
+            "[payments]\nsimulator_unavailable = 0.25\nsimulator_latency_ms = 150\nrecover_after_secs = 5",
+        )
+        .expect("valid");
+        assert_eq!(s.payments.simulator_faults.unavailable, 0.25);
+        assert_eq!(s.payments.simulator_latency.as_millis(), 150);
+        assert_eq!(s.payments.recover_after.as_secs(), 5);
+        for (text, key) in [
+            (
+                "simulator_unavailable = 1.5",
+                "payments.simulator_unavailable",
+            ),
+            (
+                "simulator_timeout_before_processing = -0.1",
+                "payments.simulator_timeout_before_processing",
+            ),
+            (
+                "simulator_unavailable = 0.6\nsimulator_timeout_after_processing = 0.6",
+                "add up to at most 1",
+            ),
+            ("recover_after_secs = 0", "payments.recover_after_secs"),
+        ] {
+            let err = from_toml(&format!("[payments]\n{text}")).expect_err(text);
+            assert!(err.to_string().contains(key), "{text}: {err}");
+        }
+    }
+
+    #[test]
     fn policies_are_read_from_the_file() {
         let s = from_toml(
             r#"

@@ -34,6 +34,7 @@ pub mod pickups;
 pub mod quotes;
 pub mod receipts;
 pub mod reconcile;
+mod recovery;
 pub mod refunds;
 mod renewal;
 pub mod requests;

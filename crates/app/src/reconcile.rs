@@ -38,7 +38,8 @@ pub enum Mismatch {
         status: OrderStatus,
         amount: Money,
     },
-    /// A card order waiting for capture whose hold the processor does not hold.
+    /// A card order waiting for capture whose hold the processor neither
+    /// holds nor has captured.
     OrderWithoutHold {
         order: String,
         status: OrderStatus,
@@ -218,7 +219,12 @@ impl Maison {
                     .await?
                     .and_then(|a| a.processor_ref);
                 let state = hold.as_deref().and_then(|r| by_ref.get(r)).map(|p| p.state);
-                if state != Some(PaymentState::Authorised) {
+                // Held, or captured already (a capture settled by recovery
+                // before the shipment it belongs to).
+                if !matches!(
+                    state,
+                    Some(PaymentState::Authorised | PaymentState::Captured)
+                ) {
                     found.mismatches.push(Mismatch::OrderWithoutHold {
                         order: order.number.clone(),
                         status: order.status,

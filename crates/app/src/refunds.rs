@@ -61,7 +61,7 @@ impl Maison {
         }
     }
 
-    async fn refund_card(
+    pub(crate) async fn refund_card(
         &self,
         actor: &Actor,
         order: &Order,

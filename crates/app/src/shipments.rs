@@ -209,9 +209,26 @@ impl Maison {
             return Err(ShopError::KeyInUse);
         }
         if !fulfilment::insert_shipment(&mut tx, &shipment).await? {
-            return Err(ShopError::InvalidTransition(
-                "the order already has a shipment".into(),
-            ));
+            tx.rollback().await.map_err(StoreError::from)?;
+            // An earlier request cut short (the carrier or the processor did
+            // not answer) left its shipment requested: this one finishes it,
+            // so a member who starts again from a fresh page is not stuck.
+            let earlier = self
+                .store()
+                .live_shipment_of(&order.id)
+                .await?
+                .filter(|s| s.status == ShipmentStatus::Requested);
+            let Some(earlier) = earlier else {
+                return Err(ShopError::InvalidTransition(
+                    "the order already has a shipment".into(),
+                ));
+            };
+            let mut tx = self.store().begin_write().await?;
+            if !idempotency::claim_key(&mut tx, SCOPE, key, fingerprint, &order.id, now).await? {
+                return Err(ShopError::KeyInUse);
+            }
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(earlier);
         }
         tx.commit().await.map_err(StoreError::from)?;
         Ok(shipment)

@@ -395,7 +395,7 @@ async fn deliver_webhooks(
 }
 
 /// Resolves payments left in doubt for longer than `after` (30 s unless
-/// configured), and renews card authorisations that would lapse before
+/// configured: authorisations, voids, captures and refunds), and renews card authorisations that would lapse before
 /// capture, every 10 s (or every `after`, when shorter).
 async fn recover_payments(
     maison: Arc<Maison>,
@@ -417,6 +417,11 @@ async fn recover_payments(
                     Ok(0) => {}
                     Ok(n) => tracing::info!(sent = n, "pending voids sent again"),
                     Err(err) => tracing::warn!(error = %err, "void recovery failed"),
+                }
+                match maison.resend_pending_captures_and_refunds(after_micros).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(settled = n, "captures and refunds in doubt settled"),
+                    Err(err) => tracing::warn!(error = %err, "capture and refund recovery failed"),
                 }
                 match maison.renew_authorisations().await {
                     Ok(0) => {}

@@ -461,6 +461,41 @@ on_both_databases! {
         app.stop().await;
     }
 
+    async fn a_capture_the_processor_did_not_answer_is_settled_by_recovery_once(backend) {
+        let app = spawn(backend).await;
+        let fulfilment = staff(&app, "fulfilment@maison.example", "fulfilment").await;
+        let sku = sku_priced(&app, |c| (50_000..2_000_000).contains(&c)).await;
+        let order = card_order(&app, &sku, "doubt-1", None).await;
+        let number = order["number"].as_str().expect("number").to_owned();
+        process(&app, &number, &fulfilment).await;
+        // The processor captures, and neither its answer nor the check arrives.
+        app.simulator.fail_next(maison_payments::FailureMode::TimeoutAfterProcessing, 1);
+        app.simulator.fail_next(maison_payments::FailureMode::Unavailable, 1);
+        let ship = format!("/api/v1/orders/{number}/shipments");
+        let r = call(&app, Method::POST, &ship, Some(&fulfilment), Some("ship-doubt"), None).await;
+        assert_problem(r, 503, "payment_in_doubt").await;
+        assert_eq!(payment_of(&app, &number).state, PaymentState::Captured, "the processor did capture");
+        let found = app.maison().reconcile().await.expect("reconciled");
+        assert!(
+            found.mismatches.iter().any(|m| matches!(m, maison_app::reconcile::Mismatch::InDoubt { operation, .. } if operation == "capture")),
+            "{:?}", found.mismatches
+        );
+        // Recovery asks again under the same key: recorded, not captured twice.
+        assert_eq!(app.maison().resend_pending_captures_and_refunds(0).await.expect("recovery"), 1);
+        assert!(app.maison().reconcile().await.expect("reconciled").mismatches.is_empty());
+        let view = staff_order(&app, &number, &fulfilment).await;
+        let captures: Vec<&Value> = view["payment_operations"].as_array().expect("ops").iter().filter(|o| o["operation"] == "capture").collect();
+        assert_eq!(captures.len(), 1, "{view}");
+        assert_eq!(captures[0]["status"], "succeeded");
+        // The shipment then goes ahead without a second capture, from a
+        // fresh page (a new key) as well as by a retry.
+        let r = call(&app, Method::POST, &ship, Some(&fulfilment), Some("ship-doubt-2"), None).await;
+        assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap_or_default());
+        let payment = payment_of(&app, &number);
+        assert_eq!(payment.captured, Some(payment.authorised));
+        app.stop().await;
+    }
+
     async fn only_fulfilment_and_administrators_ship_and_hand_over(backend) {
         let app = spawn(backend).await;
         let ambassador = staff(&app, "ambassador@maison.example", "ambassador").await;

@@ -23,7 +23,9 @@ use maison_store::{StoreError, Tx, bags, stock};
 use crate::bag::find_variant;
 use crate::clock::{new_id, random_bytes};
 pub use crate::order_input::{CardRequest, ContactInput, DeliveryInput};
-use crate::order_input::{check_contact, check_delivery, order_delivery};
+use crate::order_input::{
+    check_contact, check_delivery, contact_faults, delivery_faults, order_delivery,
+};
 use crate::{Maison, ShopError};
 
 /// Idempotency keys are scoped by the bag being checked out: keys chosen by
@@ -176,6 +178,30 @@ impl Maison {
             total,
             plan,
         })
+    }
+
+    /// Every fault of an online checkout's fields at once (contact, delivery,
+    /// card, the final-sale acknowledgement), for the storefront's page that
+    /// shows them all beside their fields. The API keeps answering
+    /// [`Maison::checkout`]'s first refusal; a request without a fault here
+    /// may still be refused there (the bag, stock, prices, the processor).
+    pub async fn checkout_faults(
+        &self,
+        request: &CheckoutRequest,
+        card: &CardRequest,
+    ) -> Vec<ShopError> {
+        let mut faults = contact_faults(&request.contact);
+        faults.extend(delivery_faults(&request.delivery, &self.catalogue()));
+        faults.extend(self.card_faults(card, &request.contact));
+        // A bag that cannot be read is checkout's to refuse.
+        let personalised = match self.store().bag_lines(&request.bag_id).await {
+            Ok(Some(rows)) => rows.iter().any(|r| r.personalisation.is_some()),
+            _ => false,
+        };
+        if personalised && !request.accept_final_sale {
+            faults.push(ShopError::FinalSaleNotAcknowledged);
+        }
+        faults
     }
 
     /// Places the order and authorises the card, exactly once per key.

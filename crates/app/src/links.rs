@@ -34,7 +34,8 @@ pub fn sign(key: &[u8], number: &str, email: &str, expires: i64) -> String {
 
 /// Whether `signature` (hex) signs (number, e-mail, expiry); constant time.
 pub fn verify(key: &[u8], number: &str, email: &str, expires: i64, signature: &str) -> bool {
-    if signature.len() != 64 || !signature.is_ascii() {
+    // Hex digits only: `from_str_radix` alone would also take a `+` sign.
+    if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
         return false;
     }
     let bytes: Option<Vec<u8>> = (0..64)

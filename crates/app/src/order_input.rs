@@ -2,8 +2,8 @@
 //! assisted order, a quote paid through its link): who the client is, where
 //! the order goes, and the card that pays it. Each refusal names the field.
 
-use maison_domain::address::{Address, AddressInput, validate_address};
-use maison_domain::card::{CardInput, CheckedCard, YearMonth, check_card};
+use maison_domain::address::{Address, AddressInput, address_errors, validate_address};
+use maison_domain::card::{CardInput, CheckedCard, YearMonth, card_errors, check_card};
 use maison_domain::cardholder::names_match;
 use maison_domain::contact::{ContactError, Email, name_part, phone};
 use maison_domain::delivery::{DeliveryMethod, DeliveryPlan, Destination, OrderDelivery};
@@ -65,6 +65,59 @@ pub(crate) fn check_contact(c: &ContactInput) -> Result<CheckedContact, ShopErro
         email: Email::parse(&c.email).map_err(contact_error)?,
         phone: phone(&c.phone).map_err(contact_error)?,
     })
+}
+
+/// Every fault of the contact at once, in the order [`check_contact`] finds
+/// them (its refusal is the first).
+pub(crate) fn contact_faults(c: &ContactInput) -> Vec<ShopError> {
+    [
+        name_part("first_name", "first name", &c.first_name).err(),
+        name_part("last_name", "last name", &c.last_name).err(),
+        Email::parse(&c.email).err(),
+        phone(&c.phone).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(contact_error)
+    .collect()
+}
+
+/// Every fault of the delivery at once, in the order [`check_delivery`]
+/// finds them (its refusal is the first).
+pub(crate) fn delivery_faults(delivery: &DeliveryInput, catalogue: &Catalogue) -> Vec<ShopError> {
+    let method = DeliveryMethod::parse(&delivery.method);
+    let Some(method @ (DeliveryMethod::Home | DeliveryMethod::Workplace)) = method else {
+        return check_delivery(delivery, catalogue)
+            .err()
+            .into_iter()
+            .collect();
+    };
+    let Some(input) = delivery.address.as_ref() else {
+        return check_delivery(delivery, catalogue)
+            .err()
+            .into_iter()
+            .collect();
+    };
+    let mut faults: Vec<ShopError> = address_errors(input)
+        .into_iter()
+        .map(|e| ShopError::Invalid {
+            code: "invalid_address",
+            field: format!("delivery.address.{}", e.field),
+            message: e.message,
+        })
+        .collect();
+    let company_given = input
+        .company
+        .as_deref()
+        .is_some_and(|c| !c.trim().is_empty());
+    if method == DeliveryMethod::Workplace && !company_given {
+        faults.push(ShopError::Invalid {
+            code: "company_required",
+            field: "delivery.address.company".into(),
+            message: "For a delivery to your workplace, enter the company name.".into(),
+        });
+    }
+    faults
 }
 
 /// Home (any address), workplace (with its company) or a boutique that
@@ -148,6 +201,42 @@ pub(crate) fn order_delivery(
 }
 
 impl Maison {
+    /// Every fault of the card as typed at once, in the order
+    /// [`Maison::check_client_card`] finds them, with the cardholder's name
+    /// compared with the contact's when both are right (the account holder's
+    /// is compared at checkout).
+    pub(crate) fn card_faults(&self, card: &CardRequest, contact: &ContactInput) -> Vec<ShopError> {
+        let (year, month) = year_month(self.now());
+        let faults: Vec<ShopError> = card_errors(
+            &CardInput {
+                number: &card.number,
+                exp_month: card.exp_month,
+                exp_year: card.exp_year,
+                cvc: &card.cvc,
+                holder_name: &card.holder_name,
+            },
+            YearMonth { year, month },
+            &self.policies.accepted_card_brands,
+        )
+        .into_iter()
+        .map(ShopError::Card)
+        .collect();
+        let holder_right = !faults
+            .iter()
+            .any(|f| matches!(f, ShopError::Card(e) if e.field() == Some("holder_name")));
+        let first_name = name_part("first_name", "first name", &contact.first_name).ok();
+        let last_name = name_part("last_name", "last name", &contact.last_name).ok();
+        if let (true, Some(first_name), Some(last_name)) = (holder_right, first_name, last_name)
+            && !names_match(card.holder_name.trim(), &first_name, &last_name)
+        {
+            return faults
+                .into_iter()
+                .chain([ShopError::CardholderMismatch])
+                .collect();
+        }
+        faults
+    }
+
     /// Checks the card (brand accepted, number, expiry, code) and that it is
     /// the client's (rule R4: the cardholder must be the client, and for a
     /// signed-in client the account holder, whatever name the contact form

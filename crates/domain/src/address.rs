@@ -439,59 +439,106 @@ fn optional(
 /// it). Military addresses (AA, AE, AP; APO, FPO, DPO) and ZIP codes of no state
 /// are refused: the maison does not deliver there.
 pub fn validate_address(input: &AddressInput) -> Result<Address, AddressError> {
-    let country = Country::parse(&input.country).ok_or_else(|| AddressError {
-        field: "country",
-        message: "We deliver in the United States (US) and Canada (CA).".into(),
-    })?;
-    let line1 = required("line1", "street address", &input.line1, 100)?;
-    let line2 = optional("line2", "second address line", input.line2.as_deref(), 100)?;
-    let city = required("city", "city", &input.city, 60)?;
+    check_address(input).map_err(|mut faults| faults.swap_remove(0))
+}
+
+/// Every fault of an address at once, in the order [`validate_address`]
+/// checks them (its refusal is the first), for a form that shows them all.
+/// A check that needs another field right (the postal code's region) is
+/// left out while that field is wrong.
+pub fn address_errors(input: &AddressInput) -> Vec<AddressError> {
+    check_address(input).err().unwrap_or_default()
+}
+
+/// The value of a check that passed; else its fault, kept, and a default.
+fn kept<T: Default>(faults: &mut Vec<AddressError>, checked: Result<T, AddressError>) -> T {
+    checked.unwrap_or_else(|fault| {
+        faults.push(fault);
+        T::default()
+    })
+}
+
+fn check_address(input: &AddressInput) -> Result<Address, Vec<AddressError>> {
+    let mut faults = Vec::new();
+    let country = Country::parse(&input.country);
+    if country.is_none() {
+        faults.push(AddressError {
+            field: "country",
+            message: "We deliver in the United States (US) and Canada (CA).".into(),
+        });
+    }
+    let line1 = kept(
+        &mut faults,
+        required("line1", "street address", &input.line1, 100),
+    );
+    let line2 = kept(
+        &mut faults,
+        optional("line2", "second address line", input.line2.as_deref(), 100),
+    );
+    let city = kept(&mut faults, required("city", "city", &input.city, 60));
+    let Some(country) = country else {
+        return Err(faults);
+    };
     let region = input.region.trim().to_ascii_uppercase();
-    if !country.regions().contains(&region.as_str()) {
+    let region_known = country.regions().contains(&region.as_str());
+    if !region_known {
         let what = match country {
             Country::UnitedStates => "a two-letter state code, such as NY",
             Country::Canada => "a two-letter province or territory code, such as ON",
         };
-        return Err(AddressError {
+        faults.push(AddressError {
             field: "region",
             message: format!("Enter {what}."),
         });
-    }
-    if is_military_region(&region) {
-        return Err(AddressError {
+    } else if is_military_region(&region) {
+        faults.push(AddressError {
             field: "region",
             message: MILITARY_REFUSAL.into(),
         });
     }
     if is_military_post_office(&city) {
-        return Err(AddressError {
+        faults.push(AddressError {
             field: "city",
             message: MILITARY_REFUSAL.into(),
         });
     }
-    if !country.accepts_postal_code(&input.postal_code) {
+    let postal_code = if country.accepts_postal_code(&input.postal_code) {
+        let postal_code = match country {
+            Country::UnitedStates => input.postal_code.trim().to_owned(),
+            Country::Canada => {
+                let compact: String = input
+                    .postal_code
+                    .trim()
+                    .to_ascii_uppercase()
+                    .replace(' ', "");
+                format!("{} {}", &compact[..3], &compact[3..])
+            }
+        };
+        if region_known
+            && !is_military_region(&region)
+            && let Err(fault) = check_postal_code_region(country, &region, &postal_code)
+        {
+            faults.push(fault);
+        }
+        postal_code
+    } else {
         let what = match country {
             Country::UnitedStates => "a ZIP code such as 10022 or 10022-1234",
             Country::Canada => "a postal code such as M5R 2E8",
         };
-        return Err(AddressError {
+        faults.push(AddressError {
             field: "postal_code",
             message: format!("Enter {what}."),
         });
-    }
-    let postal_code = match country {
-        Country::UnitedStates => input.postal_code.trim().to_owned(),
-        Country::Canada => {
-            let compact: String = input
-                .postal_code
-                .trim()
-                .to_ascii_uppercase()
-                .replace(' ', "");
-            format!("{} {}", &compact[..3], &compact[3..])
-        }
+        String::new()
     };
-    check_postal_code_region(country, &region, &postal_code)?;
-    let company = optional("company", "company name", input.company.as_deref(), 100)?;
+    let company = kept(
+        &mut faults,
+        optional("company", "company name", input.company.as_deref(), 100),
+    );
+    if !faults.is_empty() {
+        return Err(faults);
+    }
     Ok(Address {
         line1,
         line2,
@@ -585,6 +632,42 @@ mod tests {
             let err = validate_address(&a).expect_err(field);
             assert_eq!(err.field, field, "{err}");
         }
+    }
+
+    #[test]
+    fn every_fault_is_listed_and_the_first_is_the_refusal() {
+        let wrong = AddressInput {
+            line1: " ".into(),
+            line2: None,
+            city: String::new(),
+            region: "NY".into(),
+            postal_code: "02108".into(),
+            country: "US".into(),
+            company: None,
+        };
+        let faults = address_errors(&wrong);
+        let fields: Vec<&str> = faults.iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["line1", "city", "postal_code"]);
+        assert!(
+            faults[2].message.contains("New York"),
+            "{}",
+            faults[2].message
+        );
+        assert_eq!(validate_address(&wrong).expect_err("wrong"), faults[0]);
+        let unknown_region = AddressInput {
+            region: "XX".into(),
+            ..wrong
+        };
+        let fields: Vec<&str> = address_errors(&unknown_region)
+            .iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(
+            fields,
+            ["line1", "city", "region"],
+            "no region to match the ZIP to"
+        );
+        assert!(address_errors(&input()).is_empty());
     }
 
     #[test]

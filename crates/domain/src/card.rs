@@ -386,69 +386,118 @@ pub fn check_card(
     today: YearMonth,
     accepted: &[CardBrand],
 ) -> Result<CheckedCard, CardError> {
+    checked_card(input, today, accepted).map_err(|mut faults| faults.swap_remove(0))
+}
+
+/// Every fault of a card as typed at once, in the order [`check_card`] checks
+/// them (its refusal is the first), for a form that shows them all. Without
+/// a brand, the security code is checked for 3 or 4 digits; the expiry date
+/// is compared with today only when its month and year are right.
+pub fn card_errors(
+    input: &CardInput<'_>,
+    today: YearMonth,
+    accepted: &[CardBrand],
+) -> Vec<CardError> {
+    checked_card(input, today, accepted)
+        .err()
+        .unwrap_or_default()
+}
+
+fn card_number(
+    input: &CardInput<'_>,
+    accepted: &[CardBrand],
+) -> Result<(String, CardBrand), CardError> {
     let digits = normalise_number(input.number)?;
     let detected = detect_brand(&digits).ok_or_else(invalid_number)?;
     if !detected.lengths().contains(&digits.len()) || !luhn_valid(&digits) {
         return Err(invalid_number());
     }
-    let brand = match detected {
-        DetectedBrand::Supported(brand) if accepted.contains(&brand) => brand,
-        other => {
-            return Err(CardError::BrandNotAccepted {
-                brand: other.display_name().to_owned(),
-                accepted: accepted.to_vec(),
-            });
+    match detected {
+        DetectedBrand::Supported(brand) if accepted.contains(&brand) => Ok((digits, brand)),
+        other => Err(CardError::BrandNotAccepted {
+            brand: other.display_name().to_owned(),
+            accepted: accepted.to_vec(),
+        }),
+    }
+}
+
+fn checked_card(
+    input: &CardInput<'_>,
+    today: YearMonth,
+    accepted: &[CardBrand],
+) -> Result<CheckedCard, Vec<CardError>> {
+    let mut faults = Vec::new();
+    let number = match card_number(input, accepted) {
+        Ok(number) => Some(number),
+        Err(fault) => {
+            faults.push(fault);
+            None
         }
     };
 
     let cvc = input.cvc.trim();
-    if cvc.len() != brand.cvc_len() || !cvc.bytes().all(|b| b.is_ascii_digit()) {
-        let message = match brand {
+    let digits_only = !cvc.is_empty() && cvc.bytes().all(|b| b.is_ascii_digit());
+    let cvc_fault = match number.as_ref().map(|(_, brand)| *brand) {
+        Some(brand) if cvc.len() != brand.cvc_len() || !digits_only => Some(match brand {
             CardBrand::Amex => {
                 "The security code must be the 4 digits printed on the front of the card."
             }
             _ => "The security code must be the 3 digits printed on the back of the card.",
-        };
-        return Err(CardError::invalid(CardField::Cvc, message));
+        }),
+        None if !(3..=4).contains(&cvc.len()) || !digits_only => {
+            Some("The security code must be the 3 or 4 digits printed on the card.")
+        }
+        _ => None,
+    };
+    if let Some(message) = cvc_fault {
+        faults.push(CardError::invalid(CardField::Cvc, message));
     }
 
-    if !(1..=12).contains(&input.exp_month) {
-        return Err(CardError::invalid(
+    let month_right = (1..=12).contains(&input.exp_month);
+    if !month_right {
+        faults.push(CardError::invalid(
             CardField::ExpMonth,
             "The expiry month must be a number from 1 to 12.",
         ));
     }
     let exp_year = match input.exp_year {
-        year @ 0..=99 => 2000 + year,
-        year @ 1000..=9999 => year,
+        year @ 0..=99 => Some(2000 + year),
+        year @ 1000..=9999 => Some(year),
         _ => {
-            return Err(CardError::invalid(
+            faults.push(CardError::invalid(
                 CardField::ExpYear,
                 "The expiry year is not valid: enter it as printed on the card.",
             ));
+            None
         }
     };
-    if exp_year > today.year.saturating_add(MAX_YEARS_AHEAD) {
-        return Err(CardError::invalid(
-            CardField::ExpYear,
-            "The expiry year is too far ahead: enter it as printed on the card.",
-        ));
-    }
-    if (exp_year, input.exp_month) < (today.year, today.month) {
-        return Err(CardError::Expired);
+    let exp_year = exp_year.filter(|&year| {
+        let too_far = year > today.year.saturating_add(MAX_YEARS_AHEAD);
+        if too_far {
+            faults.push(CardError::invalid(
+                CardField::ExpYear,
+                "The expiry year is too far ahead: enter it as printed on the card.",
+            ));
+        }
+        !too_far
+    });
+    if let Some(year) = exp_year
+        && month_right
+        && (year, input.exp_month) < (today.year, today.month)
+    {
+        faults.push(CardError::Expired);
     }
 
     let holder_name = input.holder_name.trim();
     if holder_name.is_empty() {
-        return Err(CardError::invalid(
+        faults.push(CardError::invalid(
             CardField::HolderName,
             "Enter the cardholder name as printed on the card.",
         ));
-    }
-    if holder_name.chars().nth(MAX_HOLDER_NAME_CHARS).is_some()
+    } else if holder_name.chars().nth(MAX_HOLDER_NAME_CHARS).is_some()
         || holder_name.chars().any(char::is_control)
     {
-        return Err(CardError::invalid(
+        faults.push(CardError::invalid(
             CardField::HolderName,
             &format!(
                 "Enter the cardholder name as printed on the card, in at most {MAX_HOLDER_NAME_CHARS} characters."
@@ -456,13 +505,16 @@ pub fn check_card(
         ));
     }
 
-    Ok(CheckedCard {
-        brand,
-        last4: digits[digits.len() - 4..].to_owned(),
-        exp_month: input.exp_month,
-        exp_year,
-        holder_name: holder_name.to_owned(),
-    })
+    match (number, exp_year) {
+        (Some((digits, brand)), Some(exp_year)) if faults.is_empty() => Ok(CheckedCard {
+            brand,
+            last4: digits[digits.len() - 4..].to_owned(),
+            exp_month: input.exp_month,
+            exp_year,
+            holder_name: holder_name.to_owned(),
+        }),
+        _ => Err(faults),
+    }
 }
 
 #[cfg(test)]
@@ -1088,6 +1140,52 @@ mod tests {
             ..in_date
         };
         assert!(check_card(&complete, TODAY, &CardBrand::ALL).is_ok());
+    }
+
+    #[test]
+    fn every_fault_of_a_card_is_listed_and_the_first_is_the_refusal() {
+        let today = YearMonth {
+            year: 2026,
+            month: 12,
+        };
+        let input = CardInput {
+            number: "4242 4242 4242 4241",
+            exp_month: 13,
+            exp_year: 2031,
+            cvc: "",
+            holder_name: " ",
+        };
+        let faults = card_errors(&input, today, &CardBrand::ALL);
+        let fields: Vec<_> = faults.iter().map(CardError::field).collect();
+        assert_eq!(
+            fields,
+            [
+                Some("number"),
+                Some("cvc"),
+                Some("exp_month"),
+                Some("holder_name")
+            ]
+        );
+        assert_eq!(
+            check_card(&input, today, &CardBrand::ALL).expect_err("refused"),
+            faults[0]
+        );
+        let expired = CardInput {
+            number: "4242424242424242",
+            exp_month: 1,
+            exp_year: 2026,
+            cvc: "917",
+            holder_name: "Claire Dubois",
+        };
+        assert_eq!(
+            card_errors(&expired, today, &CardBrand::ALL),
+            [CardError::Expired]
+        );
+        let fine = CardInput {
+            exp_year: 2031,
+            ..expired
+        };
+        assert!(card_errors(&fine, today, &CardBrand::ALL).is_empty());
     }
 
     #[test]

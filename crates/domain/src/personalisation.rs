@@ -45,7 +45,7 @@ impl Personalisation {
 pub struct InvalidPersonalisation(pub String);
 
 /// Punctuation an engraver can cut besides letters, digits and spaces.
-const ENGRAVING_MARKS: &str = ".,'’&-!?:♥+";
+pub const ENGRAVING_MARKS: &str = ".,'’&-!?:♥+";
 
 /// A refused character as a client reads it, as the subject of a sentence: the
 /// character itself between quotation marks (`The character “😀”`), or, when it

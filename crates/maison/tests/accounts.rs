@@ -546,8 +546,9 @@ on_both_databases! {
         assert_eq!(r.status(), 422);
         assert!(r.text().await.expect("html").contains("Enter an e-mail address"));
         let r = form("/account/forgot", vec![("email", "claire@example.com".into())]).await.expect("sent");
-        assert_eq!(r.status(), 200);
-        assert!(r.text().await.expect("html").contains("Please check your e-mail"));
+        assert_eq!(r.status(), 303, "post-redirect-get");
+        let (_, html) = app.get_text(r.headers()["location"].to_str().expect("location")).await;
+        assert!(html.contains("Please check your e-mail"));
         let token = app.mail_token("claire@example.com", "password_reset").await;
         // Opening the link changes nothing: the page holds the token for its form.
         let (status, page) = app.get_text(&format!("/account/reset?token={token}")).await;
@@ -557,8 +558,9 @@ on_both_databases! {
         assert_eq!(r.status(), 422);
         assert!(r.text().await.expect("html").contains("data-testid=\"password-error\""), "the refusal beside the field");
         let r = form("/account/reset", vec![("token", token.clone()), ("password", "Quiet harbour lantern".into())]).await.expect("sent");
-        assert_eq!(r.status(), 200);
-        assert!(r.text().await.expect("html").contains("Your password was changed"));
+        assert_eq!(r.status(), 303, "post-redirect-get");
+        let (_, html) = app.get_text(r.headers()["location"].to_str().expect("location")).await;
+        assert!(html.contains("Your password was changed"));
         let r = form("/account/reset", vec![("token", token), ("password", "Another quiet harbour".into())]).await.expect("sent");
         assert_eq!(r.status(), 410);
         assert!(r.text().await.expect("html").contains("has expired or has already been used"));

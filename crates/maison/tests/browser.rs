@@ -19,7 +19,9 @@ async fn product_pages_show_the_right_action_and_fit_a_phone_and_a_desktop() {
         .product_where(|p| p["sale_mode"] == "price_on_request")
         .await;
     let cases = [
-        (&available, "Details and Purchase"),
+        // The page's button says what it does (the listings say "Details
+        // and Purchase").
+        (&available, "Add to bag"),
         (&unavailable, "Temporarily unavailable"),
         (&on_request, "Request information"),
     ];
@@ -174,14 +176,15 @@ async fn until_text(b: &maison_testkit::Browser, needle: &str) -> String {
     panic!("never saw {needle:?}; page: {}", b.text().await);
 }
 
-/// A creation a guest can buy at once: available, no personalisation, under
-/// the secure courier's threshold.
+/// A creation a guest can buy at once: available, no personalisation, no
+/// size to choose, under the secure courier's threshold.
 async fn plain_creation(app: &common::TestApp) -> serde_json::Value {
     app.product_where(|p| {
         is_online_and("available")(p)
             && p["personalisation"]
                 .as_array()
                 .is_some_and(|a| a.is_empty())
+            && p["variants"].as_array().is_some_and(|v| v.len() == 1)
             && p["price"]["amount"].as_str().is_some_and(|a| a.len() < 9)
     })
     .await
@@ -319,16 +322,8 @@ async fn refusals_are_shown_next_to_their_field_in_plain_words() {
 
     // An engraving: the final-sale acknowledgement is required.
     b.client.goto(&page).await.expect("page loads");
-    if let Ok(size) = b.client.find(Locator::Id("size")).await {
-        size.select_by_value(&sku).await.expect("size chosen");
-    }
-    b.client
-        .find(Locator::Id("personalisation_kind"))
-        .await
-        .expect("personalisation")
-        .select_by_value("engraving")
-        .await
-        .expect("engraving chosen");
+    choose_size(&b, &sku).await;
+    click(&b, "label[for=personalisation-engraving]").await;
     b.client
         .find(Locator::Id("personalisation_text"))
         .await
@@ -369,9 +364,7 @@ async fn refusals_are_shown_next_to_their_field_in_plain_words() {
     // holds one engraved piece; four more fit, the fifth add is refused.
     for added in 1..=5 {
         b.client.goto(&page).await.expect("page loads");
-        if let Ok(size) = b.client.find(Locator::Id("size")).await {
-            size.select_by_value(&sku).await.expect("size chosen");
-        }
+        choose_size(&b, &sku).await;
         click(&b, "[data-testid=action]").await;
         let expected = if added < 5 {
             "Proceed to checkout"
@@ -385,6 +378,14 @@ async fn refusals_are_shown_next_to_their_field_in_plain_words() {
     assert!(!b.overflows_horizontally().await);
     b.close().await;
     app.stop().await;
+}
+
+/// Chooses the size button of `sku`, when the creation has sizes.
+async fn choose_size(b: &maison_testkit::Browser, sku: &str) {
+    let button = format!("label[for=size-{sku}]");
+    if b.client.find(Locator::Css(&button)).await.is_ok() {
+        click(b, &button).await;
+    }
 }
 
 /// Types into the fields of the current page, by id.

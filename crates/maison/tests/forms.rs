@@ -184,7 +184,7 @@ on_both_databases! {
         let (status, content_type, html) = page(response).await;
         assert_eq!(status, 422, "{html}");
         readable(&content_type, &html);
-        assert!(html.contains("data-testid=\"error\""), "{html}");
+        assert!(html.contains("data-testid=\"error-summary\""), "{html}");
         assert!(html.contains("value=\"Atelier\"") && html.contains("value=\"Montréal\""), "{html}");
         assert!(html.contains("value=\"CA\" selected"), "{html}");
         app.stop().await;

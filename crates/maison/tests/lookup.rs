@@ -144,8 +144,11 @@ on_both_databases! {
         let app = spawn_app(backend).await;
         let order = placed_order(&app).await;
         let number = order["number"].as_str().expect("number");
-        let page = app.guest_form("/order-information", None, &[("number", number), ("email", "claire@example.com")]).await;
-        let html = page.text().await.expect("page");
+        let found = app.guest_form("/order-information", None, &[("number", number), ("email", "claire@example.com")]).await;
+        assert_eq!(found.status(), 303, "post-redirect-get");
+        let to = found.headers()["location"].to_str().expect("location").to_owned();
+        assert!(to.starts_with(&format!("/order-information/{number}?")) && !to.contains('@'), "the order's signed link, no e-mail: {to}");
+        let (_, html) = app.get_text(&to).await;
         assert!(html.contains("data-testid=\"request-change\""), "the form is offered");
         assert!(!html.contains("value=\"cancellation\" checked"), "nothing that changes an order is pre-selected");
         let sent = app.guest_form("/order-information/requests", None, &[("number", number), ("email", "claire@example.com"), ("kind", "change"), ("message", "Deliver to my office instead")]).await;
@@ -170,8 +173,10 @@ on_both_databases! {
             )
         };
         let response = page("claire@example.com").await.expect("sent");
-        assert_eq!(response.status(), 200);
-        let html = response.text().await.expect("page");
+        assert_eq!(response.status(), 303, "post-redirect-get");
+        let to = response.headers()["location"].to_str().expect("location").to_owned();
+        let (status, html) = app.get_text(&to).await;
+        assert_eq!(status, 200);
         assert!(html.contains(number) && html.contains("Order confirmed"), "{html}");
         assert!(!html.contains("Park Avenue"));
         let response = page("other@example.com").await.expect("sent");

@@ -136,7 +136,105 @@ impl Browser {
         result.as_str().unwrap_or_default().to_owned()
     }
 
+    /// The serious and critical accessibility violations axe-core finds on
+    /// the current page (WCAG 2.x A and AA rules, and axe's best practices).
+    ///
+    /// axe-core comes from its npm package (see [`axe_script`]); without it
+    /// the test fails and says how to install it.
+    pub async fn axe_violations(&self) -> Vec<AxeViolation> {
+        self.client
+            .execute(axe_script(), vec![])
+            .await
+            .expect("axe-core loads in the page");
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                   .then(r => done(r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                                  targets: v.nodes.map(n => n.target.join(' ')) }))))
+                   .catch(e => done({ error: String(e) }));",
+                vec![],
+            )
+            .await
+            .expect("axe-core runs");
+        if let Some(error) = result.get("error") {
+            panic!("axe-core failed on the page: {error}");
+        }
+        serde_json::from_value::<Vec<serde_json::Value>>(result)
+            .expect("axe-core's violations")
+            .into_iter()
+            .map(|v| {
+                let text = |key: &str| v[key].as_str().unwrap_or_default().to_owned();
+                AxeViolation {
+                    id: text("id"),
+                    impact: text("impact"),
+                    help: text("help"),
+                    targets: v["targets"]
+                        .as_array()
+                        .map(|t| {
+                            t.iter()
+                                .filter_map(|t| t.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
+}
+
+/// One rule axe-core found broken, with the elements that break it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AxeViolation {
+    /// The rule, such as `color-contrast`.
+    pub id: String,
+    /// `serious` or `critical`.
+    pub impact: String,
+    /// What the rule asks, in a sentence.
+    pub help: String,
+    /// CSS selectors of the elements in violation.
+    pub targets: Vec<String>,
+}
+
+impl std::fmt::Display for AxeViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({}): {} at {}",
+            self.id,
+            self.impact,
+            self.help,
+            self.targets.join(", ")
+        )
+    }
+}
+
+/// Where `scripts/test` installs axe-core (`AXE_CORE_JS` names another file).
+const AXE_INSTALL: &str = "npm install --no-save --prefix target/axe axe-core@4.10.3";
+
+/// axe-core's `axe.min.js`, read once: from `AXE_CORE_JS`, else from the
+/// workspace's `target/axe`, where `scripts/test` installs it.
+fn axe_script() -> &'static str {
+    static SCRIPT: OnceLock<String> = OnceLock::new();
+    SCRIPT.get_or_init(|| {
+        let path = std::env::var_os("AXE_CORE_JS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../target/axe/node_modules/axe-core/axe.min.js")
+            });
+        std::fs::read_to_string(&path).unwrap_or_else(|err| {
+            panic!(
+                "axe-core is not installed ({}: {err}): run scripts/test, or `{AXE_INSTALL}` in the workspace, or set AXE_CORE_JS to axe.min.js",
+                path.display()
+            )
+        })
+    })
 }

@@ -16,7 +16,7 @@ mod postgres;
 pub mod smtp;
 mod watchdog;
 
-pub use browser::{Browser, Viewport, browser};
+pub use browser::{AxeViolation, Browser, Viewport, browser};
 pub use smtp::{ReceivedMail, SmtpSink};
 
 /// The two databases every storage and HTTP test runs on.

@@ -17,6 +17,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use maison_app::Maison;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use ops::install_metrics;
@@ -47,6 +49,8 @@ pub struct AppState {
     metrics_elsewhere: bool,
     /// This state serves the operations listener (see [`operations_router`]).
     operations_listener: bool,
+    /// The creations' drawings, and the operator's photographs folder.
+    product_images: Arc<storefront::ProductImages>,
 }
 
 impl AppState {
@@ -61,7 +65,15 @@ impl AppState {
             metrics_token_digest: None,
             metrics_elsewhere: false,
             operations_listener: false,
+            product_images: Arc::default(),
         }
+    }
+
+    /// Where the operator's photographs of the creations are (`<SKU>.jpg`,
+    /// ...): each one is shown instead of its drawing.
+    pub fn with_product_photos(mut self, folder: Option<std::path::PathBuf>) -> Self {
+        self.product_images = Arc::new(storefront::ProductImages::new(folder));
+        self
     }
 
     /// Who reads `/metrics`: with `token`, whoever sends it as a bearer
@@ -130,6 +142,8 @@ pub fn router(state: AppState) -> Router {
         .merge(console::routes(state.clone()))
         .route_layer(from_fn(ops::record_metrics))
         .fallback(storefront::not_found)
+        // Inside the session step: the bag count needs the visitor.
+        .layer(from_fn_with_state(state.clone(), storefront::count_bag))
         .layer(from_fn_with_state(state.clone(), session::resolve))
         .layer(from_fn_with_state(
             state.clone(),
@@ -163,7 +177,9 @@ pub fn operations_router(state: AppState) -> Router {
 }
 
 /// What every response goes through, outermost last: the body limit, the
-/// timeout, refusals made readable, the security headers.
+/// timeout, refusals made readable, the security headers, and compression
+/// (gzip or brotli, as the client accepts; outermost, so that no layer reads
+/// a compressed body).
 fn edge(app: Router, state: AppState) -> Router {
     app.layer(from_fn_with_state(state.clone(), security::limit_body))
         .layer(TimeoutLayer::with_status_code(
@@ -175,4 +191,8 @@ fn edge(app: Router, state: AppState) -> Router {
             security::readable_refusals,
         ))
         .layer(from_fn_with_state(state, security::headers))
+        // The default predicate leaves out event streams, raster images and
+        // bodies too small to gain; brotli's default (11) is too slow for
+        // pages made per request, 5 compresses nearly as well.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
 }

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
+use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::routes;
 
@@ -132,8 +132,36 @@ pub fn document() -> Document {
     document.merge(crate::ops::routes().into_parts().1);
     document.merge(reference_routes().into_parts().1);
     ProblemResponses.modify(&mut document);
+    OptionalBodies.modify(&mut document);
     JoinedLines.modify(&mut document);
     document
+}
+
+/// The operations whose body may be empty or left out (their handlers read it
+/// with `optional_body`): utoipa marks every typed body required.
+const OPTIONAL_BODIES: [&str; 4] = [
+    "createShipment",
+    "collectOrder",
+    "receiveReturn",
+    "refundReturn",
+];
+
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, document: &mut Document) {
+        for item in document.paths.paths.values_mut() {
+            for (_, operation) in operations_mut(item) {
+                let optional = operation
+                    .operation_id
+                    .as_deref()
+                    .is_some_and(|id| OPTIONAL_BODIES.contains(&id));
+                if let Some(RefOr::T(body)) = operation.request_body.as_mut().filter(|_| optional) {
+                    body.required = Some(Required::False);
+                }
+            }
+        }
+    }
 }
 
 /// Descriptions come from doc comments, wrapped at 80 columns: their lines
@@ -400,6 +428,27 @@ mod tests {
         assert_eq!(documented, registered_routes());
         assert!(registered_routes().contains(&("/healthz".into(), "GET".into())));
         assert!(registered_routes().contains(&("/api/v1/openapi.json".into(), "GET".into())));
+    }
+
+    #[test]
+    fn only_the_bodies_that_may_be_left_out_are_optional() {
+        let doc = json();
+        let mut optional = Vec::new();
+        for (_, _, operation) in each_operation(&doc) {
+            let body = &operation["requestBody"];
+            if body.is_object() && body["required"] != true {
+                optional.push(
+                    operation["operationId"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+        }
+        optional.sort();
+        let mut expected: Vec<String> = OPTIONAL_BODIES.iter().map(|id| (*id).to_owned()).collect();
+        expected.sort();
+        assert_eq!(optional, expected);
     }
 
     #[test]

@@ -16,13 +16,15 @@ use maison_app::accounts::{SessionKind, SignedIn};
 use maison_app::actor::Actor;
 use maison_app::{Order, ShopError};
 
+use maison_domain::address::address_errors;
+
 use super::forms::{
-    AddressForm, ConfirmForm, ForgotForm, OrderRequestForm, PasswordForm, RegisterForm, ResetForm,
-    ReturnForm, SignInForm, StorefrontForm,
+    AddressForm, ConfirmForm, Faults, ForgotForm, OrderRequestForm, PasswordForm, RegisterForm,
+    ResetForm, ReturnForm, SignInForm, StorefrontForm,
 };
 use super::pages::{message_page, render};
 use super::shop::BAG_COOKIE;
-use super::views::{Link, Site};
+use super::views::{self, Link, Site};
 use crate::session::{Visitor, clear_session_cookie, cookie, session_cookie, set_cookie};
 use crate::{AppState, Problem};
 
@@ -76,6 +78,15 @@ struct FormSpec {
 }
 
 impl FormSpec {
+    /// The summary's links: each faulty field (`#name`) and its fault.
+    fn faulty(&self) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .filter(|f| !f.error.is_empty())
+            .map(|f| (format!("#{}", f.name), f.error.clone()))
+            .collect()
+    }
+
     /// Shows a refusal next to its field, or above the form.
     fn with_problem(mut self, problem: &Problem) -> Self {
         let name = problem
@@ -156,7 +167,31 @@ fn register_form(form: &RegisterForm) -> FormSpec {
     }
 }
 
-pub async fn register_page(State(state): State<AppState>) -> Response {
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    /// Set by the redirect after a form was sent (post-redirect-get).
+    sent: Option<String>,
+    done: Option<String>,
+}
+
+/// Whether the page follows its own form's success.
+fn done(query: Result<Query<DoneQuery>, QueryRejection>) -> bool {
+    query.is_ok_and(|Query(q)| q.sent.is_some() || q.done.is_some())
+}
+
+pub async fn register_page(
+    State(state): State<AppState>,
+    query: Result<Query<DoneQuery>, QueryRejection>,
+) -> Response {
+    if done(query) {
+        return message_page(
+            &state,
+            "Please check your e-mail",
+            "We have sent a message to the e-mail address you gave. Follow its link within 24 hours to confirm your account.",
+            vec![link("/", "Return to the maison")],
+            StatusCode::OK,
+        );
+    }
     show(
         &state,
         register_form(&RegisterForm::default()),
@@ -171,21 +206,13 @@ pub async fn register(
     StorefrontForm(mut form): StorefrontForm<RegisterForm>,
 ) -> Response {
     let registration = form.registration();
-    let email = registration.email.clone();
     match state
         .maison
         .register(registration, &client_ip(&state, &headers, &peer))
         .await
     {
-        Ok(()) => message_page(
-            &state,
-            "Please check your e-mail",
-            &format!(
-                "We have sent a message to {email}. Follow its link within 24 hours to confirm your account."
-            ),
-            vec![link("/", "Return to the maison")],
-            StatusCode::OK,
-        ),
+        // A plain page next (post-redirect-get): reloading it sends nothing.
+        Ok(()) => Redirect::to("/account/register?sent=1").into_response(),
         Err(err) => {
             let problem = state.problem(err);
             let status = status_of(&problem);
@@ -458,7 +485,19 @@ fn forgot_form(email: &str) -> FormSpec {
     }
 }
 
-pub async fn forgot_page(State(state): State<AppState>) -> Response {
+pub async fn forgot_page(
+    State(state): State<AppState>,
+    query: Result<Query<DoneQuery>, QueryRejection>,
+) -> Response {
+    if done(query) {
+        return message_page(
+            &state,
+            "Please check your e-mail",
+            "If this address has an account, a link to choose a new password is on its way. It works once, within one hour.",
+            vec![link("/account/sign-in", "Sign in")],
+            StatusCode::OK,
+        );
+    }
     show(&state, forgot_form(""), StatusCode::OK)
 }
 
@@ -473,13 +512,7 @@ pub async fn forgot(
         .request_password_reset(form.email.trim(), &client_ip(&state, &headers, &peer))
         .await
     {
-        Ok(()) => message_page(
-            &state,
-            "Please check your e-mail",
-            "If this address has an account, a link to choose a new password is on its way. It works once, within one hour.",
-            vec![link("/account/sign-in", "Sign in")],
-            StatusCode::OK,
-        ),
+        Ok(()) => Redirect::to("/account/forgot?sent=1").into_response(),
         Err(err) => {
             let problem = state.problem(err);
             let status = status_of(&problem);
@@ -510,7 +543,17 @@ fn reset_form(token: String) -> FormSpec {
 pub async fn reset_page(
     State(state): State<AppState>,
     query: Result<Query<TokenQuery>, QueryRejection>,
+    done_query: Result<Query<DoneQuery>, QueryRejection>,
 ) -> Response {
+    if done(done_query) {
+        return message_page(
+            &state,
+            "Your password was changed",
+            "You can now sign in with your new password. Every other session of your account was signed out.",
+            vec![link("/account/sign-in", "Sign in")],
+            StatusCode::OK,
+        );
+    }
     show(&state, reset_form(token_of(query)), StatusCode::OK)
 }
 
@@ -524,13 +567,7 @@ pub async fn reset(
         .reset_password(&token, form.password.secret())
         .await
     {
-        Ok(()) => message_page(
-            &state,
-            "Your password was changed",
-            "You can now sign in with your new password. Every other session of your account was signed out.",
-            vec![link("/account/sign-in", "Sign in")],
-            StatusCode::OK,
-        ),
+        Ok(()) => Redirect::to("/account/reset?done=1").into_response(),
         Err(err @ (ShopError::LinkExpired | ShopError::InvalidToken)) => {
             link_refused(&state, err, "/account/forgot", "Ask for a new link")
         }
@@ -570,14 +607,6 @@ pub struct AccountQuery {
 /// Orders per page of My account.
 const PAGE: u32 = 10;
 
-fn day(micros: i64) -> String {
-    maison_app::clock::rfc3339(micros)
-        .split('T')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 pub async fn account(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -612,12 +641,8 @@ pub async fn account(
             .iter()
             .map(|o| HistoryLine {
                 number: o.number.clone(),
-                placed: day(o.created_at),
-                items: if o.item_count == 1 {
-                    "1 creation".to_owned()
-                } else {
-                    format!("{} creations", o.item_count)
-                },
+                placed: views::day(o.created_at, &state.maison.time_zone),
+                items: views::creations(o.item_count),
                 total: o.total.display(),
                 status: o.status.describe(),
             })
@@ -713,7 +738,7 @@ async fn return_view(
                 .collect(),
             format!(
                 "Creations may be returned until {} under our Conditions of Sale; personalised creations are final sale.",
-                state.maison.local_time(until)
+                views::moment(until, &state.maison.time_zone)
             ),
         ),
         Ok(Returnability::NotYet) => (
@@ -726,7 +751,7 @@ async fn return_view(
             Vec::new(),
             format!(
                 "The return window closed on {}: creations are returned within {days} days of their delivery or collection.",
-                state.maison.local_time(closed)
+                views::moment(closed, &state.maison.time_zone)
             ),
         ),
         Ok(Returnability::Nothing) => (
@@ -762,7 +787,7 @@ async fn return_view(
             };
             format!(
                 "Return asked on {}: {status}.",
-                state.maison.local_time(r.created_at)
+                views::moment(r.created_at, &state.maison.time_zone)
             )
         })
         .collect();
@@ -843,7 +868,7 @@ async fn order_page_with(
         messages: maison_app::delivery::delivery_messages(&state.maison, &order),
         payment: doc.payment,
         timeline: maison_app::lookup::client_timeline(&order)
-            .map(|e| (state.maison.local_time(e.at), e.note.clone()))
+            .map(|e| (views::moment(e.at, &state.maison.time_zone), e.note.clone()))
             .collect(),
         requests: requests
             .iter()
@@ -860,7 +885,7 @@ async fn order_page_with(
                 };
                 format!(
                     "{what} on {}: {status}.",
-                    state.maison.local_time(r.created_at)
+                    views::moment(r.created_at, &state.maison.time_zone)
                 )
             })
             .collect(),
@@ -868,7 +893,7 @@ async fn order_page_with(
         return_days: state.maison.policies.return_window_days,
         notice,
         request_error: error,
-        placed: state.maison.local_time(order.created_at),
+        placed: views::moment(order.created_at, &state.maison.time_zone),
         return_lines,
         return_note,
         returns,
@@ -966,14 +991,44 @@ struct AddressesPage {
     addresses: Vec<AddressLine>,
     /// The address being added, as typed.
     form: AddressForm,
-    error: String,
+    /// Every fault of the address, beside its field and listed above.
+    faults: Faults,
+    regions: Vec<(&'static str, &'static str)>,
+    /// "Your address was saved", after the post.
+    notice: &'static str,
 }
+
+impl AddressesPage {
+    fn error(&self, name: &str) -> String {
+        self.faults.error(name)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        !self.faults.error(name).is_empty()
+    }
+
+    fn aria(&self, name: &str) -> String {
+        self.faults.aria(name)
+    }
+}
+
+/// The address form's fields, top to bottom.
+const ADDRESS_FIELDS: [&str; 8] = [
+    "label",
+    "company",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+];
 
 async fn addresses_page(
     state: &AppState,
     account_id: &str,
     form: AddressForm,
-    error: String,
+    (problems, notice): (Vec<Problem>, &'static str),
     status: StatusCode,
 ) -> Response {
     let saved = state
@@ -1002,21 +1057,40 @@ async fn addresses_page(
             })
             .collect(),
         form,
-        error,
+        faults: Faults::of(&problems, &ADDRESS_FIELDS),
+        regions: super::shop::regions(),
+        notice,
     });
     *response.status_mut() = status;
     response
 }
 
-pub async fn addresses(State(state): State<AppState>, visitor: Visitor) -> Response {
+#[derive(serde::Deserialize)]
+pub struct AddressesQuery {
+    saved: Option<String>,
+    removed: Option<String>,
+}
+
+pub async fn addresses(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    query: Result<Query<AddressesQuery>, QueryRejection>,
+) -> Response {
     let Some(account) = visitor.account_id() else {
         return to_sign_in("/account/addresses");
+    };
+    let notice = match query {
+        Ok(Query(AddressesQuery { saved: Some(_), .. })) => "Your address was saved.",
+        Ok(Query(AddressesQuery {
+            removed: Some(_), ..
+        })) => "The address was removed.",
+        _ => "",
     };
     addresses_page(
         &state,
         account,
         AddressForm::default(),
-        String::new(),
+        (Vec::new(), notice),
         StatusCode::OK,
     )
     .await
@@ -1030,16 +1104,35 @@ pub async fn add_address(
     let Some(account) = visitor.account_id() else {
         return to_sign_in("/account/addresses");
     };
+    // Every fault of the address at once (the use case names the first).
+    let faults = address_errors(&form.address());
+    if !faults.is_empty() {
+        let problems = faults
+            .into_iter()
+            .map(|e| {
+                let field = format!("address.{}", e.field);
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_address",
+                    "Invalid address",
+                    e.message,
+                )
+                .field(&field)
+            })
+            .collect();
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return addresses_page(&state, account, form, (problems, ""), status).await;
+    }
     match state
         .maison
         .save_address(&Actor::client(account), &form.label(), &form.address())
         .await
     {
-        Ok(_) => Redirect::to("/account/addresses").into_response(),
+        Ok(_) => Redirect::to("/account/addresses?saved=1").into_response(),
         Err(err) => {
             let problem = state.problem(err);
             let status = status_of(&problem);
-            addresses_page(&state, account, form, problem.detail, status).await
+            addresses_page(&state, account, form, (vec![problem], ""), status).await
         }
     }
 }
@@ -1057,7 +1150,7 @@ pub async fn remove_address(
         .remove_address(&Actor::client(account), &id)
         .await
     {
-        Ok(()) => Redirect::to("/account/addresses").into_response(),
+        Ok(()) => Redirect::to("/account/addresses?removed=1").into_response(),
         Err(err) => {
             let problem = state.problem(err);
             let status = status_of(&problem);
@@ -1065,7 +1158,7 @@ pub async fn remove_address(
                 &state,
                 account,
                 AddressForm::default(),
-                problem.detail,
+                (vec![problem], ""),
                 status,
             )
             .await
@@ -1103,9 +1196,22 @@ fn password_form() -> FormSpec {
     }
 }
 
-pub async fn password_page(State(state): State<AppState>, visitor: Visitor) -> Response {
+pub async fn password_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    query: Result<Query<DoneQuery>, QueryRejection>,
+) -> Response {
     if visitor.session.is_none() {
         return to_sign_in("/account/password");
+    }
+    if done(query) {
+        return message_page(
+            &state,
+            "Your password was changed",
+            "Your new password is in place, and every other session of your account was signed out.",
+            vec![link("/account", "My account")],
+            StatusCode::OK,
+        );
     }
     show(&state, password_form(), StatusCode::OK)
 }
@@ -1128,13 +1234,7 @@ pub async fn change_password(
         .await
     {
         Ok(signed_in) => {
-            let mut response = message_page(
-                &state,
-                "Your password was changed",
-                "Your new password is in place, and every other session of your account was signed out.",
-                vec![link("/account", "My account")],
-                StatusCode::OK,
-            );
+            let mut response = Redirect::to("/account/password?done=1").into_response();
             response
                 .headers_mut()
                 .append(header::SET_COOKIE, session_cookie(&state, &signed_in));

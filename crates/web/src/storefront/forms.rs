@@ -148,6 +148,94 @@ impl<'de> Deserialize<'de> for Password {
     }
 }
 
+/// What is wrong with a submitted form, as its page shows it: each fault
+/// beside its field (by the form's name for it, with `aria-invalid` and
+/// `aria-describedby`), all of them listed above the form with links to
+/// their fields, and a fault of no field of the form above it in words.
+#[derive(Default)]
+pub struct Faults {
+    /// (the form's field name, what is wrong), one per field, in the
+    /// order the page shows its fields.
+    pub fields: Vec<(String, String)>,
+    /// What is wrong with the request as a whole.
+    pub general: String,
+}
+
+impl Faults {
+    /// The refusals `problems` placed on the form's fields `known` (the API's
+    /// `contact.first_name` is the form's `first_name`, `card.number` its
+    /// `card_number`); the others are said above the form.
+    pub fn of(problems: &[Problem], known: &[&str]) -> Self {
+        let mut faults = Faults::default();
+        for problem in problems {
+            let name = problem
+                .field
+                .as_deref()
+                .map(|f| match f.rsplit('.').next().unwrap_or(f) {
+                    "number" => "card_number",
+                    "address" => "line1",
+                    other => other,
+                })
+                .filter(|name| known.contains(name));
+            match name {
+                Some(name) if !faults.fields.iter().any(|(f, _)| f == name) => {
+                    faults
+                        .fields
+                        .push((name.to_owned(), problem.detail.clone()));
+                }
+                Some(_) => {}
+                None if faults.general.is_empty() => faults.general.clone_from(&problem.detail),
+                None => {
+                    faults.general.push(' ');
+                    faults.general.push_str(&problem.detail);
+                }
+            }
+        }
+        // Listed as the page shows its fields, top to bottom.
+        faults
+            .fields
+            .sort_by_key(|(name, _)| known.iter().position(|k| k == name));
+        faults
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.general.is_empty()
+    }
+
+    /// What is wrong with the field `name` (empty when nothing is).
+    pub fn error(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(field, _)| field == name)
+            .map_or_else(String::new, |(_, message)| message.clone())
+    }
+
+    /// The attributes that tie the field `name` to its fault, if it has one.
+    /// (`name` is one of the page's own field names, never what was typed.)
+    pub fn aria(&self, name: &str) -> String {
+        if self.fields.iter().any(|(field, _)| field == name) {
+            format!(r#" aria-invalid="true" aria-describedby="{name}-error""#)
+        } else {
+            String::new()
+        }
+    }
+
+    /// The summary's links: the field's element (`#id`) and its fault.
+    pub fn links(&self) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .map(|(name, message)| {
+                let id = match name.as_str() {
+                    // A group of radio buttons: its first.
+                    "method" => "method-home",
+                    other => other,
+                };
+                (format!("#{id}"), message.clone())
+            })
+            .collect()
+    }
+}
+
 /// What was typed, without the spaces around it.
 fn trimmed(text: &str) -> String {
     text.trim().to_owned()

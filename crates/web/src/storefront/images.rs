@@ -1,5 +1,16 @@
-//! Product images: quiet SVG drawings generated from the creation itself (its
-//! category and materials), so the release needs no binary assets.
+//! Product images. Each creation gets its own SVG drawings, made from what it
+//! is (its form by category and name, its metal, its stone, colour and cut),
+//! in three views for the product page's gallery: the piece, a close-up of
+//! its stone, dial or clasp, and the piece on a plain stand. An operator may
+//! replace any view with a photograph: `<images_dir>/<SKU>.jpg` (or .jpeg,
+//! .png, .webp) for the first view, `<SKU>-2.jpg` and `<SKU>-3.jpg` for the
+//! others. The path is built from the catalogue's SKU only, never from the
+//! address asked for.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path as FilePath, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -9,88 +20,185 @@ use maison_domain::catalog::Creation;
 
 use crate::AppState;
 
+mod drawing;
+
+use drawing::drawing_view;
+
+/// Views in each creation's gallery.
+pub const VIEWS: u8 = 3;
+
+/// What the gallery calls each view (alt text and thumbnail names).
+const VIEW_NAMES: [&str; VIEWS as usize] = ["front view", "close-up", "on a stand"];
+
+/// Photographs the operator may put in place of the drawings, by extension.
+const PHOTO_TYPES: [(&str, &str); 8] = [
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("webp", "image/webp"),
+    ("JPG", "image/jpeg"),
+    ("JPEG", "image/jpeg"),
+    ("PNG", "image/png"),
+    ("WEBP", "image/webp"),
+];
+
+/// A creation's SKU and one of its views.
+type DrawingKey = (String, u8);
+/// A fingerprint of what the drawing was made from, and the drawing.
+type Drawn = (u64, Arc<str>);
+
+/// The operator's photographs folder, and the drawings already made.
+#[derive(Default)]
+pub struct ProductImages {
+    photos: Option<PathBuf>,
+    drawings: Mutex<HashMap<DrawingKey, Drawn>>,
+}
+
+impl ProductImages {
+    pub fn new(photos: Option<PathBuf>) -> Self {
+        ProductImages {
+            photos,
+            drawings: Mutex::default(),
+        }
+    }
+
+    /// The drawing of `view`, made once per version of the creation.
+    fn drawing(&self, c: &Creation, view: u8) -> Arc<str> {
+        let fingerprint = fingerprint(c);
+        let key = (c.sku.to_string(), view);
+        if let Ok(cache) = self.drawings.lock()
+            && let Some((seen, svg)) = cache.get(&key)
+            && *seen == fingerprint
+        {
+            return Arc::clone(svg);
+        }
+        let svg: Arc<str> = drawing_view(c, view).into();
+        if let Ok(mut cache) = self.drawings.lock() {
+            cache.insert(key, (fingerprint, Arc::clone(&svg)));
+        }
+        svg
+    }
+
+    /// The operator's photograph of `view`, if there is one: its path and type.
+    fn photo(&self, c: &Creation, view: u8) -> Option<(PathBuf, &'static str)> {
+        photo_in(self.photos.as_deref()?, c.sku.as_str(), view)
+    }
+
+    /// The gallery of the product page: every drawn view, or, when the
+    /// operator has photographed the creation, the photographs only (a
+    /// drawing beside a photograph would look like a mistake).
+    pub fn gallery(&self, c: &Creation) -> Vec<GalleryImage> {
+        let photographed = self.photo(c, 1).is_some();
+        (1..=VIEWS)
+            .filter(|&view| !photographed || view == 1 || self.photo(c, view).is_some())
+            .map(|view| GalleryImage {
+                id: format!("view-{view}"),
+                src: image_path(c, view),
+                alt: format!("{}, {}", c.name, VIEW_NAMES[usize::from(view - 1)]),
+                label: capitalised(VIEW_NAMES[usize::from(view - 1)]),
+                first: view == 1,
+            })
+            .collect()
+    }
+}
+
+/// One image of the product page's gallery.
+pub struct GalleryImage {
+    /// The id of the radio button that shows it.
+    pub id: String,
+    pub src: String,
+    pub alt: String,
+    /// "Close-up": the thumbnail's name.
+    pub label: String,
+    pub first: bool,
+}
+
+/// `/images/<slug>.svg`, `/images/<slug>-2.svg`, ...
+fn image_path(c: &Creation, view: u8) -> String {
+    if view <= 1 {
+        format!("/images/{}.svg", c.slug)
+    } else {
+        format!("/images/{}-{view}.svg", c.slug)
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// `<dir>/<SKU>.<ext>` or `<dir>/<SKU>-<view>.<ext>`, when such a file exists.
+/// The SKU is the catalogue's (letters, digits and dashes only), so the name
+/// cannot leave the folder.
+fn photo_in(dir: &FilePath, sku: &str, view: u8) -> Option<(PathBuf, &'static str)> {
+    let stem = if view <= 1 {
+        sku.to_owned()
+    } else {
+        format!("{sku}-{view}")
+    };
+    PHOTO_TYPES.iter().find_map(|(ext, content_type)| {
+        let path = dir.join(format!("{stem}.{ext}"));
+        path.is_file().then_some((path, *content_type))
+    })
+}
+
+fn fingerprint(c: &Creation) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (
+        &c.name,
+        c.category.as_str(),
+        &c.materials,
+        &c.description,
+        c.slug.as_str(),
+    )
+        .hash(&mut hasher);
+    hasher.finish()
+}
+
+/// `GET /images/{file}`: `<slug>.svg` for the first view, `<slug>-<n>.svg`
+/// for the others; the operator's photograph when there is one.
 pub async fn image(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let catalogue = state.maison.catalogue();
-    let found = file
-        .strip_suffix(".svg")
-        .and_then(|slug| catalogue.creation_by_slug(slug));
-    match found {
-        Some(creation) => (
-            [
-                (header::CONTENT_TYPE, "image/svg+xml"),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            drawing(creation),
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such image").into_response(),
-    }
-}
-
-/// The metal's colour, from the first material that names one.
-fn metal(c: &Creation) -> &'static str {
-    let text = c.materials.join(" ").to_ascii_lowercase();
-    if text.contains("rose gold") {
-        "#d9a28f"
-    } else if text.contains("yellow gold") {
-        "#d4b06a"
-    } else if text.contains("leather") || text.contains("calfskin") {
-        "#7a2e2e"
-    } else {
-        "#c9ced3"
-    }
-}
-
-fn has_stones(c: &Creation) -> bool {
-    let text = c.materials.join(" ").to_ascii_lowercase();
-    [
-        "diamond", "sapphire", "emerald", "ruby", "pearl", "onyx", "stone",
-    ]
-    .iter()
-    .any(|s| text.contains(s))
-}
-
-/// A drawing on a 400 × 400 canvas.
-pub fn drawing(c: &Creation) -> String {
-    let metal = metal(c);
-    let stone = if has_stones(c) {
-        r##"<g fill="#ffffff" stroke="#b9c2cc" stroke-width="1.5"><polygon points="200,92 222,112 200,140 178,112"/><line x1="178" y1="112" x2="222" y2="112"/></g>"##
-    } else {
-        ""
+    let Some((creation, view)) = file.strip_suffix(".svg").and_then(|stem| {
+        if let Some(c) = catalogue.creation_by_slug(stem) {
+            return Some((c, 1));
+        }
+        let (slug, view) = stem.rsplit_once('-')?;
+        let view: u8 = view.parse().ok().filter(|v| (2..=VIEWS).contains(v))?;
+        Some((catalogue.creation_by_slug(slug)?, view))
+    }) else {
+        return (StatusCode::NOT_FOUND, "no such image").into_response();
     };
-    let shape = match c.category.as_str() {
-        "rings" => format!(
-            r##"<ellipse cx="200" cy="225" rx="92" ry="96" fill="none" stroke="{metal}" stroke-width="18"/>{stone}"##
-        ),
-        "bracelets" => format!(
-            r##"<ellipse cx="200" cy="210" rx="130" ry="82" fill="none" stroke="{metal}" stroke-width="16"/><ellipse cx="200" cy="210" rx="130" ry="82" fill="none" stroke="#ffffff" stroke-opacity=".35" stroke-width="3"/>"##
-        ),
-        "necklaces" => format!(
-            r##"<path d="M80 90 Q200 330 320 90" fill="none" stroke="{metal}" stroke-width="5"/><circle cx="200" cy="262" r="24" fill="{metal}"/>{}"##,
-            if stone.is_empty() {
-                ""
-            } else {
-                r##"<circle cx="200" cy="262" r="12" fill="#ffffff" stroke="#b9c2cc"/>"##
+    let images = &state.product_images;
+    if let Some((path, content_type)) = images.photo(creation, view) {
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => {
+                return (
+                    [
+                        (header::CONTENT_TYPE, content_type),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    bytes,
+                )
+                    .into_response();
             }
-        ),
-        "earrings" => format!(
-            r##"<g fill="none" stroke="{metal}" stroke-width="6"><path d="M145 110 v70"/><path d="M255 110 v70"/></g><g fill="{metal}"><circle cx="145" cy="215" r="34"/><circle cx="255" cy="215" r="34"/></g><g fill="#ffffff" opacity=".7"><circle cx="135" cy="205" r="9"/><circle cx="245" cy="205" r="9"/></g>"##
-        ),
-        "watches" => format!(
-            r##"<rect x="165" y="40" width="70" height="320" rx="14" fill="#2f2a28"/><circle cx="200" cy="200" r="82" fill="{metal}"/><circle cx="200" cy="200" r="66" fill="#fbf8f3"/><g stroke="#2f2a28" stroke-width="4" stroke-linecap="round"><line x1="200" y1="200" x2="200" y2="152"/><line x1="200" y1="200" x2="236" y2="214"/></g>"##
-        ),
-        _ => format!(
-            r##"<rect x="90" y="120" width="220" height="170" rx="18" fill="{metal}"/><rect x="104" y="134" width="192" height="142" rx="10" fill="none" stroke="#f3e6d8" stroke-dasharray="6 5" stroke-width="2"/><rect x="170" y="104" width="60" height="28" rx="6" fill="none" stroke="{metal}" stroke-width="8"/>"##
-        ),
-    };
-    format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 400" role="img"><title>{}</title><rect width="400" height="400" fill="#f6f1ea"/>{shape}</svg>"##,
-        escape(&c.name)
+            // Removed or unreadable since it was found: the drawing will do.
+            Err(err) => {
+                tracing::warn!(path = %path.display(), error = %err, "photograph unreadable")
+            }
+        }
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        images.drawing(creation, view).to_string(),
     )
+        .into_response()
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
+#[cfg(test)]
+mod tests;

@@ -17,11 +17,10 @@ use serde::Deserialize;
 use maison_app::ShopError;
 use maison_app::information::InformationRequestInput;
 use maison_app::quotes::{QuoteCheckout, QuoteView};
-use maison_domain::address::Country;
 use maison_domain::catalog::Creation;
 use maison_domain::quote::QuoteStatus;
 
-use super::forms::{CheckoutForm, StorefrontForm};
+use super::forms::{CheckoutForm, Faults, StorefrontForm};
 use super::pages::{not_found_page, render};
 use super::views::Site;
 use crate::session::Visitor;
@@ -85,46 +84,27 @@ struct InformationPage {
     creation: CreationSummary,
     action: String,
     form: InformationForm,
-    /// The field at fault, as the form names it, and what is wrong with it.
-    field_error: Option<(String, String)>,
-    summary: String,
+    /// What is wrong with the request, beside its fields and listed above.
+    faults: Faults,
     sent: bool,
 }
 
 impl InformationPage {
     fn error(&self, name: &str) -> String {
-        field_error(&self.field_error, name)
+        self.faults.error(name)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        !self.faults.error(name).is_empty()
+    }
+
+    fn aria(&self, name: &str) -> String {
+        self.faults.aria(name)
     }
 }
 
-fn field_error(error: &Option<(String, String)>, name: &str) -> String {
-    match error {
-        Some((field, detail)) if field == name => detail.clone(),
-        _ => String::new(),
-    }
-}
-
-/// A refusal as the page shows it: next to its field when the form has it
-/// (the API's `contact.first_name` is the form's `first_name`), else above
-/// the form.
-fn placed(problem: &Problem, fields: &[&str]) -> (Option<(String, String)>, String) {
-    let name = problem
-        .field
-        .as_deref()
-        .map(|f| match f.rsplit('.').next().unwrap_or(f) {
-            "number" => "card_number",
-            "address" => "line1",
-            other => other,
-        })
-        .filter(|name| fields.contains(name));
-    match name {
-        Some(name) => (
-            Some((name.to_owned(), problem.detail.clone())),
-            format!("Please check the form: {}", problem.detail),
-        ),
-        None => (None, problem.detail.clone()),
-    }
-}
+/// The request form's fields, top to bottom.
+const INFORMATION_FIELDS: [&str; 5] = ["first_name", "last_name", "email", "phone", "message"];
 
 fn site(state: &AppState) -> Site {
     Site::new(&state.maison.client_relations, &state.maison.catalogue())
@@ -160,8 +140,7 @@ pub async fn request_page(
         creation: CreationSummary::new(creation),
         action: format!("/creations/{}/request-information", creation.slug),
         form: InformationForm::default(),
-        field_error: None,
-        summary: String::new(),
+        faults: Faults::default(),
         sent: query.is_ok_and(|Query(q)| q.sent.is_some()),
     })
 }
@@ -188,17 +167,12 @@ pub async fn send_request(
         Ok(_) => Redirect::to(&format!("{action}?sent=1")).into_response(),
         Err(err) => {
             let problem = state.problem(err);
-            let (field_error, summary) = placed(
-                &problem,
-                &["first_name", "last_name", "email", "phone", "message"],
-            );
             let mut response = render(&InformationPage {
                 site: site(&state),
                 creation: CreationSummary::new(creation),
                 action,
                 form,
-                field_error,
-                summary,
+                faults: Faults::of(std::slice::from_ref(&problem), &INFORMATION_FIELDS),
                 sent: false,
             });
             *response.status_mut() = status_of(&problem);
@@ -229,8 +203,8 @@ struct QuotePage {
     notices: Vec<String>,
     /// The pay form as typed (never the card number or security code).
     form: CheckoutForm,
-    field_error: Option<(String, String)>,
-    summary: String,
+    /// Every fault of the submission, beside its field and listed above.
+    faults: Faults,
     regions: Vec<(&'static str, &'static str)>,
     /// (id, label) of each boutique that accepts pickups.
     boutiques: Vec<(String, String)>,
@@ -238,7 +212,15 @@ struct QuotePage {
 
 impl QuotePage {
     fn error(&self, name: &str) -> String {
-        field_error(&self.field_error, name)
+        self.faults.error(name)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        !self.faults.error(name).is_empty()
+    }
+
+    fn aria(&self, name: &str) -> String {
+        self.faults.aria(name)
     }
 
     fn method_is(&self, method: &str) -> bool {
@@ -259,23 +241,25 @@ impl QuotePage {
 }
 
 /// The fields of the pay form, as the page names them.
-const PAY_FIELDS: [&str; 16] = [
+const PAY_FIELDS: [&str; 18] = [
     "first_name",
     "last_name",
     "email",
     "phone",
+    "method",
     "company",
     "line1",
+    "line2",
     "city",
     "region",
     "postal_code",
+    "country",
     "boutique_id",
     "holder_name",
     "card_number",
     "exp_month",
     "exp_year",
     "cvc",
-    "method",
 ];
 
 fn quote_view_page(
@@ -283,7 +267,7 @@ fn quote_view_page(
     token: &str,
     view: &QuoteView,
     mut form: CheckoutForm,
-    problem: Option<&Problem>,
+    problems: &[Problem],
 ) -> Response {
     let maison = &state.maison;
     let catalogue = maison.catalogue();
@@ -291,7 +275,7 @@ fn quote_view_page(
     form.cvc.clear();
     form.method.get_or_insert_with(|| "home".into());
     form.country.get_or_insert_with(|| "US".into());
-    let (field_error, summary) = problem.map_or((None, String::new()), |p| placed(p, &PAY_FIELDS));
+    let faults = Faults::of(problems, &PAY_FIELDS);
     let policies = &maison.policies;
     let mut notices = Vec::new();
     if view.quote.price > policies.high_value_threshold {
@@ -314,15 +298,7 @@ fn quote_view_page(
             maison.client_relations.contact_sentence()
         ),
     };
-    let regions = [Country::UnitedStates, Country::Canada]
-        .into_iter()
-        .flat_map(|country| {
-            country
-                .regions()
-                .iter()
-                .map(move |&code| (code, country.region_name(code).unwrap_or(code)))
-        })
-        .collect();
+    let regions = super::shop::regions();
     let boutiques = catalogue
         .boutiques
         .iter()
@@ -357,21 +333,20 @@ fn quote_view_page(
         expiry: match view.status {
             QuoteStatus::Expired => format!(
                 "This quote was valid until {}.",
-                maison.local_time(view.quote.expires_at)
+                super::views::moment(view.quote.expires_at, &maison.time_zone)
             ),
             _ => format!(
                 "This quote is reserved for you until {}.",
-                maison.local_time(view.quote.expires_at)
+                super::views::moment(view.quote.expires_at, &maison.time_zone)
             ),
         },
         notices,
         form,
-        field_error,
-        summary,
+        faults,
         regions,
         boutiques,
     });
-    *response.status_mut() = problem.map_or(StatusCode::OK, status_of);
+    *response.status_mut() = problems.first().map_or(StatusCode::OK, status_of);
     response
 }
 
@@ -392,7 +367,7 @@ pub async fn quote_page(State(state): State<AppState>, Path(token): Path<String>
         phone: view.phone.clone(),
         ..CheckoutForm::default()
     };
-    quote_view_page(&state, &token, &view, form, None)
+    quote_view_page(&state, &token, &view, form, &[])
 }
 
 /// Pays the quote, then shows it paid (post-redirect-get); a refusal shows
@@ -405,6 +380,19 @@ pub async fn pay_quote(
 ) -> Response {
     let request = form.request(String::new(), visitor.account_id().map(str::to_owned));
     let card = form.take_card();
+    // Every fault of the form at once, before anything is attempted.
+    let faults = state.maison.checkout_faults(&request, &card).await;
+    if !faults.is_empty() {
+        let view = match state.maison.quote_by_link(&token).await {
+            Ok(view) => view,
+            Err(ShopError::QuoteNotFound) => {
+                return missing(&state, "This link does not open a quote");
+            }
+            Err(err) => return super::pages::error_page(&state, state.problem(err)),
+        };
+        let problems: Vec<Problem> = faults.into_iter().map(|f| state.problem(f)).collect();
+        return quote_view_page(&state, &token, &view, form, &problems);
+    }
     let key = form.key();
     let outcome = state
         .maison
@@ -435,7 +423,7 @@ pub async fn pay_quote(
                 // That attempt is over (declined): another card is a new attempt.
                 form.key.clear();
             }
-            quote_view_page(&state, &token, &view, form, Some(&problem))
+            quote_view_page(&state, &token, &view, form, &[problem])
         }
     }
 }

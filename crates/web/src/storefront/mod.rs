@@ -6,6 +6,7 @@ mod forms;
 mod images;
 mod information;
 mod pages;
+mod product;
 mod shop;
 mod views;
 
@@ -19,6 +20,7 @@ use crate::AppState;
 
 /// The typed form reader, shared with the console.
 pub(crate) use forms::{Password, StorefrontForm};
+pub(crate) use images::ProductImages;
 pub use pages::not_found_page;
 
 /// A refusal made before any page handler ran (a form without its security
@@ -101,6 +103,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/images/{file}", get(images::image))
         .route("/assets/maison.css", get(stylesheet))
+        .route("/assets/favicon.svg", get(favicon))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::response::Redirect::permanent("/assets/favicon.svg") }),
+        )
         .merge(information::routes())
 }
 
@@ -115,6 +122,57 @@ async fn stylesheet() -> Response {
         STYLESHEET,
     )
         .into_response()
+}
+
+/// The maison's monogram ("MV" for Maison Valoria) in white on its red.
+async fn favicon(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let monogram: String = state
+        .maison
+        .client_relations
+        .maison_name
+        .split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .filter(|c| c.is_alphanumeric())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    let svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="10" fill="#7a1f2b"/><text x="32" y="42" text-anchor="middle" font-family="Georgia, serif" font-size="28" fill="#ffffff">{monogram}</text></svg>"##
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        svg,
+    )
+        .into_response()
+}
+
+/// Gives the page being rendered the visitor's bag count (for the header):
+/// storefront pages only, and no look-up for a visitor without a bag cookie
+/// or a session. A form post answers from its own result, not a stale count.
+pub async fn count_bag(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    visitor: crate::session::Visitor,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let page = request.method() == axum::http::Method::GET
+        && !["/api/", "/assets/", "/images/", "/console"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix));
+    let has_bag = crate::session::cookie(request.headers(), shop::BAG_COOKIE).is_some()
+        || visitor.account_id().is_some();
+    if !(page && has_bag) {
+        return next.run(request).await;
+    }
+    let count = match shop::current_bag(&state, request.headers(), &visitor).await {
+        (Some(id), _) => state.maison.bag(&id).await.map_or(0, |bag| bag.item_count),
+        (None, _) => 0,
+    };
+    views::with_bag_count(count, next.run(request)).await
 }
 
 /// Every unknown path: a problem for the API, a friendly page elsewhere.

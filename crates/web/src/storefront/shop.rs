@@ -14,7 +14,7 @@ use maison_app::{Order, ShopError};
 use maison_domain::address::Country;
 
 use super::forms::{
-    AddToBagForm, BagLineForm, CheckoutForm, GuestRequestForm, LookUpForm, StorefrontForm,
+    AddToBagForm, BagLineForm, CheckoutForm, Faults, GuestRequestForm, LookUpForm, StorefrontForm,
 };
 use super::pages::{creation_page_with_error, render};
 use super::views::Site;
@@ -121,6 +121,13 @@ struct BagPage {
     error: String,
     notes: Vec<String>,
     max_items: u32,
+}
+
+impl BagPage {
+    /// "1 creation", "3 creations".
+    fn count(&self) -> String {
+        super::views::creations(self.bag.as_ref().map_or(0, |b| b.item_count))
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -245,9 +252,8 @@ struct CheckoutPage {
     key: String,
     /// The form as typed (never the card number or security code).
     form: CheckoutForm,
-    /// The field at fault, as the form names it, and what is wrong with it.
-    field_error: Option<(String, String)>,
-    summary: String,
+    /// Every fault of the submission, beside its field and listed above.
+    faults: Faults,
     boutiques: Vec<BoutiqueChoice>,
     needs_final_sale: bool,
     notices: Vec<String>,
@@ -258,7 +264,33 @@ struct CheckoutPage {
     /// The signed-in client's saved addresses ("Use this address" links).
     saved: Vec<SavedChoice>,
     signed_in: bool,
+    /// "We accept …", from the maison's policy.
+    brands: String,
+    /// "1 creation", "3 creations".
+    count: String,
 }
+
+/// The checkout form's fields, top to bottom, as the page names them.
+const CHECKOUT_FIELDS: [&str; 18] = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "method",
+    "company",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "boutique_id",
+    "holder_name",
+    "card_number",
+    "exp_month",
+    "exp_year",
+    "cvc",
+];
 
 struct SavedChoice {
     id: String,
@@ -268,10 +300,15 @@ struct SavedChoice {
 
 impl CheckoutPage {
     fn error(&self, name: &str) -> String {
-        match &self.field_error {
-            Some((field, detail)) if *field == name => detail.clone(),
-            _ => String::new(),
-        }
+        self.faults.error(name)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        !self.faults.error(name).is_empty()
+    }
+
+    fn aria(&self, name: &str) -> String {
+        self.faults.aria(name)
     }
 
     fn method_is(&self, method: &str) -> bool {
@@ -296,7 +333,7 @@ async fn checkout_page(
     visitor: &Visitor,
     bag: BagView,
     mut form: CheckoutForm,
-    problem: Option<Problem>,
+    problems: Vec<Problem>,
 ) -> Response {
     let saved = match visitor.account_id() {
         Some(account) => state
@@ -312,20 +349,12 @@ async fn checkout_page(
     form.cvc.clear();
     form.method.get_or_insert_with(|| "home".into());
     form.country.get_or_insert_with(|| "US".into());
-    let mut field_error = None;
-    let mut summary = String::new();
-    let status = problem.as_ref().map_or(StatusCode::OK, |p| {
+    let status = problems.first().map_or(StatusCode::OK, |p| {
         StatusCode::from_u16(p.status).unwrap_or(StatusCode::CONFLICT)
     });
-    if let Some(problem) = problem {
-        match problem.field.as_deref().and_then(form_field) {
-            None => summary = problem.detail,
-            Some(name) => {
-                summary = format!("Please check the form: {}", problem.detail);
-                field_error = Some((name.to_owned(), problem.detail));
-            }
-        }
-    }
+    let mut known = CHECKOUT_FIELDS.to_vec();
+    known.push("accept_final_sale");
+    let faults = Faults::of(&problems, &known);
     let needs_final_sale = bag.lines.iter().any(|l| l.personalisation.is_some());
     let policies = &state.maison.policies;
     let mut notices = Vec::new();
@@ -355,15 +384,7 @@ async fn checkout_page(
             days(policies.standard_estimate)
         ));
     }
-    let regions = [Country::UnitedStates, Country::Canada]
-        .into_iter()
-        .flat_map(|country| {
-            country
-                .regions()
-                .iter()
-                .map(move |&code| (code, country.region_name(code).unwrap_or(code)))
-        })
-        .collect();
+    let regions = regions();
     let boutiques = catalogue
         .boutiques
         .iter()
@@ -378,10 +399,13 @@ async fn checkout_page(
         key: Some(form.key.clone())
             .filter(|k| !k.is_empty())
             .unwrap_or_else(maison_app::clock::new_id),
+        brands: maison_domain::card::accepted_brands_sentence(
+            &state.maison.policies.accepted_card_brands,
+        ),
+        count: super::views::creations(bag.item_count),
         bag,
         form,
-        field_error,
-        summary,
+        faults,
         boutiques,
         needs_final_sale,
         notices,
@@ -399,6 +423,20 @@ async fn checkout_page(
     });
     *response.status_mut() = status;
     response
+}
+
+/// States, territories and provinces to choose from, as (code, name): a
+/// select, so that a region is never cut to its first letters.
+pub(super) fn regions() -> Vec<(&'static str, &'static str)> {
+    [Country::UnitedStates, Country::Canada]
+        .into_iter()
+        .flat_map(|country| {
+            country
+                .regions()
+                .iter()
+                .map(move |&code| (code, country.region_name(code).unwrap_or(code)))
+        })
+        .collect()
 }
 
 /// A signed-in client's form starts from the account: contact details, and a
@@ -440,19 +478,6 @@ async fn prefill(state: &AppState, visitor: &Visitor, chosen: Option<&str>) -> C
     form
 }
 
-/// The API's field names, as the checkout form names them (none for the
-/// whole request).
-fn form_field(api_field: &str) -> Option<&str> {
-    let last = api_field.rsplit('.').next().unwrap_or(api_field);
-    let name = match last {
-        "number" => "card_number",
-        "address" => "line1",
-        "body" => "",
-        other => other,
-    };
-    Some(name).filter(|n| !n.is_empty())
-}
-
 #[derive(serde::Deserialize)]
 pub struct CheckoutQuery {
     address: Option<String>,
@@ -471,7 +496,7 @@ pub async fn show_checkout(
     match state.maison.bag(&bag_id).await {
         Ok(bag) if !bag.lines.is_empty() => {
             let form = prefill(&state, &visitor, chosen.as_deref()).await;
-            checkout_page(&state, &visitor, bag, form, None).await
+            checkout_page(&state, &visitor, bag, form, Vec::new()).await
         }
         _ => see_other("/bag"),
     }
@@ -503,6 +528,15 @@ pub async fn place(
     };
     let request = form.request(bag_id.clone(), visitor.account_id().map(str::to_owned));
     let card = form.take_card();
+    // Every fault of the form at once, before anything is attempted.
+    let faults = state.maison.checkout_faults(&request, &card).await;
+    if !faults.is_empty() {
+        let Ok(bag) = state.maison.bag(&bag_id).await else {
+            return see_other("/bag");
+        };
+        let problems = faults.into_iter().map(|f| state.problem(f)).collect();
+        return checkout_page(&state, &visitor, bag, form, problems).await;
+    }
     let key = form.key();
     let address_to_save = request.delivery.address.clone();
     match state.maison.checkout(&key, request, card).await {
@@ -538,7 +572,7 @@ pub async fn place(
                 // That attempt is over (declined): another card is a new attempt.
                 form.key.clear();
             }
-            checkout_page(&state, &visitor, bag, form, Some(problem)).await
+            checkout_page(&state, &visitor, bag, form, vec![problem]).await
         }
     }
 }
@@ -625,7 +659,7 @@ impl OrderInformationPage {
     }
 
     fn when(&self, micros: &i64) -> String {
-        maison_app::clock::local_time(*micros, &self.time_zone)
+        super::views::moment(*micros, &self.time_zone)
     }
 
     fn request_action(&self) -> &'static str {
@@ -681,11 +715,9 @@ pub async fn look_up(
         .look_up_order(&number, &email, &state.client_key(&headers, peer.ip()))
         .await
     {
-        Ok(order) => {
-            page.messages = delivery_messages(&state.maison, &order);
-            page.order = Some(order);
-            order_information_page(page, StatusCode::OK)
-        }
+        // The order's own page (post-redirect-get): its signed link, which
+        // carries the number but never the e-mail address.
+        Ok(order) => see_other(&order_page_path(&state, &order)),
         Err(err) => {
             let problem = state.problem(err);
             page.error = problem.detail.clone();
@@ -693,6 +725,18 @@ pub async fn look_up(
             order_information_page(page, status)
         }
     }
+}
+
+/// The path of an order's signed link (as the acknowledgement's): the order's
+/// page for a browser that proved it, without the e-mail address in the URL.
+fn order_page_path(state: &AppState, order: &Order) -> String {
+    let link = state
+        .maison
+        .order_link(order, state.maison.now() / 1_000_000);
+    link.find("/order-information/").map_or_else(
+        || "/order-information".to_owned(),
+        |at| link[at..].to_owned(),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -722,15 +766,7 @@ pub async fn guest_request(
         .request_order_change_as_guest(&number, &email, &client, &form.kind(), &form.message)
         .await
     {
-        Ok((order, _)) => {
-            let link = state
-                .maison
-                .order_link(&order, state.maison.now() / 1_000_000);
-            let path = link
-                .find("/order-information/")
-                .map_or("/order-information", |at| &link[at..]);
-            see_other(&format!("{path}&requested=1"))
-        }
+        Ok((order, _)) => see_other(&format!("{}&requested=1", order_page_path(&state, &order))),
         Err(err) => {
             let problem = state.problem(err);
             let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::CONFLICT);

@@ -535,13 +535,22 @@ async fn refusals_from_every_layer_are_problems_in_the_api_and_pages_in_the_stor
         .await
         .expect("sent");
     assert_problem(response, 404, "route_not_found").await;
-    let response = app
-        .http
-        .request(method("TRACE"), url("/healthz"))
-        .send()
-        .await
-        .expect("sent");
-    assert_problem(response, 405, "method_not_allowed").await;
+    // The operations endpoints: 405 with what they allow, never a CSRF refusal.
+    for (name, path) in [
+        ("TRACE", "/healthz"),
+        ("PUT", "/healthz"),
+        ("POST", "/readyz"),
+        ("DELETE", "/readyz"),
+    ] {
+        let response = app
+            .http
+            .request(method(name), url(path))
+            .send()
+            .await
+            .expect("sent");
+        assert!(header(&response, "allow").contains("GET"), "{name} {path}");
+        assert_problem(response, 405, "method_not_allowed").await;
+    }
     // On the storefront, a page; TRACE is a 405, never a refusal of a form.
     for (name, path) in [
         ("TRACE", "/"),

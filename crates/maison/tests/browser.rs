@@ -96,23 +96,10 @@ async fn a_client_finds_a_boutique_with_the_search_form() {
         .goto(&format!("{}/boutiques", app.url))
         .await
         .expect("page loads");
-    let input = b.client.find(Locator::Id("q")).await.expect("search field");
-    input.send_keys("Montreal").await.expect("typed");
-    b.client
-        .find(Locator::Css("form.search button"))
-        .await
-        .expect("search button")
-        .click()
-        .await
-        .expect("clicked");
+    b.fill(&[("q", "Montreal")]).await;
+    b.click("form.search button").await;
     // Submitting navigates to the results page.
-    for _ in 0..100 {
-        let url = b.client.current_url().await.expect("url");
-        if url.as_str().contains("q=Montreal") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    b.until_url("q=Montreal").await;
     let text = b.text().await;
     assert!(text.contains("Montréal, QC"), "{text}");
     assert!(!text.contains("Calgary"));
@@ -137,63 +124,13 @@ async fn fill_checkout(b: &maison_testkit::Browser, holder: &str) {
         ("exp_year", "2031"),
         ("cvc", "917"),
     ];
-    fill(b, &fields).await;
-}
-
-async fn click(b: &maison_testkit::Browser, css: &str) {
-    b.client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .click()
-        .await
-        .expect("clicked");
-}
-
-/// The text of the element `css` once the page (a new document, after a
-/// form) shows it.
-async fn text_when_shown(b: &maison_testkit::Browser, css: &str) -> String {
-    b.client
-        .wait()
-        .at_most(std::time::Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} never shown"))
-        .text()
-        .await
-        .expect("text")
-}
-
-/// Waits until the page's text contains `needle`.
-async fn until_text(b: &maison_testkit::Browser, needle: &str) -> String {
-    for _ in 0..100 {
-        let text = b.text().await;
-        if text.to_lowercase().contains(&needle.to_lowercase()) {
-            return text;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("never saw {needle:?}; page: {}", b.text().await);
-}
-
-/// A creation a guest can buy at once: available, no personalisation, no
-/// size to choose, under the secure courier's threshold.
-async fn plain_creation(app: &common::TestApp) -> serde_json::Value {
-    app.product_where(|p| {
-        is_online_and("available")(p)
-            && p["personalisation"]
-                .as_array()
-                .is_some_and(|a| a.is_empty())
-            && p["variants"].as_array().is_some_and(|v| v.len() == 1)
-            && p["price"]["amount"].as_str().is_some_and(|a| a.len() < 9)
-    })
-    .await
+    b.fill(&fields).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_checks_out_with_a_visa_card_on_a_phone() {
     let app = spawn_app(Backend::Sqlite).await;
-    let product = plain_creation(&app).await;
+    let product = common::plain_creation(&app).await;
     let b = browser(Viewport::Phone).await;
     b.client
         .goto(&format!(
@@ -203,26 +140,19 @@ async fn a_guest_checks_out_with_a_visa_card_on_a_phone() {
         ))
         .await
         .expect("page loads");
-    click(&b, "[data-testid=action]").await;
-    until_text(&b, "Proceed to checkout").await;
+    b.click("[data-testid=action]").await;
+    b.until_text("Proceed to checkout").await;
     assert!(!b.overflows_horizontally().await, "the bag fits a phone");
-    click(&b, "[data-testid=checkout]").await;
-    until_text(&b, "Name on the card").await;
+    b.click("[data-testid=checkout]").await;
+    b.until_text("Name on the card").await;
     assert!(
         !b.overflows_horizontally().await,
         "the checkout fits a phone"
     );
     fill_checkout(&b, "Claire Dubois").await;
-    click(&b, "[data-testid=place-order]").await;
-    let text = until_text(&b, "Thank you").await;
-    let number = b
-        .client
-        .find(Locator::Css("[data-testid=order-number]"))
-        .await
-        .expect("order number")
-        .text()
-        .await
-        .expect("text");
+    b.click("[data-testid=place-order]").await;
+    let text = b.until_text("Thank you").await;
+    let number = b.text_of("[data-testid=order-number]").await;
     assert!(number.starts_with("MV-"), "{number}");
     assert!(text.contains("Visa ending in 4242"), "{text}");
     assert!(!b.overflows_horizontally().await);
@@ -240,7 +170,7 @@ async fn a_guest_checks_out_with_a_visa_card_on_a_phone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkout_submitted_from_two_tabs_places_one_order() {
     let app = spawn_app(Backend::Sqlite).await;
-    let product = plain_creation(&app).await;
+    let product = common::plain_creation(&app).await;
     let b = browser(Viewport::Desktop).await;
     b.client
         .goto(&format!(
@@ -250,8 +180,8 @@ async fn checkout_submitted_from_two_tabs_places_one_order() {
         ))
         .await
         .expect("page loads");
-    click(&b, "[data-testid=action]").await;
-    until_text(&b, "Proceed to checkout").await;
+    b.click("[data-testid=action]").await;
+    b.until_text("Proceed to checkout").await;
     // Both tabs show the checkout form, each with its own key.
     let first_tab = b.client.window().await.expect("this tab");
     let checkout_url = format!("{}/checkout", app.url);
@@ -268,14 +198,14 @@ async fn checkout_submitted_from_two_tabs_places_one_order() {
         .switch_to_window(first_tab)
         .await
         .expect("to the first tab");
-    click(&b, "[data-testid=place-order]").await;
-    until_text(&b, "Thank you").await;
+    b.click("[data-testid=place-order]").await;
+    b.until_text("Thank you").await;
     b.client
         .switch_to_window(second_tab)
         .await
         .expect("to the second tab");
-    click(&b, "[data-testid=place-order]").await;
-    let text = until_text(&b, "already become an order").await;
+    b.click("[data-testid=place-order]").await;
+    let text = b.until_text("already become an order").await;
     assert!(text.contains("nothing more was charged"), "{text}");
     assert_eq!(app.simulator.authorisation_count(), 1, "one authorisation");
     assert_eq!(
@@ -292,27 +222,7 @@ async fn checkout_submitted_from_two_tabs_places_one_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_are_shown_next_to_their_field_in_plain_words() {
     let app = spawn_app(Backend::Sqlite).await;
-    let engravable = app
-        .product_where(|p| {
-            is_online_and("available")(p)
-                && p["personalisation"]
-                    .as_array()
-                    .is_some_and(|a| a.iter().any(|o| o["kind"] == "engraving"))
-        })
-        .await;
-    let sku = engravable["variants"]
-        .as_array()
-        .expect("variants")
-        .iter()
-        .find(|v| v["availability"] == "available")
-        .expect("size")["sku"]
-        .as_str()
-        .expect("sku")
-        .to_owned();
-    app.store
-        .set_stock(&maison_domain::Sku::parse(&sku).expect("sku"), 10)
-        .await
-        .expect("stock");
+    let (engravable, sku) = common::engravable_in_stock(&app, 10).await;
     let b = browser(Viewport::Phone).await;
     let page = format!(
         "{}/creations/{}",
@@ -323,40 +233,27 @@ async fn refusals_are_shown_next_to_their_field_in_plain_words() {
     // An engraving: the final-sale acknowledgement is required.
     b.client.goto(&page).await.expect("page loads");
     choose_size(&b, &sku).await;
-    click(&b, "label[for=personalisation-engraving]").await;
-    b.client
-        .find(Locator::Id("personalisation_text"))
-        .await
-        .expect("text")
-        .send_keys("For ever")
-        .await
-        .expect("typed");
-    click(&b, "[data-testid=action]").await;
-    until_text(&b, "Proceed to checkout").await;
-    click(&b, "[data-testid=checkout]").await;
-    until_text(&b, "Name on the card").await;
+    b.click("label[for=personalisation-engraving]").await;
+    b.fill(&[("personalisation_text", "For ever")]).await;
+    b.click("[data-testid=action]").await;
+    b.until_text("Proceed to checkout").await;
+    b.click("[data-testid=checkout]").await;
+    b.until_text("Name on the card").await;
     fill_checkout(&b, "Claire Dubois").await;
-    click(&b, "[data-testid=place-order]").await;
+    b.click("[data-testid=place-order]").await;
     // The answer is a new document: wait for the refusal itself.
-    let error = text_when_shown(&b, "[data-testid=final-sale-error]").await;
+    let error = b.text_of("[data-testid=final-sale-error]").await;
     assert!(error.contains("final sale"), "{error}");
 
     // The name on the card must be the client's.
     fill_checkout(&b, "Jean Martin").await;
-    click(&b, ".final-sale input[type=checkbox]").await;
-    click(&b, "[data-testid=place-order]").await;
-    until_text(&b, "name on the card must be yours").await;
-    let holder_error = b
-        .client
-        .find(Locator::Css("[data-testid=holder-error]"))
-        .await
-        .expect("error beside the field");
+    b.click(".final-sale input[type=checkbox]").await;
+    b.click("[data-testid=place-order]").await;
+    b.until_text("name on the card must be yours").await;
+    let holder_error = b.text_of("[data-testid=holder-error]").await;
     assert!(
-        holder_error
-            .text()
-            .await
-            .expect("text")
-            .contains("Nothing was charged")
+        holder_error.contains("Nothing was charged"),
+        "{holder_error}"
     );
     assert_eq!(app.simulator.authorisation_count(), 0);
 
@@ -365,15 +262,15 @@ async fn refusals_are_shown_next_to_their_field_in_plain_words() {
     for added in 1..=5 {
         b.client.goto(&page).await.expect("page loads");
         choose_size(&b, &sku).await;
-        click(&b, "[data-testid=action]").await;
+        b.click("[data-testid=action]").await;
         let expected = if added < 5 {
             "Proceed to checkout"
         } else {
             "at most 5 creations"
         };
-        until_text(&b, expected).await;
+        b.until_text(expected).await;
     }
-    let text = until_text(&b, "at most 5 creations").await;
+    let text = b.until_text("at most 5 creations").await;
     assert!(text.contains("1-800-555-0142"), "{text}");
     assert!(!b.overflows_horizontally().await);
     b.close().await;
@@ -384,32 +281,8 @@ async fn refusals_are_shown_next_to_their_field_in_plain_words() {
 async fn choose_size(b: &maison_testkit::Browser, sku: &str) {
     let button = format!("label[for=size-{sku}]");
     if b.client.find(Locator::Css(&button)).await.is_ok() {
-        click(b, &button).await;
+        b.click(&button).await;
     }
-}
-
-/// Types into the fields of the current page, by id.
-async fn fill(b: &maison_testkit::Browser, fields: &[(&str, &str)]) {
-    for (id, value) in fields {
-        let input = b.client.find(Locator::Id(id)).await.expect(id);
-        if input.tag_name().await.expect("tag") == "select" {
-            input.select_by_value(value).await.expect("chosen");
-            continue;
-        }
-        input.clear().await.expect("cleared");
-        input.send_keys(value).await.expect("typed");
-    }
-}
-
-async fn value_of(b: &maison_testkit::Browser, id: &str) -> String {
-    b.client
-        .find(Locator::Id(id))
-        .await
-        .expect(id)
-        .prop("value")
-        .await
-        .expect("value")
-        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -425,24 +298,21 @@ async fn a_client_signs_up_checks_out_follows_the_order_and_asks_to_cancel_on_a_
         .await
         .expect("page loads");
     assert!(!b.overflows_horizontally().await, "the form fits a phone");
-    fill(
-        &b,
-        &[
-            ("first_name", "Claire"),
-            ("last_name", "Dubois"),
-            ("email", "claire@example.com"),
-            ("phone", "212-555-0147"),
-            ("password", "password1"),
-        ],
-    )
+    b.fill(&[
+        ("first_name", "Claire"),
+        ("last_name", "Dubois"),
+        ("email", "claire@example.com"),
+        ("phone", "212-555-0147"),
+        ("password", "password1"),
+    ])
     .await;
-    click(&b, "[data-testid=submit]").await;
-    let error = text_when_shown(&b, "[data-testid=password-error]").await;
+    b.click("[data-testid=submit]").await;
+    let error = b.text_of("[data-testid=password-error]").await;
     assert!(error.contains("most used"), "{error}");
-    assert_eq!(value_of(&b, "email").await, "claire@example.com", "kept");
-    fill(&b, &[("password", common::PASSWORD)]).await;
-    click(&b, "[data-testid=submit]").await;
-    until_text(&b, "Please check your e-mail").await;
+    assert_eq!(b.value_of("email").await, "claire@example.com", "kept");
+    b.fill(&[("password", common::PASSWORD)]).await;
+    b.click("[data-testid=submit]").await;
+    b.until_text("Please check your e-mail").await;
 
     // The link from the letter, then one button.
     let token = app.mail_token("claire@example.com", "registration").await;
@@ -450,34 +320,28 @@ async fn a_client_signs_up_checks_out_follows_the_order_and_asks_to_cancel_on_a_
         .goto(&format!("{}/account/confirm?token={token}", app.url))
         .await
         .expect("page loads");
-    fill(&b, &[("password", common::PASSWORD)]).await;
-    click(&b, "[data-testid=submit]").await;
-    until_text(&b, "your account is confirmed").await;
+    b.fill(&[("password", common::PASSWORD)]).await;
+    b.click("[data-testid=submit]").await;
+    b.until_text("your account is confirmed").await;
 
     // Sign out, and back in (a wrong password first).
-    click(&b, "[data-testid=sign-out]").await;
-    until_text(&b, "Sign in").await;
+    b.click("[data-testid=sign-out]").await;
+    b.until_text("Sign in").await;
     b.client
         .goto(&format!("{}/account/sign-in", app.url))
         .await
         .expect("page loads");
-    fill(
-        &b,
-        &[("email", "claire@example.com"), ("password", "not mine")],
-    )
+    b.fill(&[("email", "claire@example.com"), ("password", "not mine")])
+        .await;
+    b.click("[data-testid=submit]").await;
+    b.until_text("is not right").await;
+    b.fill(&[
+        ("email", "claire@example.com"),
+        ("password", common::PASSWORD),
+    ])
     .await;
-    click(&b, "[data-testid=submit]").await;
-    until_text(&b, "is not right").await;
-    fill(
-        &b,
-        &[
-            ("email", "claire@example.com"),
-            ("password", common::PASSWORD),
-        ],
-    )
-    .await;
-    click(&b, "[data-testid=submit]").await;
-    until_text(&b, "My orders").await;
+    b.click("[data-testid=submit]").await;
+    b.until_text("My orders").await;
 
     // Checkout as a client: the contact is already filled in.
     b.client
@@ -488,28 +352,21 @@ async fn a_client_signs_up_checks_out_follows_the_order_and_asks_to_cancel_on_a_
         ))
         .await
         .expect("page loads");
-    click(&b, "[data-testid=action]").await;
-    until_text(&b, "Proceed to checkout").await;
-    click(&b, "[data-testid=checkout]").await;
-    until_text(&b, "Name on the card").await;
-    assert_eq!(value_of(&b, "first_name").await, "Claire");
-    assert_eq!(value_of(&b, "email").await, "claire@example.com");
-    assert_eq!(value_of(&b, "phone").await, "212-555-0147");
+    b.click("[data-testid=action]").await;
+    b.until_text("Proceed to checkout").await;
+    b.click("[data-testid=checkout]").await;
+    b.until_text("Name on the card").await;
+    assert_eq!(b.value_of("first_name").await, "Claire");
+    assert_eq!(b.value_of("email").await, "claire@example.com");
+    assert_eq!(b.value_of("phone").await, "212-555-0147");
     fill_checkout(&b, "Claire Dubois").await;
-    click(&b, "[data-testid=place-order]").await;
-    until_text(&b, "Thank you").await;
-    let number = b
-        .client
-        .find(Locator::Css("[data-testid=order-number]"))
-        .await
-        .expect("order number")
-        .text()
-        .await
-        .expect("text");
+    b.click("[data-testid=place-order]").await;
+    b.until_text("Thank you").await;
+    let number = b.text_of("[data-testid=order-number]").await;
 
     // The history, the order page and its timeline.
-    click(&b, "[data-testid=my-account]").await;
-    let history = until_text(&b, &number).await;
+    b.click("[data-testid=my-account]").await;
+    let history = b.until_text(&number).await;
     assert!(
         history.to_lowercase().contains("order confirmed"),
         "{history}"
@@ -518,21 +375,14 @@ async fn a_client_signs_up_checks_out_follows_the_order_and_asks_to_cancel_on_a_
         !b.overflows_horizontally().await,
         "the account fits a phone"
     );
-    click(&b, "[data-testid=order-link]").await;
-    let page = until_text(&b, "Timeline").await;
+    b.click("[data-testid=order-link]").await;
+    let page = b.until_text("Timeline").await;
     assert!(
         page.to_lowercase().contains("visa ending in 4242"),
         "{page}"
     );
     assert!(page.contains("10 Park Avenue"), "{page}");
-    let timeline = b
-        .client
-        .find(Locator::Css("[data-testid=timeline]"))
-        .await
-        .expect("timeline")
-        .text()
-        .await
-        .expect("text");
+    let timeline = b.text_of("[data-testid=timeline]").await;
     assert!(
         timeline.to_lowercase().contains("received your order")
             && timeline.to_lowercase().contains("payment secured"),
@@ -550,24 +400,12 @@ async fn a_client_signs_up_checks_out_follows_the_order_and_asks_to_cancel_on_a_
 
     // Request a cancellation while the order is not yet processed: nothing
     // is chosen for the client.
-    click(&b, "input[name=kind][value=cancellation]").await;
-    b.client
-        .find(Locator::Id("message"))
-        .await
-        .expect("message")
-        .send_keys("Ordered twice by mistake")
-        .await
-        .expect("typed");
-    click(&b, "[data-testid=request-change]").await;
-    until_text(&b, "Your request has been sent to Client Relations").await;
-    let request = b
-        .client
-        .find(Locator::Css("[data-testid=request]"))
-        .await
-        .expect("the request on the order")
-        .text()
-        .await
-        .expect("text");
+    b.click("input[name=kind][value=cancellation]").await;
+    b.fill(&[("message", "Ordered twice by mistake")]).await;
+    b.click("[data-testid=request-change]").await;
+    b.until_text("Your request has been sent to Client Relations")
+        .await;
+    let request = b.text_of("[data-testid=request]").await;
     assert!(
         request.to_lowercase().contains("cancellation requested"),
         "{request}"
@@ -604,20 +442,18 @@ async fn a_guest_follows_an_order_with_its_e_mail_and_a_wrong_e_mail_finds_nothi
         .goto(&format!("{}/order-information", app.url))
         .await
         .expect("page loads");
-    fill(&b, &[("number", number), ("email", "someone@example.com")]).await;
-    click(&b, "[data-testid=look-up]").await;
-    let text = until_text(&b, "No order matches").await;
+    b.fill(&[("number", number), ("email", "someone@example.com")])
+        .await;
+    b.click("[data-testid=look-up]").await;
+    let text = b.until_text("No order matches").await;
     assert!(!text.contains("Order received"), "{text}");
-    fill(
-        &b,
-        &[
-            ("number", &number.to_lowercase()),
-            ("email", "Claire@Example.com"),
-        ],
-    )
+    b.fill(&[
+        ("number", &number.to_lowercase()),
+        ("email", "Claire@Example.com"),
+    ])
     .await;
-    click(&b, "[data-testid=look-up]").await;
-    let status = text_when_shown(&b, "[data-testid=order-status]").await;
+    b.click("[data-testid=look-up]").await;
+    let status = b.text_of("[data-testid=order-status]").await;
     assert!(status.contains(number), "{status}");
     assert!(
         status.to_lowercase().contains("order confirmed"),

@@ -7,34 +7,11 @@
 
 mod common;
 
-use common::{is_online_and, spawn_app};
+use common::spawn_app;
 use fantoccini::Locator;
 use maison_testkit::{Backend, Browser, Viewport, browser};
 
 const VIEWPORTS: [Viewport; 3] = [Viewport::Phone, Viewport::Tablet, Viewport::Desktop];
-
-async fn click(b: &Browser, css: &str) {
-    b.client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .click()
-        .await
-        .expect("clicked");
-}
-
-/// Types into the fields of the current page, by id (a select is chosen).
-async fn fill(b: &Browser, fields: &[(&str, &str)]) {
-    for (id, value) in fields {
-        let input = b.client.find(Locator::Id(id)).await.expect(id);
-        if input.tag_name().await.expect("tag") == "select" {
-            input.select_by_value(value).await.expect("chosen");
-            continue;
-        }
-        input.clear().await.expect("cleared");
-        input.send_keys(value).await.expect("typed");
-    }
-}
 
 /// Claire Dubois, home delivery in New York, the Visa test card.
 const CLAIRE: [(&str, &str); 13] = [
@@ -52,42 +29,6 @@ const CLAIRE: [(&str, &str); 13] = [
     ("exp_year", "2031"),
     ("cvc", "917"),
 ];
-
-/// The element `css` once the page (a new document, after a form) shows it.
-async fn shown(b: &Browser, css: &str) -> fantoccini::elements::Element {
-    match b
-        .client
-        .wait()
-        .at_most(std::time::Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-    {
-        Ok(element) => element,
-        Err(_) => panic!("{css} never shown; page: {}", b.text().await),
-    }
-}
-
-/// Waits until the page's text contains `needle`.
-async fn until_text(b: &Browser, needle: &str) -> String {
-    for _ in 0..100 {
-        let text = b.text().await;
-        if text.to_lowercase().contains(&needle.to_lowercase()) {
-            return text;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("never saw {needle:?}; page: {}", b.text().await);
-}
-
-async fn displayed(b: &Browser, id: &str) -> bool {
-    b.client
-        .find(Locator::Id(id))
-        .await
-        .expect(id)
-        .is_displayed()
-        .await
-        .expect("displayed")
-}
 
 async fn attribute(b: &Browser, css: &str, name: &str) -> Option<String> {
     b.client
@@ -114,20 +55,6 @@ async fn rect(b: &Browser, css: &str) -> (f64, f64, f64, f64) {
     (n(0), n(1), n(2), n(3))
 }
 
-/// A creation a guest can buy at once: available, in one size, no
-/// personalisation, under the secure courier's threshold.
-async fn plain_creation(app: &common::TestApp) -> serde_json::Value {
-    app.product_where(|p| {
-        is_online_and("available")(p)
-            && p["variants"].as_array().is_some_and(|v| v.len() == 1)
-            && p["personalisation"]
-                .as_array()
-                .is_some_and(|a| a.is_empty())
-            && p["price"]["amount"].as_str().is_some_and(|a| a.len() < 9)
-    })
-    .await
-}
-
 /// Opens the checkout of a bag made through the API (as another tab of
 /// this browser would have), in `b`.
 async fn open_checkout(app: &common::TestApp, b: &Browser, bag_id: &str) {
@@ -143,7 +70,7 @@ async fn open_checkout(app: &common::TestApp, b: &Browser, bag_id: &str) {
         .goto(&format!("{}/checkout", app.url))
         .await
         .expect("checkout loads");
-    until_text(b, "Name on the card").await;
+    b.until_text("Name on the card").await;
 }
 
 async fn confirmed_orders(app: &common::TestApp) -> i64 {
@@ -163,28 +90,23 @@ async fn choosing_a_delivery_method_shows_only_its_fields_and_the_order_stays_in
         open_checkout(&app, &b, &bag).await;
 
         // Home, chosen for the client: the address without the company.
-        assert!(displayed(&b, "line1").await, "{viewport:?}");
-        assert!(displayed(&b, "postal_code").await, "{viewport:?}");
-        assert!(!displayed(&b, "company").await, "{viewport:?}");
-        assert!(!displayed(&b, "boutique_id").await, "{viewport:?}");
-        click(&b, "#method-workplace").await;
-        assert!(displayed(&b, "company").await, "{viewport:?}");
-        assert!(displayed(&b, "line1").await, "{viewport:?}");
-        assert!(!displayed(&b, "boutique_id").await, "{viewport:?}");
-        click(&b, "#method-boutique").await;
-        assert!(displayed(&b, "boutique_id").await, "{viewport:?}");
-        assert!(!displayed(&b, "line1").await, "{viewport:?}");
-        assert!(!displayed(&b, "company").await, "{viewport:?}");
-        click(&b, "#method-home").await;
-        assert!(displayed(&b, "line1").await && !displayed(&b, "boutique_id").await);
+        assert!(b.displayed("#line1").await, "{viewport:?}");
+        assert!(b.displayed("#postal_code").await, "{viewport:?}");
+        assert!(!b.displayed("#company").await, "{viewport:?}");
+        assert!(!b.displayed("#boutique_id").await, "{viewport:?}");
+        b.click("#method-workplace").await;
+        assert!(b.displayed("#company").await, "{viewport:?}");
+        assert!(b.displayed("#line1").await, "{viewport:?}");
+        assert!(!b.displayed("#boutique_id").await, "{viewport:?}");
+        b.click("#method-boutique").await;
+        assert!(b.displayed("#boutique_id").await, "{viewport:?}");
+        assert!(!b.displayed("#line1").await, "{viewport:?}");
+        assert!(!b.displayed("#company").await, "{viewport:?}");
+        b.click("#method-home").await;
+        assert!(b.displayed("#line1").await && !b.displayed("#boutique_id").await);
 
         // The secure-payment notice beside the card's fields.
-        let secure = b
-            .client
-            .find(Locator::Css("[data-testid=secure-payment]"))
-            .await
-            .expect("the secure-payment notice");
-        assert!(secure.is_displayed().await.expect("displayed"));
+        assert!(b.displayed("[data-testid=secure-payment]").await);
         let (notice_top, ..) = rect(&b, "[data-testid=secure-payment]").await;
         let (card_top, ..) = rect(&b, "#card_number").await;
         assert!(
@@ -194,14 +116,7 @@ async fn choosing_a_delivery_method_shows_only_its_fields_and_the_order_stays_in
 
         // The order and its total: above the button on a phone or a
         // tablet, beside the form and in view at the button on a desktop.
-        let total = b
-            .client
-            .find(Locator::Css("[data-testid=order-total]"))
-            .await
-            .expect("the total")
-            .text()
-            .await
-            .expect("text");
+        let total = b.text_of("[data-testid=order-total]").await;
         assert!(total.contains('$'), "{total}");
         b.client
             .execute(
@@ -253,35 +168,32 @@ async fn a_submission_with_several_faults_shows_them_all_at_once() {
         let bag = app.bag_with(&[(&sku, 1)]).await;
         let b = browser(viewport).await;
         open_checkout(&app, &b, &bag).await;
-        fill(
-            &b,
-            &[
-                ("first_name", ""),
-                ("last_name", "Dubois"),
-                ("email", "claire@"),
-                ("phone", "212-555-0147"),
-                ("line1", "10 Park Avenue"),
-                ("city", ""),
-                ("region", "NY"),
-                ("postal_code", "10016"),
-                ("holder_name", "Claire Dubois"),
-                ("card_number", "4242 4242 4242 4241"),
-                ("exp_month", "12"),
-                ("exp_year", "2031"),
-                ("cvc", ""),
-            ],
-        )
+        b.fill(&[
+            ("first_name", ""),
+            ("last_name", "Dubois"),
+            ("email", "claire@"),
+            ("phone", "212-555-0147"),
+            ("line1", "10 Park Avenue"),
+            ("city", ""),
+            ("region", "NY"),
+            ("postal_code", "10016"),
+            ("holder_name", "Claire Dubois"),
+            ("card_number", "4242 4242 4242 4241"),
+            ("exp_month", "12"),
+            ("exp_year", "2031"),
+            ("cvc", ""),
+        ])
         .await;
-        click(&b, "[data-testid=place-order]").await;
-        let summary = shown(&b, "[data-testid=error-summary]").await;
-        let text = summary.text().await.expect("text");
+        b.click("[data-testid=place-order]").await;
+        let summary = "[data-testid=error-summary]";
+        let text = b.text_of(summary).await;
         assert!(text.contains("There is a problem"), "{text}");
         assert_eq!(
-            summary.attr("role").await.expect("role").as_deref(),
+            attribute(&b, summary, "role").await.as_deref(),
             Some("alert")
         );
         assert_eq!(
-            summary.attr("tabindex").await.expect("tabindex").as_deref(),
+            attribute(&b, summary, "tabindex").await.as_deref(),
             Some("-1")
         );
         let links = b
@@ -358,15 +270,12 @@ async fn a_zip_code_of_another_state_is_refused_beside_it_naming_the_state() {
     let bag = app.bag_with(&[(&sku, 1)]).await;
     let b = browser(Viewport::Tablet).await;
     open_checkout(&app, &b, &bag).await;
-    fill(&b, &CLAIRE).await;
+    b.fill(&CLAIRE).await;
     // Boston's ZIP code with New York chosen.
-    fill(&b, &[("city", "Boston"), ("postal_code", "02108")]).await;
-    click(&b, "[data-testid=place-order]").await;
-    let error = shown(&b, "[data-testid=postal-code-error]")
-        .await
-        .text()
-        .await
-        .expect("text");
+    b.fill(&[("city", "Boston"), ("postal_code", "02108")])
+        .await;
+    b.click("[data-testid=place-order]").await;
+    let error = b.text_of("[data-testid=postal-code-error]").await;
     assert!(
         error.contains("02108") && error.contains("New York"),
         "{error}"
@@ -402,7 +311,7 @@ async fn a_zip_code_of_another_state_is_refused_beside_it_naming_the_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_after_a_post_sends_nothing_again() {
     let app = spawn_app(Backend::Sqlite).await;
-    let product = plain_creation(&app).await;
+    let product = common::plain_creation(&app).await;
     let b = browser(Viewport::Phone).await;
 
     // Into the bag, then a refresh: still one.
@@ -414,22 +323,16 @@ async fn a_refresh_after_a_post_sends_nothing_again() {
         ))
         .await
         .expect("page loads");
-    click(&b, "[data-testid=action]").await;
-    until_text(&b, "Proceed to checkout").await;
-    let count = || async {
-        shown(&b, "[data-testid=bag-summary-count]")
-            .await
-            .text()
-            .await
-            .expect("text")
-    };
+    b.click("[data-testid=action]").await;
+    b.until_text("Proceed to checkout").await;
+    let count = || async { b.text_of("[data-testid=bag-summary-count]").await };
     assert!(
         count().await.starts_with("1 creation "),
         "{}",
         count().await
     );
     b.client.refresh().await.expect("refreshed");
-    until_text(&b, "Proceed to checkout").await;
+    b.until_text("Proceed to checkout").await;
     assert!(
         count().await.starts_with("1 creation "),
         "a refresh adds nothing: {}",
@@ -437,18 +340,14 @@ async fn a_refresh_after_a_post_sends_nothing_again() {
     );
 
     // The order, then a refresh of its page, then back and a refresh.
-    click(&b, "[data-testid=checkout]").await;
-    until_text(&b, "Name on the card").await;
-    fill(&b, &CLAIRE).await;
-    click(&b, "[data-testid=place-order]").await;
-    until_text(&b, "Thank you").await;
-    let number = shown(&b, "[data-testid=order-number]")
-        .await
-        .text()
-        .await
-        .expect("text");
+    b.click("[data-testid=checkout]").await;
+    b.until_text("Name on the card").await;
+    b.fill(&CLAIRE).await;
+    b.click("[data-testid=place-order]").await;
+    b.until_text("Thank you").await;
+    let number = b.text_of("[data-testid=order-number]").await;
     b.client.refresh().await.expect("refreshed");
-    until_text(&b, "Thank you").await;
+    b.until_text("Thank you").await;
     b.client.back().await.expect("back");
     b.client.refresh().await.expect("refreshed");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -460,9 +359,10 @@ async fn a_refresh_after_a_post_sends_nothing_again() {
         .goto(&format!("{}/order-information", app.url))
         .await
         .expect("page loads");
-    fill(&b, &[("number", &number), ("email", "claire@example.com")]).await;
-    click(&b, "[data-testid=look-up]").await;
-    shown(&b, "[data-testid=order-status]").await;
+    b.fill(&[("number", &number), ("email", "claire@example.com")])
+        .await;
+    b.click("[data-testid=look-up]").await;
+    b.text_of("[data-testid=order-status]").await;
     let url = b.client.current_url().await.expect("url");
     assert!(url.path().ends_with(&number), "{url}");
     assert!(
@@ -470,11 +370,7 @@ async fn a_refresh_after_a_post_sends_nothing_again() {
         "{url}"
     );
     b.client.refresh().await.expect("refreshed");
-    let status = shown(&b, "[data-testid=order-status]")
-        .await
-        .text()
-        .await
-        .expect("text");
+    let status = b.text_of("[data-testid=order-status]").await;
     assert!(status.contains(&number), "{status}");
     b.close().await;
     app.stop().await;
@@ -483,28 +379,8 @@ async fn a_refresh_after_a_post_sends_nothing_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_personalised_creation_asks_for_the_final_sale_where_the_client_decides() {
     let app = spawn_app(Backend::Sqlite).await;
-    let engravable = app
-        .product_where(|p| {
-            is_online_and("available")(p)
-                && p["personalisation"]
-                    .as_array()
-                    .is_some_and(|a| a.iter().any(|o| o["kind"] == "engraving"))
-        })
-        .await;
-    let sku = engravable["variants"]
-        .as_array()
-        .expect("variants")
-        .iter()
-        .find(|v| v["availability"] == "available")
-        .expect("a size")["sku"]
-        .as_str()
-        .expect("sku")
-        .to_owned();
     // One order per width.
-    app.store
-        .set_stock(&maison_domain::Sku::parse(&sku).expect("sku"), 10)
-        .await
-        .expect("stock");
+    let (_, sku) = common::engravable_in_stock(&app, 10).await;
     for viewport in [Viewport::Phone, Viewport::Desktop] {
         let bag = app.bag_with(&[]).await;
         let added = app
@@ -535,13 +411,9 @@ async fn a_personalised_creation_asks_for_the_final_sale_where_the_client_decide
             assert!(summary_top > payment_top, "after the card, before the box");
         }
 
-        fill(&b, &CLAIRE).await;
-        click(&b, "[data-testid=place-order]").await;
-        let error = shown(&b, "[data-testid=final-sale-error]")
-            .await
-            .text()
-            .await
-            .expect("text");
+        b.fill(&CLAIRE).await;
+        b.click("[data-testid=place-order]").await;
+        let error = b.text_of("[data-testid=final-sale-error]").await;
         assert!(error.contains("final sale"), "{error}");
         assert_eq!(
             attribute(&b, "#accept_final_sale", "aria-invalid")
@@ -562,14 +434,11 @@ async fn a_personalised_creation_asks_for_the_final_sale_where_the_client_decide
         );
 
         // The card's number and code are typed again; the box is ticked.
-        fill(
-            &b,
-            &[("card_number", "4242 4242 4242 4242"), ("cvc", "917")],
-        )
-        .await;
-        click(&b, "#accept_final_sale").await;
-        click(&b, "[data-testid=place-order]").await;
-        let text = until_text(&b, "Thank you").await;
+        b.fill(&[("card_number", "4242 4242 4242 4242"), ("cvc", "917")])
+            .await;
+        b.click("#accept_final_sale").await;
+        b.click("[data-testid=place-order]").await;
+        let text = b.until_text("Thank you").await;
         assert!(text.contains("final sale"), "{text}");
         b.close().await;
     }

@@ -28,39 +28,6 @@ fn code_now(secret: &str) -> String {
     totp.generate(now).to_string()
 }
 
-async fn fill(b: &Browser, id: &str, text: &str) {
-    let input = b
-        .client
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|_| panic!("field {id}"));
-    input.clear().await.expect("cleared");
-    input.send_keys(text).await.expect("typed");
-}
-
-async fn click(b: &Browser, css: &str) {
-    b.client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css}"))
-        .click()
-        .await
-        .expect("clicked");
-}
-
-async fn text_of(b: &Browser, testid: &str) -> String {
-    // The page a click leads to may still be loading: wait for the element.
-    b.client
-        .wait()
-        .at_most(std::time::Duration::from_secs(10))
-        .for_element(Locator::Css(&format!("[data-testid={testid}]")))
-        .await
-        .unwrap_or_else(|_| panic!("{testid}"))
-        .text()
-        .await
-        .expect("text")
-}
-
 /// The text of `testid` once it contains `want` (the page a form leads to
 /// may still be loading).
 async fn text_until(b: &Browser, testid: &str, want: &str) -> String {
@@ -99,12 +66,20 @@ async fn enrol(app: &TestApp, b: &Browser, email: &str, name: &str, role: &str) 
         .goto(&format!("{}/console/{path}", app.url))
         .await
         .expect("setup page");
-    let secret: String = text_of(b, "totp-secret").await.split_whitespace().collect();
-    fill(b, "password", PASSWORD).await;
-    fill(b, "password_again", PASSWORD).await;
-    fill(b, "code", &code_now(&secret)).await;
-    click(b, "form[action='/console/setup'] button[type=submit]").await;
-    let who = text_of(b, "signed-in-as").await;
+    let secret: String = b
+        .text_of("[data-testid=totp-secret]")
+        .await
+        .split_whitespace()
+        .collect();
+    b.fill(&[
+        ("password", PASSWORD),
+        ("password_again", PASSWORD),
+        ("code", &code_now(&secret)),
+    ])
+    .await;
+    b.click("form[action='/console/setup'] button[type=submit]")
+        .await;
+    let who = b.text_of("[data-testid=signed-in-as]").await;
     assert!(who.contains(name), "{who}");
 }
 
@@ -132,8 +107,8 @@ async fn a_telephone_order_by_wire_is_placed_and_paid_in_two_receipts_through_th
     .await;
 
     // The client is on the telephone.
-    click(&b, "nav a[href='/console/new-order']").await;
-    for (id, value) in [
+    b.click("nav a[href='/console/new-order']").await;
+    b.fill(&[
         ("first_name", "Claire"),
         ("last_name", "Dubois"),
         ("email", "claire@example.com"),
@@ -143,12 +118,11 @@ async fn a_telephone_order_by_wire_is_placed_and_paid_in_two_receipts_through_th
         ("city", "New York"),
         ("region", "NY"),
         ("postal_code", "10016"),
-    ] {
-        fill(&b, id, value).await;
-    }
+    ])
+    .await;
     // Lines and total before placing anything.
-    click(&b, "button[value=preview]").await;
-    let preview_total = text_of(&b, "preview-total").await;
+    b.click("button[value=preview]").await;
+    let preview_total = b.text_of("[data-testid=preview-total]").await;
     assert!(preview_total.starts_with('$'), "{preview_total}");
     assert_eq!(
         app.maison()
@@ -171,15 +145,15 @@ async fn a_telephone_order_by_wire_is_placed_and_paid_in_two_receipts_through_th
         0,
         "a preview places nothing"
     );
-    click(&b, "input[name=payment][value=wire]").await;
-    click(&b, "button[value=place]").await;
+    b.click("input[name=payment][value=wire]").await;
+    b.click("button[value=place]").await;
 
-    let number = text_of(&b, "order-number").await;
+    let number = b.text_of("[data-testid=order-number]").await;
     assert!(number.starts_with("MV-"), "{number}");
-    assert_eq!(text_of(&b, "order-status").await, "Placed");
-    let total = cents(&text_of(&b, "order-total").await);
+    assert_eq!(b.text_of("[data-testid=order-status]").await, "Placed");
+    let total = cents(&b.text_of("[data-testid=order-total]").await);
     assert_eq!(total, cents(&preview_total));
-    assert_eq!(cents(&text_of(&b, "amount-due").await), total);
+    assert_eq!(cents(&b.text_of("[data-testid=amount-due]").await), total);
 
     // Two partial receipts.
     let first = total / 3;
@@ -187,10 +161,12 @@ async fn a_telephone_order_by_wire_is_placed_and_paid_in_two_receipts_through_th
         (first, "FW2026120100042"),
         (total - first, "FW2026120300007"),
     ] {
-        fill(&b, "amount", &amount(received)).await;
-        fill(&b, "reference", reference).await;
-        click(&b, "[data-testid=receipt-form] input[name=confirm]").await;
-        click(&b, "[data-testid=receipt-form] button[type=submit]").await;
+        b.fill(&[("amount", &amount(received)), ("reference", reference)])
+            .await;
+        b.click("[data-testid=receipt-form] input[name=confirm]")
+            .await;
+        b.click("[data-testid=receipt-form] button[type=submit]")
+            .await;
         // The page the receipt leads to (the order page before it also has
         // a notice: wait for this one).
         assert!(
@@ -204,11 +180,14 @@ async fn a_telephone_order_by_wire_is_placed_and_paid_in_two_receipts_through_th
         text_until(&b, "order-status", "Confirmed").await,
         "Confirmed"
     );
-    assert_eq!(cents(&text_of(&b, "amount-due").await), 0);
-    assert_eq!(cents(&text_of(&b, "amount-received").await), total);
-    let timeline = text_of(&b, "timeline").await;
+    assert_eq!(cents(&b.text_of("[data-testid=amount-due]").await), 0);
+    assert_eq!(
+        cents(&b.text_of("[data-testid=amount-received]").await),
+        total
+    );
+    let timeline = b.text_of("[data-testid=timeline]").await;
     assert!(timeline.contains("elise@maison.example"), "{timeline}");
-    let receipts = text_of(&b, "receipts").await;
+    let receipts = b.text_of("[data-testid=receipts]").await;
     assert!(receipts.contains("FW2026120100042") && receipts.contains("FW2026120300007"));
 
     // The order is found again by the client's name.
@@ -216,7 +195,7 @@ async fn a_telephone_order_by_wire_is_placed_and_paid_in_two_receipts_through_th
         .goto(&format!("{}/console?q=Dubois", app.url))
         .await
         .expect("search");
-    assert!(text_of(&b, "orders").await.contains(&number));
+    assert!(b.text_of("[data-testid=orders]").await.contains(&number));
     b.close().await;
     app.stop().await;
 }
@@ -277,12 +256,17 @@ async fn an_advisor_quotes_from_the_queue_and_the_client_pays_through_the_link()
     .await;
 
     // The request waits in the queue.
-    click(&b, "nav a[href='/console/requests']").await;
-    assert!(text_of(&b, "requests").await.contains("Claire Dubois"));
-    click(&b, &format!("a[href='/console/requests/{request}']")).await;
-    assert_eq!(text_of(&b, "request-status").await, "New");
+    b.click("nav a[href='/console/requests']").await;
     assert!(
-        text_of(&b, "request-message")
+        b.text_of("[data-testid=requests]")
+            .await
+            .contains("Claire Dubois")
+    );
+    b.click(&format!("a[href='/console/requests/{request}']"))
+        .await;
+    assert_eq!(b.text_of("[data-testid=request-status]").await, "New");
+    assert!(
+        b.text_of("[data-testid=request-message]")
             .await
             .contains("diamonds available")
     );
@@ -292,22 +276,28 @@ async fn an_advisor_quotes_from_the_queue_and_the_client_pays_through_the_link()
     );
 
     // The advisor takes it, then quotes the piece.
-    click(&b, "#advisor option[value='helene@maison.example']").await;
-    click(&b, "[data-testid=assign-form] button[type=submit]").await;
+    b.click("#advisor option[value='helene@maison.example']")
+        .await;
+    b.click("[data-testid=assign-form] button[type=submit]")
+        .await;
     text_until(&b, "done", "The request is assigned").await;
-    assert_eq!(text_of(&b, "request-status").await, "Assigned");
-    fill(&b, "quote_sku", &sku).await;
-    fill(&b, "quote_price", "48500").await;
-    fill(&b, "quote_carat", "1.52").await;
-    fill(&b, "quote_colour", "E").await;
-    click(&b, "#quote_clarity option[value=VVS1]").await;
-    click(&b, "#quote_cut option[value=excellent]").await;
-    fill(&b, "quote_valid_days", "14").await;
-    click(&b, "[data-testid=quote-form] button[type=submit]").await;
+    assert_eq!(b.text_of("[data-testid=request-status]").await, "Assigned");
+    b.fill(&[
+        ("quote_sku", &sku),
+        ("quote_price", "48500"),
+        ("quote_carat", "1.52"),
+        ("quote_colour", "E"),
+        ("quote_valid_days", "14"),
+    ])
+    .await;
+    b.click("#quote_clarity option[value=VVS1]").await;
+    b.click("#quote_cut option[value=excellent]").await;
+    b.click("[data-testid=quote-form] button[type=submit]")
+        .await;
     text_until(&b, "done", "The quote is issued").await;
-    let link = text_of(&b, "quote-link").await;
+    let link = b.text_of("[data-testid=quote-link]").await;
     assert!(link.contains("/quotes/"), "{link}");
-    assert_eq!(text_of(&b, "request-status").await, "Quoted");
+    assert_eq!(b.text_of("[data-testid=request-status]").await, "Quoted");
     assert!(
         !b.overflows_horizontally().await,
         "the issued link fits a phone"
@@ -321,21 +311,26 @@ async fn an_advisor_quotes_from_the_queue_and_the_client_pays_through_the_link()
         .goto(&format!("{}/quotes/{token}", app.url))
         .await
         .expect("the quote's page");
-    assert!(text_of(&client, "price").await.contains("$48,500.00"));
-    for (id, value) in [
-        ("line1", "10 Park Avenue"),
-        ("city", "New York"),
-        ("postal_code", "10016"),
-        ("holder_name", "CLAIRE DUBOIS"),
-        ("card_number", "4242 4242 4242 4242"),
-        ("exp_month", "12"),
-        ("exp_year", "2031"),
-        ("cvc", "917"),
-    ] {
-        fill(&client, id, value).await;
-    }
-    click(&client, "#region option[value=NY]").await;
-    click(&client, "[data-testid=pay-quote]").await;
+    assert!(
+        client
+            .text_of("[data-testid=price]")
+            .await
+            .contains("$48,500.00")
+    );
+    client
+        .fill(&[
+            ("line1", "10 Park Avenue"),
+            ("city", "New York"),
+            ("postal_code", "10016"),
+            ("holder_name", "CLAIRE DUBOIS"),
+            ("card_number", "4242 4242 4242 4242"),
+            ("exp_month", "12"),
+            ("exp_year", "2031"),
+            ("cvc", "917"),
+        ])
+        .await;
+    client.click("#region option[value=NY]").await;
+    client.click("[data-testid=pay-quote]").await;
     text_until(&client, "quote-status", "has been paid").await;
     client.close().await;
 
@@ -344,13 +339,17 @@ async fn an_advisor_quotes_from_the_queue_and_the_client_pays_through_the_link()
         .goto(&format!("{}/console/requests?status=quoted", app.url))
         .await
         .expect("queue");
-    assert!(text_of(&b, "requests").await.contains("Claire Dubois"));
+    assert!(
+        b.text_of("[data-testid=requests]")
+            .await
+            .contains("Claire Dubois")
+    );
     b.client
         .goto(&format!("{}/console/quotes?status=used", app.url))
         .await
         .expect("quotes");
-    assert_eq!(text_of(&b, "quote-status").await, "Used");
-    let order = text_of(&b, "quote-order").await;
+    assert_eq!(b.text_of("[data-testid=quote-status]").await, "Used");
+    let order = b.text_of("[data-testid=quote-order]").await;
     assert!(order.starts_with("MV-"), "{order}");
     assert!(
         !b.overflows_horizontally().await,

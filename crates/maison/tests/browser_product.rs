@@ -25,52 +25,6 @@ async fn open(b: &Browser, app: &common::TestApp, slug: &str) {
         .expect("page loads");
 }
 
-async fn displayed(b: &Browser, css: &str) -> bool {
-    b.client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .is_displayed()
-        .await
-        .expect("displayed")
-}
-
-async fn click(b: &Browser, css: &str) {
-    b.client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .click()
-        .await
-        .expect("clicked");
-}
-
-async fn text_of(b: &Browser, css: &str) -> String {
-    b.client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .text()
-        .await
-        .expect("text")
-}
-
-/// Waits until the page's address contains `part` (a form was answered).
-async fn until_url(b: &Browser, part: &str) {
-    for _ in 0..200 {
-        if b.client
-            .current_url()
-            .await
-            .is_ok_and(|u| u.as_str().contains(part))
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let url = b.client.current_url().await.map(|u| u.to_string());
-    panic!("never reached {part}: at {url:?}, {}", b.text().await);
-}
-
 /// Whether the page's form for `css` is valid as the browser checks it.
 async fn form_is_valid(b: &Browser, css: &str) -> bool {
     b.client
@@ -116,14 +70,14 @@ async fn the_gallery_shows_another_view_when_a_thumbnail_is_chosen() {
     for viewport in VIEWPORTS {
         let b = browser(viewport).await;
         open(&b, &app, "atelier-top-handle-bag").await;
-        assert!(displayed(&b, ".gallery-view-1").await, "{viewport:?}");
-        assert!(!displayed(&b, ".gallery-view-2").await, "{viewport:?}");
-        click(&b, "label[for=view-2]").await;
-        assert!(displayed(&b, ".gallery-view-2").await, "{viewport:?}");
-        assert!(!displayed(&b, ".gallery-view-1").await, "{viewport:?}");
-        click(&b, "label[for=view-3]").await;
-        assert!(displayed(&b, ".gallery-view-3").await, "{viewport:?}");
-        let thumb = text_of(&b, "label[for=view-3]").await;
+        assert!(b.displayed(".gallery-view-1").await, "{viewport:?}");
+        assert!(!b.displayed(".gallery-view-2").await, "{viewport:?}");
+        b.click("label[for=view-2]").await;
+        assert!(b.displayed(".gallery-view-2").await, "{viewport:?}");
+        assert!(!b.displayed(".gallery-view-1").await, "{viewport:?}");
+        b.click("label[for=view-3]").await;
+        assert!(b.displayed(".gallery-view-3").await, "{viewport:?}");
+        let thumb = b.text_of("label[for=view-3]").await;
         assert!(thumb.to_lowercase().contains("on a stand"), "{thumb}");
         assert!(!b.overflows_horizontally().await, "{viewport:?}");
         b.close().await;
@@ -137,37 +91,34 @@ async fn personalisation_opens_when_chosen_with_its_rules_and_the_final_sale_not
     for viewport in VIEWPORTS {
         let b = browser(viewport).await;
         open(&b, &app, "etoile-pave-band").await;
-        let button = text_of(&b, "[data-testid=action]").await;
+        let button = b.text_of("[data-testid=action]").await;
         assert_eq!(button.to_lowercase(), "add to bag", "{viewport:?}");
         assert!(
-            !displayed(&b, "#personalisation_text").await,
+            !b.displayed("#personalisation_text").await,
             "{viewport:?}: closed"
         );
-        assert!(!displayed(&b, "#final-sale-note").await, "{viewport:?}");
-        click(&b, "label[for=personalisation-engraving]").await;
+        assert!(!b.displayed("#final-sale-note").await, "{viewport:?}");
+        b.click("label[for=personalisation-engraving]").await;
         assert!(
-            displayed(&b, "#personalisation_text").await,
+            b.displayed("#personalisation_text").await,
             "{viewport:?}: open"
         );
-        let rules = text_of(&b, "#rules-engraving").await;
+        let rules = b.text_of("#rules-engraving").await;
         assert!(rules.contains("One line of up to 20 characters"), "{rules}");
         assert!(rules.contains("♥"), "{rules}");
-        let note = text_of(&b, "#final-sale-note").await;
+        let note = b.text_of("#final-sale-note").await;
         assert!(note.to_lowercase().contains("final sale"), "{note}");
         assert!(!b.overflows_horizontally().await, "{viewport:?}");
         // Closed again when "None" is chosen.
-        click(&b, "label[for=personalisation-none]").await;
-        assert!(
-            !displayed(&b, "#personalisation_text").await,
-            "{viewport:?}"
-        );
+        b.click("label[for=personalisation-none]").await;
+        assert!(!b.displayed("#personalisation_text").await, "{viewport:?}");
         b.close().await;
     }
     // A leather piece offers initials, with their own rules.
     let b = browser(Viewport::Phone).await;
     open(&b, &app, "atelier-card-holder").await;
-    click(&b, "label[for=personalisation-embossing]").await;
-    let rules = text_of(&b, "#rules-embossing").await;
+    b.click("label[for=personalisation-embossing]").await;
+    let rules = b.text_of("#rules-embossing").await;
     assert!(rules.contains("Up to 3 initials"), "{rules}");
     b.close().await;
     app.stop().await;
@@ -183,7 +134,7 @@ async fn a_size_is_chosen_as_a_button_and_goes_into_the_bag() {
     ] {
         let b = browser(viewport).await;
         open(&b, &app, "etoile-pave-band").await;
-        assert!(displayed(&b, "label[for=size-VAL-RNG-003-52]").await);
+        assert!(b.displayed("label[for=size-VAL-RNG-003-52]").await);
         // A size is required: the form does not go without one.
         assert!(!form_is_valid(&b, "form.purchase").await, "{viewport:?}");
         // A size out of stock cannot be chosen.
@@ -193,10 +144,10 @@ async fn a_size_is_chosen_as_a_button_and_goes_into_the_bag() {
             .await
             .expect("size 60");
         assert!(!sold_out.is_enabled().await.expect("enabled"), "size 60");
-        let label = text_of(&b, "label[for=size-VAL-RNG-003-60]").await;
+        let label = b.text_of("label[for=size-VAL-RNG-003-60]").await;
         assert!(label.contains("60"), "{label}");
         // The keyboard moves between sizes like any radio buttons.
-        click(&b, "label[for=size-VAL-RNG-003-50]").await;
+        b.click("label[for=size-VAL-RNG-003-50]").await;
         b.client
             .find(Locator::Id("size-VAL-RNG-003-50"))
             .await
@@ -213,11 +164,12 @@ async fn a_size_is_chosen_as_a_button_and_goes_into_the_bag() {
             .await
             .expect("script runs");
         assert_eq!(chosen, "VAL-RNG-003-52", "{viewport:?}: the next size");
-        click(&b, &format!("label[for=size-VAL-RNG-003-{size}]")).await;
+        b.click(&format!("label[for=size-VAL-RNG-003-{size}]"))
+            .await;
         assert!(form_is_valid(&b, "form.purchase").await);
         assert!(!b.overflows_horizontally().await, "{viewport:?}");
-        click(&b, "[data-testid=action]").await;
-        until_url(&b, "/bag").await;
+        b.click("[data-testid=action]").await;
+        b.until_url("/bag").await;
         let bag = b.text().await;
         assert!(bag.contains(&format!("Size {size}")), "{viewport:?}: {bag}");
         assert!(!b.overflows_horizontally().await, "{viewport:?}: the bag");
@@ -231,17 +183,11 @@ async fn a_personalised_creation_in_the_bag_is_marked_final_sale() {
     let app = spawn_app(Backend::Sqlite).await;
     let b = browser(Viewport::Phone).await;
     open(&b, &app, "etoile-pave-band").await;
-    click(&b, "label[for=size-VAL-RNG-003-54]").await;
-    click(&b, "label[for=personalisation-engraving]").await;
-    b.client
-        .find(Locator::Id("personalisation_text"))
-        .await
-        .expect("text field")
-        .send_keys("For ever")
-        .await
-        .expect("typed");
-    click(&b, "[data-testid=action]").await;
-    until_url(&b, "/bag").await;
+    b.click("label[for=size-VAL-RNG-003-54]").await;
+    b.click("label[for=personalisation-engraving]").await;
+    b.fill(&[("personalisation_text", "For ever")]).await;
+    b.click("[data-testid=action]").await;
+    b.until_url("/bag").await;
     let bag = b.text().await;
     assert!(bag.contains("For ever"), "{bag}");
     assert!(bag.to_lowercase().contains("final sale"), "{bag}");

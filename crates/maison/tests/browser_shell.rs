@@ -155,13 +155,7 @@ async fn on_a_phone_the_header_is_one_row_and_its_menu_opens_without_script() {
             .expect("displayed"),
         "the row of links is for larger screens"
     );
-    b.client
-        .find(Locator::Css(".menu summary"))
-        .await
-        .expect("menu button")
-        .click()
-        .await
-        .expect("clicked");
+    b.click(".menu summary").await;
     assert!(link.is_displayed().await.expect("displayed"), "menu open");
     assert!(!b.overflows_horizontally().await);
 
@@ -248,22 +242,6 @@ async fn shown_slugs(b: &Browser) -> Vec<String> {
         .collect()
 }
 
-async fn wait_for_url(b: &Browser, needle: &str) {
-    for _ in 0..100 {
-        if b.client
-            .current_url()
-            .await
-            .expect("url")
-            .as_str()
-            .contains(needle)
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("never reached a URL with {needle}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_filters_the_creations_and_turns_the_pages_without_script() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -287,16 +265,9 @@ async fn a_client_filters_the_creations_and_turns_the_pages_without_script() {
     assert!(!first_page.is_empty());
 
     // The second page shows other creations.
-    b.client
-        .find(Locator::Css(
-            "[data-testid=pagination] a[aria-label='Page 2']",
-        ))
-        .await
-        .expect("a link to page 2")
-        .click()
-        .await
-        .expect("clicked");
-    wait_for_url(&b, "page=2").await;
+    b.click("[data-testid=pagination] a[aria-label='Page 2']")
+        .await;
+    b.until_url("page=2").await;
     let second_page = shown_slugs(&b).await;
     assert!(!second_page.is_empty());
     let first: HashSet<_> = first_page.iter().collect();
@@ -306,34 +277,15 @@ async fn a_client_filters_the_creations_and_turns_the_pages_without_script() {
     );
 
     // Rings only.
-    b.client
-        .find(Locator::Css("#filter-category option[value='rings']"))
-        .await
-        .expect("the rings option")
-        .click()
-        .await
-        .expect("chosen");
-    b.client
-        .find(Locator::Css("[data-testid=filters] button[type=submit]"))
-        .await
-        .expect("the filters' button")
-        .click()
-        .await
-        .expect("clicked");
-    wait_for_url(&b, "category=rings").await;
+    b.click("#filter-category option[value='rings']").await;
+    b.click("[data-testid=filters] button[type=submit]").await;
+    b.until_url("category=rings").await;
     let rings = shown_slugs(&b).await;
     assert!(!rings.is_empty());
     assert!(rings.iter().all(|s| category_of[s] == "rings"), "{rings:?}");
     let expected = category_of.values().filter(|c| *c == "rings").count();
     assert_eq!(rings.len(), expected, "every ring, on one page");
-    let count = b
-        .client
-        .find(Locator::Css("[data-testid=count]"))
-        .await
-        .expect("count")
-        .text()
-        .await
-        .expect("text");
+    let count = b.text_of("[data-testid=count]").await;
     assert_eq!(count, format!("{expected} creations"));
     assert!(!b.overflows_horizontally().await);
     b.close().await;

@@ -4,7 +4,8 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
 use crate::watchdog::{self, Watched};
@@ -57,6 +58,11 @@ fn driver() -> &'static Driver {
         }
     })
 }
+
+/// How long the page helpers below wait for what they expect.
+const WAIT: Duration = Duration::from_secs(10);
+/// How often they look again meanwhile.
+const POLL: Duration = Duration::from_millis(50);
 
 /// One browser session; call [`Browser::close`] at the end of the test.
 pub struct Browser {
@@ -185,8 +191,148 @@ impl Browser {
             .collect()
     }
 
+    /// Waits until the element `css` is displayed, then clicks it.
+    pub async fn click(&self, css: &str) {
+        self.shown(Locator::Css(css), "to be clicked")
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|err| panic!("{css} could not be clicked: {err}"));
+    }
+
+    /// Fills in fields by id, once each is shown: clears and types (a select: chooses the value).
+    pub async fn fill(&self, fields: &[(&str, &str)]) {
+        for (id, text) in fields {
+            let input = self.shown(Locator::Id(id), "to be filled in").await;
+            if input.tag_name().await.expect("tag name") == "select" {
+                input
+                    .select_by_value(text)
+                    .await
+                    .unwrap_or_else(|err| panic!("#{id} has no option {text:?}: {err}"));
+                continue;
+            }
+            input
+                .clear()
+                .await
+                .unwrap_or_else(|err| panic!("#{id} could not be cleared: {err}"));
+            input
+                .send_keys(text)
+                .await
+                .unwrap_or_else(|err| panic!("#{id} could not be typed into: {err}"));
+        }
+    }
+
+    /// Whether the element `css` is displayed, once it is on the page.
+    pub async fn displayed(&self, css: &str) -> bool {
+        self.present(Locator::Css(css))
+            .await
+            .is_displayed()
+            .await
+            .expect("displayed")
+    }
+
+    /// The text of the element `css`, once displayed (the page a click leads to may be loading).
+    pub async fn text_of(&self, css: &str) -> String {
+        self.shown(Locator::Css(css), "to be read")
+            .await
+            .text()
+            .await
+            .expect("text")
+    }
+
+    /// Waits until the page's text contains `needle`, in any case; returns that text.
+    pub async fn until_text(&self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = self.text().await;
+            if text.to_lowercase().contains(&needle.to_lowercase()) {
+                return text;
+            }
+            if Instant::now() >= deadline {
+                panic!("the page never read {needle:?} within {WAIT:?}; page: {text}");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits until the page's address contains `part` (a link followed, a form answered).
+    pub async fn until_url(&self, part: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let url = self.client.current_url().await.map(|u| u.to_string());
+            if url.as_ref().is_ok_and(|u| u.contains(part)) {
+                return;
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "the address never contained {part:?} within {WAIT:?}: at {url:?}; page: {}",
+                    self.text().await
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The current value of the field with id `id`, once it is on the page.
+    pub async fn value_of(&self, id: &str) -> String {
+        self.present(Locator::Id(id))
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    }
+
+    /// The element `locator` finds, once it is on the page.
+    async fn present(&self, locator: Locator<'_>) -> Element {
+        match self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .every(POLL)
+            .for_element(locator)
+            .await
+        {
+            Ok(element) => element,
+            Err(err) => panic!(
+                "{} was never on the page within {WAIT:?} ({err}); page: {}",
+                named(locator),
+                self.text().await
+            ),
+        }
+    }
+
+    /// The element `locator` finds, once it is on the page and displayed.
+    async fn shown(&self, locator: Locator<'_>, purpose: &str) -> Element {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(element) = self.client.find(locator).await
+                && element.is_displayed().await.unwrap_or(false)
+            {
+                return element;
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "{} was never shown {purpose} within {WAIT:?}; page: {}",
+                    named(locator),
+                    self.text().await
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+}
+
+/// A locator as a CSS selector would say it, for the helpers' messages.
+fn named(locator: Locator<'_>) -> String {
+    match locator {
+        Locator::Css(css) => css.to_owned(),
+        Locator::Id(id) => format!("#{id}"),
+        other => format!("{other:?}"),
     }
 }
 

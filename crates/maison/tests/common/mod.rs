@@ -468,3 +468,44 @@ pub async fn order_as(app: &TestApp, token: &str, sku: &str, key: &str) -> Value
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
     r.json().await.expect("order")
 }
+
+/// A creation a guest can buy at once: available, in one size, no
+/// personalisation, under the secure courier's threshold.
+pub async fn plain_creation(app: &TestApp) -> Value {
+    app.product_where(|p| {
+        is_online_and("available")(p)
+            && p["variants"].as_array().is_some_and(|v| v.len() == 1)
+            && p["personalisation"]
+                .as_array()
+                .is_some_and(|a| a.is_empty())
+            && p["price"]["amount"].as_str().is_some_and(|a| a.len() < 9)
+    })
+    .await
+}
+
+/// An available creation that can be engraved, and the SKU of one of its
+/// available sizes, with `stock` pieces of it: (the creation, the SKU).
+pub async fn engravable_in_stock(app: &TestApp, stock: u32) -> (Value, String) {
+    let engravable = app
+        .product_where(|p| {
+            is_online_and("available")(p)
+                && p["personalisation"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|o| o["kind"] == "engraving"))
+        })
+        .await;
+    let sku = engravable["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .find(|v| v["availability"] == "available")
+        .expect("an available size")["sku"]
+        .as_str()
+        .expect("sku")
+        .to_owned();
+    app.store
+        .set_stock(&maison_domain::Sku::parse(&sku).expect("sku"), stock)
+        .await
+        .expect("stock");
+    (engravable, sku)
+}

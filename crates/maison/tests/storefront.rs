@@ -250,3 +250,70 @@ async fn order_times_are_shown_in_the_maison_s_time_zone_in_words() {
     assert!(!page.contains(" UTC"), "{page}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_engraving_comes_back_with_the_size_the_choice_and_the_text_as_typed() {
+    let app = spawn_app(maison_testkit::Backend::Sqlite).await;
+    // An engravable creation sold in sizes.
+    let creation = app
+        .product_where(|p| {
+            is_online_and("available")(p)
+                && p["personalisation"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|o| o["kind"] == "engraving"))
+                && p["variants"].as_array().is_some_and(|v| v.len() > 1)
+        })
+        .await;
+    let sku = creation["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .filter(|v| v["availability"] == "available")
+        .nth(1)
+        .expect("a second size")["sku"]
+        .as_str()
+        .expect("sku")
+        .to_owned();
+    let typed = "To Claire {forever}";
+    let response = app
+        .guest_form(
+            "/bag",
+            None,
+            &[
+                ("sku", &sku),
+                ("quantity", "1"),
+                ("personalisation_kind", "engraving"),
+                ("personalisation_text", typed),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.expect("page");
+    assert!(
+        page.contains("data-testid=\"error\""),
+        "the refusal is shown"
+    );
+    assert!(
+        page.contains(creation["name"].as_str().expect("name")),
+        "the product page again"
+    );
+    let size = page
+        .split(&format!("value=\"{sku}\""))
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .unwrap_or_default();
+    assert!(size.contains("checked"), "the size stays chosen: {size:?}");
+    assert!(
+        page.contains("value=\"engraving\" checked"),
+        "the engraving stays chosen"
+    );
+    assert!(
+        page.contains("To Claire {forever}"),
+        "the text stays as typed"
+    );
+    assert!(
+        !page.contains("value=\"none\" checked"),
+        "not reset to no personalisation"
+    );
+    app.stop().await;
+}

@@ -495,25 +495,34 @@ struct CreationPage {
 }
 
 impl CreationPage {
-    fn new(state: &AppState, found: &Creation, error: &str) -> Self {
+    fn new(
+        state: &AppState,
+        found: &Creation,
+        purchase: super::product::PurchaseForm,
+        error: &str,
+    ) -> Self {
         let catalogue = state.maison.catalogue();
         CreationPage {
             site: site(state),
             creation: CreationView::new(found, &catalogue, &state.maison.client_relations),
             gallery: state.product_images.gallery(found),
-            purchase: super::product::PurchaseForm::of(found),
+            purchase,
             error: error.to_owned(),
         }
     }
 }
 
-/// The product page again, with why the creation could not go in the bag.
+/// The product page again, with why the creation could not go in the bag
+/// and what the client had chosen and typed.
 pub(super) fn creation_page_with_error(
     state: &AppState,
     found: &Creation,
+    chosen: (&str, &str, &str),
     error: &str,
 ) -> Response {
-    render(&CreationPage::new(state, found, error))
+    let (sku, kind, text) = chosen;
+    let purchase = super::product::PurchaseForm::of(found).keeping(sku, kind, text);
+    render(&CreationPage::new(state, found, purchase, error))
 }
 
 /// A refusal that belongs to no form, as a page.
@@ -537,7 +546,8 @@ pub async fn creation(State(state): State<AppState>, Path(slug): Path<String>) -
     let Some(found) = catalogue.creation_by_slug(&slug) else {
         return not_found_status(&state, "This creation does not exist");
     };
-    render(&CreationPage::new(&state, found, ""))
+    let purchase = super::product::PurchaseForm::of(found);
+    render(&CreationPage::new(&state, found, purchase, ""))
 }
 
 #[derive(Deserialize)]

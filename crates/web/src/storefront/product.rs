@@ -42,6 +42,10 @@ pub struct PersonalisationForm {
 pub struct PurchaseForm {
     pub sizes: Vec<SizeButton>,
     pub personalisation: Option<PersonalisationForm>,
+    /// What the client chose and typed, kept when the bag refused it.
+    chosen_sku: String,
+    chosen_kind: String,
+    pub typed: String,
 }
 
 impl PurchaseForm {
@@ -60,6 +64,30 @@ impl PurchaseForm {
                 })
                 .collect(),
             personalisation: PersonalisationForm::of(c),
+            chosen_sku: String::new(),
+            chosen_kind: String::new(),
+            typed: String::new(),
+        }
+    }
+
+    /// The same form with the client's size, personalisation and text as
+    /// submitted, so that a refusal never makes them choose and type again.
+    pub fn keeping(mut self, sku: &str, kind: &str, text: &str) -> Self {
+        self.chosen_sku = sku.to_owned();
+        self.chosen_kind = kind.to_owned();
+        self.typed = text.to_owned();
+        self
+    }
+
+    pub fn size_is(&self, sku: &str) -> bool {
+        self.chosen_sku == sku
+    }
+
+    /// Whether `kind` is the chosen personalisation (`none` when nothing was).
+    pub fn kind_is(&self, kind: &str) -> bool {
+        match self.chosen_kind.as_str() {
+            "" => kind == "none",
+            chosen => chosen == kind,
         }
     }
 }

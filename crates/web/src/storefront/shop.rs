@@ -66,6 +66,9 @@ pub async fn add(
 ) -> Response {
     let sku = form.sku();
     let quantity = form.quantity();
+    // Kept for the page again, should the bag refuse.
+    let chosen_kind = form.personalisation_kind.trim().to_owned();
+    let typed = form.personalisation_text.clone();
     let personalisation = form.personalisation();
     let (bag_id, mut new_cookie) = current_bag(&state, &headers, &visitor).await;
     let bag_id = match bag_id {
@@ -100,7 +103,12 @@ pub async fn add(
             let problem = state.problem(err);
             let catalogue = state.maison.catalogue();
             let mut response = match find_variant(&catalogue, &sku) {
-                Some((creation, _)) => creation_page_with_error(&state, creation, &problem.detail),
+                Some((creation, _)) => creation_page_with_error(
+                    &state,
+                    creation,
+                    (&sku, &chosen_kind, &typed),
+                    &problem.detail,
+                ),
                 None => super::pages::error_page(&state, problem.clone()),
             };
             *response.status_mut() =

@@ -411,9 +411,15 @@ async fn storefront_pages(app: &TestApp) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_storefront_page_has_a_serious_or_critical_accessibility_violation() {
+    const CLIENT_EMAIL: &str = "claire@example.com";
     let app = spawn_app(Backend::Sqlite).await;
     let pages = storefront_pages(&app).await;
-    let bag = app.bag_with(&[(&common::plain_sku(&app).await, 1)]).await;
+    let sku = common::plain_sku(&app).await;
+    let bag = app.bag_with(&[(&sku, 1)]).await;
+    // A client with an order, whose account pages are checked too.
+    let token = app.client("Claire", "Dubois", CLIENT_EMAIL).await;
+    let placed = common::order_as(&app, &token, &sku, "a11y-order").await;
+    let client_order = placed["number"].as_str().expect("number").to_owned();
     let mut found = Vec::new();
     for viewport in VIEWPORTS {
         let b = browser(viewport).await;
@@ -435,6 +441,23 @@ async fn no_storefront_page_has_a_serious_or_critical_accessibility_violation() 
         check("/bag").await;
         check("/checkout").await;
         check("/").await;
+        // A client's own pages, signed in through the sign-in page.
+        b.client
+            .goto(&format!("{}/account/sign-in", app.url))
+            .await
+            .expect("page loads");
+        b.fill(&[("email", CLIENT_EMAIL), ("password", common::PASSWORD)])
+            .await;
+        b.click("[data-testid=submit]").await;
+        b.text_of("[data-testid=order-history]").await;
+        for page in [
+            "/account".to_owned(),
+            "/account/addresses".to_owned(),
+            "/account/password".to_owned(),
+            format!("/account/orders/{client_order}"),
+        ] {
+            check(&page).await;
+        }
         b.close().await;
     }
     assert!(

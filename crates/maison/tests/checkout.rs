@@ -436,6 +436,23 @@ on_both_databases! {
         // The client gets a problem, not a dropped connection.
         let response = app.post_json("/api/v1/order-lookup", &json!({"number": number, "email": "claire@example.com"})).await;
         assert_problem(response, 500, "internal_error").await;
+        sqlx::query("UPDATE orders SET country = 'US' WHERE number = $1").bind(number).execute(app.store.pool()).await.expect("update");
+        app.store.order_by_number(number).await.expect("readable again");
+        // A line's values are refused, not read as something else: an unknown
+        // personalisation is not "none" (a final-sale piece would become
+        // returnable), nor an expiry month 0 as a month. (A quantity below 1 is
+        // refused by the schema itself.)
+        let order_id = app.store.order_by_number(number).await.expect("read").expect("order").id;
+        for (corruption, restore, named) in [
+            ("UPDATE order_lines SET personalisation_kind = 'etching' WHERE order_id = $1", "UPDATE order_lines SET personalisation_kind = NULL WHERE order_id = $1", "etching"),
+            ("UPDATE orders SET card_exp_month = 0 WHERE id = $1", "UPDATE orders SET card_exp_month = 12 WHERE id = $1", "card_exp_month"),
+        ] {
+            sqlx::query(corruption).bind(&order_id).execute(app.store.pool()).await.expect("corrupt");
+            let err = app.store.order_by_number(number).await.expect_err("unreadable");
+            assert!(err.to_string().contains(number) && err.to_string().contains(named), "{err}");
+            sqlx::query(restore).bind(&order_id).execute(app.store.pool()).await.expect("restore");
+        }
+        app.store.order_by_number(number).await.expect("readable again");
         app.stop().await;
     }
 

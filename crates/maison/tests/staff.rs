@@ -240,4 +240,113 @@ on_both_databases! {
         }
         app.stop().await;
     }
+
+    async fn every_staff_route_asks_who_is_asking_before_what_is_asked(backend) {
+        let app = spawn_app(backend).await;
+        let sku = plain_sku(&app).await;
+        let number = confirmed_order(&app, &sku, "who").await;
+        let client = app.client("Claire", "Dubois", "claire@example.com").await;
+        // Every staff route, with a request that would be refused for itself
+        // (a bad query, an empty body): the caller is judged first.
+        let routes = [
+            (Method::GET, "/api/v1/orders?limit=0&status=lost".to_owned(), None),
+            (Method::GET, format!("/api/v1/orders/{number}"), None),
+            (Method::POST, format!("/api/v1/orders/{number}/cancel"), Some(json!({}))),
+            (Method::POST, format!("/api/v1/orders/{number}/process"), None),
+            (Method::GET, "/api/v1/audit-events?limit=999&cursor=nonsense".to_owned(), None),
+            (Method::GET, "/api/v1/outbox?limit=0".to_owned(), None),
+        ];
+        for (method, path, body) in routes {
+            let mut anonymous = app.http.request(method.clone(), format!("{}{path}", app.url));
+            let mut as_client = app.with_token(method.clone(), &path, &client);
+            if let Some(body) = &body {
+                anonymous = anonymous.json(body);
+                as_client = as_client.json(body);
+            }
+            let p = assert_problem(anonymous.send().await.expect("sent"), 401, "unauthenticated").await;
+            assert!(!p["detail"].as_str().unwrap_or("").is_empty(), "{method} {path}: {p}");
+            assert_problem(as_client.send().await.expect("sent"), 403, "forbidden").await;
+        }
+        assert_eq!(app.store.order_by_number(&number).await.expect("read").expect("order").status, OrderStatus::Confirmed, "nothing changed");
+        app.stop().await;
+    }
+
+    async fn staff_find_orders_by_e_mail_page_by_page_with_the_clients_open_requests(backend) {
+        let app = spawn_app(backend).await;
+        let sku = plain_sku(&app).await;
+        let team = team(&app).await;
+        let mut numbers = Vec::new();
+        for i in 0..3 {
+            numbers.push(confirmed_order(&app, &sku, &format!("page-{i}")).await);
+        }
+        // An order of somebody else, not found by Claire's address.
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let mut body = checkout_body(&bag);
+        body["contact"]["email"] = json!("someone.else@example.com");
+        assert_eq!(app.checkout("other", &body).await.status(), 201);
+        // Any case and stray spaces find the client's orders; two per page.
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/orders?email=%20CLAIRE@Example.com%20&limit=2".to_owned();
+        loop {
+            let (status, page) = call(&app, Method::GET, &path, &team.ambassador, None).await;
+            assert_eq!(status, 200, "{page}");
+            let items = page["items"].as_array().expect("items");
+            assert!(items.len() <= 2, "{page}");
+            seen.extend(items.iter().map(|o| o["number"].as_str().expect("number").to_owned()));
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/orders?email=claire@example.com&limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        let mut expected = numbers.clone();
+        expected.sort();
+        seen.sort();
+        assert_eq!(seen, expected, "each of Claire's orders once, nobody else's");
+        // A guest's request to cancel is among the order's open requests.
+        let number = &numbers[0];
+        let asked = app.post_json("/api/v1/order-lookup/requests", &json!({"number": number, "email": "claire@example.com", "kind": "cancellation", "message": "Ordered twice"})).await;
+        assert_eq!(asked.status(), 201);
+        let (_, order) = call(&app, Method::GET, &format!("/api/v1/orders/{number}"), &team.advisor, None).await;
+        let open = order["open_requests"].as_array().expect("open_requests");
+        assert_eq!(open.len(), 1, "{order}");
+        assert_eq!((open[0]["kind"].as_str(), open[0]["status"].as_str(), open[0]["message"].as_str()), (Some("cancellation"), Some("open"), Some("Ordered twice")));
+        let (_, other) = call(&app, Method::GET, &format!("/api/v1/orders/{}", numbers[1]), &team.advisor, None).await;
+        assert_eq!(other["open_requests"], json!([]));
+        app.stop().await;
+    }
+
+    async fn an_administrator_processes_an_order_and_the_audit_log_names_them_page_by_page(backend) {
+        let app = spawn_app(backend).await;
+        let sku = plain_sku(&app).await;
+        let team = team(&app).await;
+        let number = confirmed_order(&app, &sku, "admin-process").await;
+        let other = confirmed_order(&app, &sku, "admin-cancel").await;
+        let (status, order) = call(&app, Method::POST, &format!("/api/v1/orders/{number}/process"), &team.admin, None).await;
+        assert_eq!((status, order["status"].as_str()), (200, Some("processing")), "{order}");
+        let (status, _) = call(&app, Method::POST, &format!("/api/v1/orders/{other}/cancel"), &team.admin, Some(json!({"reason": "Client called"}))).await;
+        assert_eq!(status, 200);
+        // The order's own events only, each naming the administrator.
+        let (status, log) = call(&app, Method::GET, &format!("/api/v1/audit-events?subject=order:{number}"), &team.admin, None).await;
+        assert_eq!(status, 200, "{log}");
+        let items = log["items"].as_array().expect("items");
+        assert!(!items.is_empty() && items.iter().all(|e| e["subject"] == format!("order:{number}")), "{log}");
+        let processed = items.iter().find(|e| e["action"].as_str().is_some_and(|a| a.contains("process"))).expect("the processing is audited");
+        assert_eq!(processed["actor"], json!({"kind": "staff", "email": "admin@maison.example", "role": "admin"}));
+        // The whole log, one event per page, ends and repeats nothing.
+        let mut ids = Vec::new();
+        let mut path = "/api/v1/audit-events?limit=1".to_owned();
+        while ids.len() < 100 {
+            let (status, page) = call(&app, Method::GET, &path, &team.admin, None).await;
+            assert_eq!(status, 200, "{page}");
+            ids.extend(page["items"].as_array().expect("items").iter().map(|e| e["id"].as_str().expect("id").to_owned()));
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/audit-events?limit=1&cursor={cursor}"),
+                None => break,
+            }
+        }
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len(), "{ids:?}");
+        assert!(ids.len() >= 2 && ids.len() < 100, "{ids:?}");
+        app.stop().await;
+    }
 }

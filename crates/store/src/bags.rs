@@ -7,7 +7,7 @@ use sqlx::Row;
 use maison_domain::Money;
 use maison_domain::personalisation::Personalisation;
 
-use crate::{Result, Store, Tx};
+use crate::{Result, Store, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BagLineRow {
@@ -20,15 +20,30 @@ pub struct BagLineRow {
     pub added_at: i64,
 }
 
+/// A line's personalisation as stored. A kind the maison does not know, or a
+/// kind without its text, is an error: read as "none", a personalised
+/// (final sale) piece would silently become returnable.
 pub(crate) fn personalisation_from(
     kind: Option<String>,
     text: Option<String>,
-) -> Option<Personalisation> {
+) -> std::result::Result<Option<Personalisation>, String> {
     match (kind.as_deref(), text) {
-        (Some("engraving"), Some(text)) => Some(Personalisation::Engraving { text }),
-        (Some("embossing"), Some(text)) => Some(Personalisation::Embossing { text }),
-        _ => None,
+        (None, None) => Ok(None),
+        (Some("engraving"), Some(text)) => Ok(Some(Personalisation::Engraving { text })),
+        (Some("embossing"), Some(text)) => Ok(Some(Personalisation::Embossing { text })),
+        (kind, text) => Err(format!(
+            "personalisation {kind:?} with {}",
+            if text.is_some() { "a text" } else { "no text" }
+        )),
     }
+}
+
+/// A stored quantity: 1 or more, never read as 0 or wrapped.
+pub(crate) fn quantity_from(stored: i64) -> std::result::Result<u32, String> {
+    u32::try_from(stored)
+        .ok()
+        .filter(|q| *q > 0)
+        .ok_or_else(|| format!("quantity {stored}"))
 }
 
 impl Store {
@@ -129,16 +144,18 @@ async fn read_lines(conn: &mut sqlx::AnyConnection, bag_id: &str) -> Result<Vec<
     .await?;
     rows.iter()
         .map(|row| {
+            let corrupt = |what: String| StoreError::Corrupt(format!("bag {bag_id}: {what}"));
             Ok(BagLineRow {
                 id: row.try_get("id")?,
                 sku: row.try_get("sku")?,
                 product_sku: row.try_get("product_sku")?,
-                quantity: u32::try_from(row.try_get::<i64, _>("quantity")?).unwrap_or(0),
+                quantity: quantity_from(row.try_get("quantity")?).map_err(corrupt)?,
                 unit_price: Money::usd_cents(row.try_get("unit_price_minor")?),
                 personalisation: personalisation_from(
                     row.try_get("personalisation_kind")?,
                     row.try_get("personalisation_text")?,
-                ),
+                )
+                .map_err(corrupt)?,
                 added_at: row.try_get("added_at")?,
             })
         })

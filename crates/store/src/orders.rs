@@ -11,7 +11,7 @@ use maison_domain::order::OrderStatus;
 use maison_domain::payment::{CardOnFile, Payment};
 use maison_domain::policy::Estimate;
 
-use crate::bags::personalisation_from;
+use crate::bags::{personalisation_from, quantity_from};
 use crate::{Result, Store, StoreError, Tx};
 use maison_domain::contact::FaxNumber;
 use maison_domain::order::{
@@ -304,18 +304,22 @@ fn order_from_row(row: &AnyRow) -> Result<Order> {
     let payment = match method.as_str() {
         "card" => {
             let brand = text("card_brand")?;
-            let month_or_year = |column: &str| -> Result<u32> {
-                Ok(row
-                    .try_get::<Option<i64>, _>(column)?
-                    .and_then(|n| u32::try_from(n).ok())
-                    .unwrap_or(0))
-            };
+            // A card order always has its expiry: a missing or impossible
+            // one is refused, not read as month 0.
+            let month_or_year =
+                |column: &str, range: std::ops::RangeInclusive<u32>| -> Result<u32> {
+                    let stored: Option<i64> = row.try_get(column)?;
+                    stored
+                        .and_then(|n| u32::try_from(n).ok())
+                        .filter(|n| range.contains(n))
+                        .ok_or_else(|| corrupt(format!("{column} {stored:?}")))
+                };
             Payment::Card(CardOnFile {
                 brand: CardBrand::parse(&brand)
                     .ok_or_else(|| corrupt(format!("card brand {brand:?}")))?,
                 last4: text("card_last4")?,
-                exp_month: month_or_year("card_exp_month")?,
-                exp_year: month_or_year("card_exp_year")?,
+                exp_month: month_or_year("card_exp_month", 1..=12)?,
+                exp_year: month_or_year("card_exp_year", 2000..=9999)?,
                 holder_name: text("cardholder_name")?,
                 token: row.try_get("card_token")?,
             })
@@ -410,18 +414,20 @@ impl Store {
         .bind(order.id.as_str())
         .fetch_all(&mut *conn)
         .await?;
+        let corrupt = |what: String| StoreError::Corrupt(format!("order {}: {what}", order.number));
         for row in lines {
             order.lines.push(OrderLine {
                 sku: row.try_get("sku")?,
                 product_sku: row.try_get("product_sku")?,
                 name: row.try_get("name")?,
                 size: row.try_get("size")?,
-                quantity: u32::try_from(row.try_get::<i64, _>("quantity")?).unwrap_or(0),
+                quantity: quantity_from(row.try_get("quantity")?).map_err(corrupt)?,
                 unit_price: Money::usd_cents(row.try_get("unit_price_minor")?),
                 personalisation: personalisation_from(
                     row.try_get("personalisation_kind")?,
                     row.try_get("personalisation_text")?,
-                ),
+                )
+                .map_err(corrupt)?,
                 final_sale: row.try_get::<i64, _>("final_sale")? != 0,
             });
         }

@@ -519,16 +519,15 @@ pub async fn list_outbox(
     visitor: Visitor,
     params: Result<Query<OutboxQuery>, QueryRejection>,
 ) -> Result<Response, Problem> {
+    let actor = visitor.actor();
+    actor
+        .may(maison_app::actor::Action::ManageOutbox)
+        .map_err(|e| state.problem(e))?;
     let q = query(params)?;
     let limit = page_limit(q.limit.as_deref(), 20, 50)?;
     let page = state
         .maison
-        .outbox(
-            &visitor.actor(),
-            q.status.as_deref(),
-            q.cursor.as_deref(),
-            limit,
-        )
+        .outbox(&actor, q.status.as_deref(), q.cursor.as_deref(), limit)
         .await
         .map_err(|e| state.problem(e))?;
     Ok(Json(OutboxResponse {

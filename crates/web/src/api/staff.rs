@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use maison_app::actor::Action;
 use maison_app::order_changes::OrderChange;
 use maison_app::order_desk::StaffOrder;
 use maison_app::staff::AuditEvent;
@@ -105,6 +106,10 @@ pub async fn list_orders(
     params: Result<Query<OrderListQuery>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let actor = visitor.actor();
+    // Who is asking comes before what is asked: no token is 401 whatever the query.
+    actor
+        .may(Action::ViewOrders)
+        .map_err(|e| state.problem(e))?;
     let q = query(params)?;
     let limit = limit(q.limit.as_deref())?;
     let page = state
@@ -274,7 +279,8 @@ pub async fn get_order(
 #[schema(as = Cancellation)]
 #[serde(deny_unknown_fields)]
 struct CancelJson {
-    /// Recorded on the timeline and in the audit log.
+    /// Kept in the audit log for Client Relations; the client's timeline shows
+    /// a plain note, never the staff's words.
     #[serde(default)]
     #[schema(required = true, max_length = 1000)]
     reason: String,
@@ -519,16 +525,15 @@ pub async fn audit_events(
     visitor: Visitor,
     params: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Response, Problem> {
+    let actor = visitor.actor();
+    actor
+        .may(Action::ViewAuditLog)
+        .map_err(|e| state.problem(e))?;
     let q = query(params)?;
     let limit = limit(q.limit.as_deref())?;
     let page = state
         .maison
-        .audit_log(
-            &visitor.actor(),
-            q.subject.as_deref(),
-            q.cursor.as_deref(),
-            limit,
-        )
+        .audit_log(&actor, q.subject.as_deref(), q.cursor.as_deref(), limit)
         .await
         .map_err(|e| state.problem(e))?;
     let items = page.items.iter().map(audit_json).collect();

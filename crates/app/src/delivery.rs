@@ -3,7 +3,7 @@
 //! One place for the storefront, the API and the letters.
 
 use maison_domain::delivery::{
-    Carrier, Destination, OUT_OF_AREA_SENTENCE, is_out_of_delivery_area,
+    Carrier, Destination, OUT_OF_AREA_SENTENCE, carrier_sentence, is_out_of_delivery_area,
 };
 
 use crate::{Maison, Order};
@@ -28,19 +28,10 @@ pub fn delivery_messages(maison: &Maison, order: &Order) -> Vec<String> {
 }
 
 fn carrier_messages(maison: &Maison, order: &Order) -> Vec<String> {
-    match (order.delivery.carrier, order.delivery.estimate) {
-        (Carrier::SecureCourier, _) | (_, None) => vec![format!(
-            "Orders over {} are delivered by our secure courier. For accurate delivery information, please contact {}.",
-            maison.policies.high_value_threshold.display_whole(),
-            maison.client_relations.contact_sentence()
-        )],
-        (Carrier::Boutique, Some(e)) => vec![format!(
-            "Your order will be ready for pickup at the boutique in {}–{} business days; the boutique will let you know when it has arrived.",
-            e.min_business_days, e.max_business_days
-        )],
-        (Carrier::Fedex, Some(e)) => vec![format!(
-            "After confirmation of your order, {} will contact you to confirm the delivery date and keep you informed at each step. Expected in {}–{} business days.",
-            maison.policies.standard_carrier, e.min_business_days, e.max_business_days
-        )],
-    }
+    vec![carrier_sentence(
+        order.delivery.carrier,
+        order.delivery.estimate,
+        &maison.policies,
+        &maison.client_relations,
+    )]
 }

@@ -47,15 +47,11 @@ pub fn document(maison: &Maison, order: &Order) -> OrderDocument {
     };
     let delivery_message = match d.estimate {
         Some(e) if crate::delivery::delivered_out_of_area(maison, order) => format!(
-            "Expected in {}–{} business days. {}",
-            e.min_business_days,
-            e.max_business_days,
+            "Expected in {}. {}",
+            e.business_days(),
             maison_domain::delivery::OUT_OF_AREA_SENTENCE
         ),
-        Some(e) => format!(
-            "Expected in {}–{} business days.",
-            e.min_business_days, e.max_business_days
-        ),
+        Some(e) => format!("Expected in {}.", e.business_days()),
         None => format!(
             "For accurate delivery information, please contact {}.",
             maison.client_relations.contact_sentence()

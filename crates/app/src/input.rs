@@ -12,6 +12,28 @@ pub(crate) fn invalid(code: &'static str, field: &str, message: impl Into<String
     }
 }
 
+/// The longest reason staff or a client give for a change, a cancellation or
+/// a return.
+pub(crate) const MAX_REASON_CHARS: usize = 1000;
+
+/// A reason as given (a cancellation's, a change's, a return's): 1 to 1,000
+/// characters, line breaks but no other control characters; else 422
+/// `invalid_reason` on `reason`, naming what it is the reason for.
+pub(crate) fn reason(text: &str, what: &str) -> Result<String, ShopError> {
+    let reason = text.trim();
+    if reason.is_empty()
+        || reason.chars().count() > MAX_REASON_CHARS
+        || reason.chars().any(|c| c.is_control() && c != '\n')
+    {
+        return Err(invalid(
+            "invalid_reason",
+            "reason",
+            format!("Give the reason for the {what}, in at most 1,000 characters."),
+        ));
+    }
+    Ok(reason.to_owned())
+}
+
 /// Where a page starts: after the `(time, id)` its cursor names (none for
 /// the first page); a cursor that `what` did not give is a 422.
 pub(crate) fn page_after(

@@ -24,7 +24,6 @@ use crate::order_input::{check_delivery, order_delivery};
 use crate::{Maison, ShopError};
 
 /// The longest reason for a change.
-const MAX_REASON_CHARS: usize = 1000;
 
 pub struct OrderChange {
     /// The order's new creations, all of them; `None` keeps them.
@@ -68,17 +67,8 @@ impl Maison {
         change: OrderChange,
     ) -> Result<Order, ShopError> {
         actor.may(Action::ChangeOrder)?;
-        let reason = change.reason.trim();
-        if reason.is_empty()
-            || reason.chars().count() > MAX_REASON_CHARS
-            || reason.chars().any(|c| c.is_control() && c != '\n')
-        {
-            return Err(invalid(
-                "invalid_reason",
-                "reason",
-                "Give the reason for the change, in at most 1,000 characters.",
-            ));
-        }
+        let reason = crate::input::reason(&change.reason, "change")?;
+        let reason = reason.as_str();
         if change.lines.is_none() && change.delivery.is_none() {
             return Err(invalid(
                 "nothing_to_change",

@@ -22,7 +22,6 @@ use crate::{Maison, Order, ShopError};
 /// Orders per page at most.
 pub const MAX_PAGE: u32 = 50;
 /// The longest reason a cancellation may give.
-const MAX_REASON_CHARS: usize = 1000;
 
 pub struct StaffOrderPage {
     pub items: Vec<OrderListItem>,
@@ -214,17 +213,8 @@ impl Maison {
         reason: &str,
     ) -> Result<Order, ShopError> {
         actor.may(Action::CancelOrder)?;
-        let reason = reason.trim();
-        if reason.is_empty()
-            || reason.chars().count() > MAX_REASON_CHARS
-            || reason.chars().any(|c| c.is_control() && c != '\n')
-        {
-            return Err(invalid(
-                "invalid_reason",
-                "reason",
-                "Give the reason for the cancellation, in at most 1,000 characters.",
-            ));
-        }
+        let reason = crate::input::reason(reason, "cancellation")?;
+        let reason = reason.as_str();
         let order = self.order_numbered(number).await?;
         let now = self.now();
         let event = OrderEvent {

@@ -25,7 +25,6 @@ use crate::{Maison, ShopError};
 pub use maison_domain::returns::Return;
 
 /// The longest reason a return or a rejection may give.
-const MAX_REASON_CHARS: usize = 1000;
 const DAY_MICROS: i64 = 86_400 * 1_000_000;
 
 /// One of the order's lines, by its `line_id` (the line number), and how
@@ -54,21 +53,6 @@ pub enum Returnability {
     /// Every line still returnable is personalised (final sale), or already
     /// in a return.
     Nothing,
-}
-
-fn text_of(reason: &str, code: &'static str, what: &str) -> Result<String, ShopError> {
-    let reason = reason.trim();
-    if reason.is_empty()
-        || reason.chars().count() > MAX_REASON_CHARS
-        || reason.chars().any(|c| c.is_control() && c != '\n')
-    {
-        return Err(invalid(
-            code,
-            "reason",
-            format!("Give the reason for the {what}, in at most 1,000 characters."),
-        ));
-    }
-    Ok(reason.to_owned())
 }
 
 impl Maison {
@@ -150,7 +134,7 @@ impl Maison {
         request: ReturnRequest,
     ) -> Result<Return, ShopError> {
         let order = self.order_for_return(actor, number).await?;
-        let reason = text_of(&request.reason, "invalid_reason", "return")?;
+        let reason = crate::input::reason(&request.reason, "return")?;
         if request.lines.is_empty() || request.lines.len() > order.lines.len() {
             return Err(invalid(
                 "invalid_lines",
@@ -369,7 +353,7 @@ impl Maison {
         reason: &str,
     ) -> Result<Return, ShopError> {
         actor.may(Action::HandleReturn)?;
-        let reason = text_of(reason, "invalid_reason", "rejection")?;
+        let reason = crate::input::reason(reason, "rejection")?;
         let (record, order) = self.staff_return(id).await?;
         if record.status == ReturnStatus::Rejected {
             return Ok(record);

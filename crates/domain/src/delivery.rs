@@ -177,11 +177,7 @@ pub fn plan_delivery(
             carrier: Carrier::SecureCourier,
             estimate: None,
             out_of_delivery_area: out_of_area,
-            messages: vec![format!(
-                "Orders over {} are delivered by our secure courier. For accurate delivery information, please contact {}.",
-                policies.high_value_threshold.display_whole(),
-                cr.contact_sentence()
-            )],
+            messages: vec![carrier_sentence(Carrier::SecureCourier, None, policies, cr)],
         };
     }
     let estimate = if out_of_area {
@@ -189,26 +185,11 @@ pub fn plan_delivery(
     } else {
         policies.standard_estimate
     };
-    let days = format!(
-        "{}–{} business days",
-        estimate.min_business_days, estimate.max_business_days
-    );
-    let mut messages = Vec::new();
     let carrier = match method {
-        DeliveryMethod::Boutique => {
-            messages.push(format!(
-                "Your order will be ready for pickup at the boutique in {days}; the boutique will let you know when it has arrived."
-            ));
-            Carrier::Boutique
-        }
-        DeliveryMethod::Home | DeliveryMethod::Workplace => {
-            messages.push(format!(
-                "After confirmation of your order, {} will contact you to confirm the delivery date and keep you informed at each step. Expected in {days}.",
-                policies.standard_carrier
-            ));
-            Carrier::Fedex
-        }
+        DeliveryMethod::Boutique => Carrier::Boutique,
+        DeliveryMethod::Home | DeliveryMethod::Workplace => Carrier::Fedex,
     };
+    let mut messages = vec![carrier_sentence(carrier, Some(estimate), policies, cr)];
     if out_of_area {
         messages.push(OUT_OF_AREA_SENTENCE.into());
     }
@@ -218,6 +199,39 @@ pub fn plan_delivery(
         out_of_delivery_area: out_of_area,
         messages,
     }
+}
+
+/// What the client is told about who carries the order and when: the one
+/// wording of the checkout, the order pages and the API, before payment and
+/// after. Without an estimate (the secure courier), Client Relations give
+/// the date.
+pub fn carrier_sentence(
+    carrier: Carrier,
+    estimate: Option<Estimate>,
+    policies: &Policies,
+    cr: &ClientRelations,
+) -> String {
+    match (carrier, estimate) {
+        (Carrier::SecureCourier, _) | (_, None) => secure_courier_sentence(policies, cr),
+        (Carrier::Boutique, Some(e)) => format!(
+            "Your order will be ready for pickup at the boutique in {}; the boutique will let you know when it has arrived.",
+            e.business_days()
+        ),
+        (Carrier::Fedex, Some(e)) => format!(
+            "After confirmation of your order, {} will contact you to confirm the delivery date and keep you informed at each step. Expected in {}.",
+            policies.standard_carrier,
+            e.business_days()
+        ),
+    }
+}
+
+/// Why an order over the high-value threshold has no estimate, and whom to ask.
+pub fn secure_courier_sentence(policies: &Policies, cr: &ClientRelations) -> String {
+    format!(
+        "Orders over {} are delivered by our secure courier. For accurate delivery information, please contact {}.",
+        policies.high_value_threshold.display_whole(),
+        cr.contact_sentence()
+    )
 }
 
 #[cfg(test)]

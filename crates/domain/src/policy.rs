@@ -37,6 +37,16 @@ pub struct Estimate {
     pub max_business_days: u8,
 }
 
+impl Estimate {
+    /// As clients read it: "3–5 business days".
+    pub fn business_days(self) -> String {
+        format!(
+            "{}–{} business days",
+            self.min_business_days, self.max_business_days
+        )
+    }
+}
+
 /// The means of payment staff may take on an assisted order (rule R2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AssistedPaymentMethod {

@@ -279,10 +279,9 @@ fn quote_view_page(
     let policies = &maison.policies;
     let mut notices = Vec::new();
     if view.quote.price > policies.high_value_threshold {
-        notices.push(format!(
-            "Orders over {} are delivered by our secure courier: for accurate delivery information, please contact {}.",
-            policies.high_value_threshold.display_whole(),
-            maison.client_relations.contact_sentence()
+        notices.push(maison_domain::delivery::secure_courier_sentence(
+            policies,
+            &maison.client_relations,
         ));
     }
     let status_sentence = match view.status {

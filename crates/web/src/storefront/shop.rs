@@ -367,29 +367,22 @@ async fn checkout_page(
     let policies = &state.maison.policies;
     let mut notices = Vec::new();
     let mut estimates = Vec::new();
-    let days = |e: maison_domain::policy::Estimate| {
-        format!(
-            "{}–{} business days",
-            e.min_business_days, e.max_business_days
-        )
-    };
     if bag.subtotal > policies.high_value_threshold {
-        notices.push(format!(
-            "Orders over {} are delivered by our secure courier: for accurate delivery information, please contact {}.",
-            policies.high_value_threshold.display_whole(),
-            state.maison.client_relations.contact_sentence()
+        notices.push(maison_domain::delivery::secure_courier_sentence(
+            policies,
+            &state.maison.client_relations,
         ));
     } else {
         estimates.push(format!(
             "To your home or workplace: after confirmation, {} contacts you to confirm the delivery date; expected in {} ({} to out-of-delivery areas: {}).",
             policies.standard_carrier,
-            days(policies.standard_estimate),
-            days(policies.extended_estimate),
+            policies.standard_estimate.business_days(),
+            policies.extended_estimate.business_days(),
             policies.out_of_delivery_areas.join(", ")
         ));
         estimates.push(format!(
             "Pickup at a boutique: ready in {}; the boutique lets you know when it has arrived.",
-            days(policies.standard_estimate)
+            policies.standard_estimate.business_days()
         ));
     }
     let regions = regions();

@@ -23,8 +23,6 @@ use crate::input::invalid;
 use crate::order_input::{check_delivery, order_delivery};
 use crate::{Maison, ShopError};
 
-/// The longest reason for a change.
-
 pub struct OrderChange {
     /// The order's new creations, all of them; `None` keeps them.
     pub lines: Option<Vec<AssistedLineInput>>,

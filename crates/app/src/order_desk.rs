@@ -21,7 +21,6 @@ use crate::{Maison, Order, ShopError};
 
 /// Orders per page at most.
 pub const MAX_PAGE: u32 = 50;
-/// The longest reason a cancellation may give.
 
 pub struct StaffOrderPage {
     pub items: Vec<OrderListItem>,

@@ -24,7 +24,6 @@ use crate::{Maison, ShopError};
 
 pub use maison_domain::returns::Return;
 
-/// The longest reason a return or a rejection may give.
 const DAY_MICROS: i64 = 86_400 * 1_000_000;
 
 /// One of the order's lines, by its `line_id` (the line number), and how

@@ -5,9 +5,10 @@
 //! asking the processor (recovery), never by charging again.
 
 use maison_domain::order::{OrderCommand, OrderStatus};
+use maison_domain::payment::PaymentAttempt;
 use maison_payments::{AuthoriseOutcome, AuthoriseRequest, CardDetails, SyncedOperation};
 use maison_store::payments as attempts;
-use maison_store::{StoreError, bags, outbox, stock};
+use maison_store::{StoreError, Tx, bags, outbox, stock};
 use maison_store::{idempotency, orders};
 
 use crate::documents::order_messages;
@@ -15,6 +16,32 @@ use crate::order_desk::advance;
 use crate::{Maison, Order, ShopError};
 
 impl Maison {
+    /// Records, in `tx` (the order's first transaction), the authorisation
+    /// about to be asked for: if its answer is lost, recovery finds it and
+    /// asks the processor under the same key, never charging twice.
+    pub(crate) async fn record_pending_authorisation(
+        &self,
+        tx: &mut Tx,
+        attempt_id: &str,
+        order: &Order,
+        now: i64,
+    ) -> Result<(), ShopError> {
+        attempts::insert_attempt(
+            tx,
+            &PaymentAttempt::pending(
+                attempt_id.to_owned(),
+                &order.id,
+                "authorise",
+                order.total,
+                self.gateway.name(),
+                None,
+                now,
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Authorises the card of an order written in phase 1 (its stock
     /// reserved, its attempt recorded), outside any transaction; then
     /// records the outcome. An answer lost on the way is asked for again,

@@ -13,11 +13,9 @@ use maison_domain::contact::Email;
 use maison_domain::delivery::{DeliveryMethod, DeliveryPlan, plan_delivery};
 use maison_domain::order::{Order, OrderLine};
 use maison_domain::order::{OrderNumber, OrderStatus};
-use maison_domain::payment::PaymentAttempt;
 use maison_domain::payment::{CardOnFile, Payment};
 use maison_store::idempotency::{self, KeyState};
 use maison_store::orders;
-use maison_store::payments as attempts;
 use maison_store::{StoreError, Tx, bags, stock};
 
 use crate::bag::find_variant;
@@ -366,19 +364,8 @@ impl Maison {
             }
         };
         orders::insert(&mut tx, &order).await?;
-        attempts::insert_attempt(
-            &mut tx,
-            &PaymentAttempt::pending(
-                attempt_id.clone(),
-                &order_id,
-                "authorise",
-                order.total,
-                self.gateway.name(),
-                None,
-                now,
-            ),
-        )
-        .await?;
+        self.record_pending_authorisation(&mut tx, &attempt_id, &order, now)
+            .await?;
         tx.commit().await.map_err(StoreError::from)?;
         if sold_out {
             self.refresh_catalogue().await?;

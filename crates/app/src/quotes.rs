@@ -14,11 +14,11 @@ use maison_domain::Money;
 use maison_domain::bag::{self, Channel, ProposedLine};
 use maison_domain::delivery::plan_delivery;
 use maison_domain::order::{Order, OrderEvent, OrderLine, OrderNumber, OrderStatus};
-use maison_domain::payment::{CardOnFile, Payment, PaymentAttempt};
+use maison_domain::payment::{CardOnFile, Payment};
 use maison_domain::quote::{Quote, QuoteRefused, QuoteStatus, Stone, quote_terms};
 use maison_store::idempotency::{self, KeyState};
 use maison_store::information::{claim_quote, insert_quote, request_in, update_request};
-use maison_store::{StoreError, audit, orders, outbox, payments as attempts};
+use maison_store::{StoreError, audit, orders, outbox};
 
 use crate::accounts::{new_token, token_digest};
 use crate::actor::{Action, Actor};
@@ -390,19 +390,8 @@ impl Maison {
                 Ok(()) => ShopError::QuoteUsed,
             });
         }
-        attempts::insert_attempt(
-            &mut tx,
-            &PaymentAttempt::pending(
-                attempt_id.clone(),
-                &order_id,
-                "authorise",
-                order.total,
-                self.gateway.name(),
-                None,
-                now,
-            ),
-        )
-        .await?;
+        self.record_pending_authorisation(&mut tx, &attempt_id, &order, now)
+            .await?;
         tx.commit().await.map_err(StoreError::from)?;
         if sold_out {
             self.refresh_catalogue().await?;

@@ -10,7 +10,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{TestApp, assert_problem, order_as, plain_sku, spawn_app_at};
+use common::{TestApp, assert_problem, deliver, order_as, plain_sku, spawn_app_at};
 use maison_app::actor::Actor;
 use maison_app::clock::FixedClock;
 use maison_payments::PaymentState;
@@ -67,51 +67,6 @@ async fn json_of(response: reqwest::Response, status: u16) -> Value {
     let body: Value = response.json().await.unwrap_or(Value::Null);
     assert_eq!(got, status, "{body}");
     body
-}
-
-/// Processes, ships and delivers order `number` (the carrier's events
-/// through the maison's own path).
-async fn deliver(app: &TestApp, number: &str, fulfilment: &str) {
-    let r = call(
-        app,
-        Method::POST,
-        &format!("/api/v1/orders/{number}/process"),
-        Some(fulfilment),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(json_of(r, 200).await["status"], "processing");
-    let r = call(
-        app,
-        Method::POST,
-        &format!("/api/v1/orders/{number}/shipments"),
-        Some(fulfilment),
-        Some(&format!("ship-{number}")),
-        None,
-    )
-    .await;
-    let shipment = json_of(r, 201).await;
-    let tracking = shipment["tracking_number"]
-        .as_str()
-        .expect("tracking")
-        .to_owned();
-    for kind in ["picked_up", "in_transit", "out_for_delivery", "delivered"] {
-        app.maison()
-            .simulate_carrier_event(&Actor::System("test"), &tracking, kind, None, None)
-            .await
-            .expect("the carrier's event");
-    }
-    let r = call(
-        app,
-        Method::GET,
-        &format!("/api/v1/orders/{number}"),
-        Some(fulfilment),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(json_of(r, 200).await["status"], "delivered");
 }
 
 async fn letters(app: &TestApp, number: &str) -> Vec<maison_store::outbox::OutboxMessage> {

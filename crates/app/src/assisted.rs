@@ -12,7 +12,8 @@ use maison_domain::bag::{self, BagRefusal, Channel, ProposedLine};
 use maison_domain::contact::FaxNumber;
 use maison_domain::delivery::plan_delivery;
 use maison_domain::order::{
-    Assisted, AssistedVia, DocumentsChannel, Order, OrderEvent, OrderLine, OrderNumber, OrderStatus,
+    Assisted, AssistedVia, DocumentsChannel, Order, OrderCommand, OrderEvent, OrderLine,
+    OrderNumber, OrderStatus,
 };
 use maison_domain::payment::{CardOnFile, Payment, PaymentAttempt};
 use maison_domain::personalisation;
@@ -29,6 +30,7 @@ use crate::checkout::{
 use crate::clock::{new_id, random_bytes};
 use crate::documents::acknowledgement_message;
 use crate::input::invalid;
+use crate::order_desk::advance_as;
 use crate::order_input::{check_contact, check_delivery, order_delivery};
 use crate::quotes::quote_refused;
 use crate::{Maison, ShopError};
@@ -244,32 +246,19 @@ impl Maison {
             ));
         }
         // The first event is internal (clients never read it): who took the
-        // order, and why it exceeds the limit if it does.
-        let mut timeline = vec![OrderEvent {
+        // order, and why it exceeds the limit if it does. The order starts,
+        // like every order, `pending_payment`; the lifecycle then places it
+        // (a wire or cash order, below) or its card's authorisation does.
+        let timeline = vec![OrderEvent {
             at: now,
             status: OrderStatus::PendingPayment,
             note: taken,
             actor: actor.timeline_name(),
         }];
-        if !by_card {
-            timeline.push(OrderEvent {
-                at: now,
-                status: OrderStatus::Placed,
-                note: format!(
-                    "We have received your order; it is reserved for you until your {} is received.",
-                    if payment == Payment::Wire { "wire transfer" } else { "payment in the boutique" }
-                ),
-                actor: actor.timeline_name(),
-            });
-        }
-        let order = Order {
+        let mut order = Order {
             id: order_id.clone(),
             number: number.to_string(),
-            status: if by_card {
-                OrderStatus::PendingPayment
-            } else {
-                OrderStatus::Placed
-            },
+            status: OrderStatus::PendingPayment,
             channel: "assisted".into(),
             email: contact.email.as_str().to_owned(),
             first_name: contact.first_name,
@@ -360,6 +349,26 @@ impl Maison {
             )
             .await?;
         } else {
+            // Placed through the lifecycle's one decision, which also
+            // announces `order.placed` to integrators.
+            let note = format!(
+                "We have received your order; it is reserved for you until your {} is received.",
+                if order.payment == Payment::Wire {
+                    "wire transfer"
+                } else {
+                    "payment in the boutique"
+                }
+            );
+            order.status = advance_as(
+                &mut tx,
+                actor,
+                &order_id,
+                OrderStatus::PendingPayment,
+                OrderCommand::Place,
+                &note,
+                now,
+            )
+            .await?;
             maison_store::outbox::enqueue(&mut tx, &acknowledgement_message(self, &order), now)
                 .await?;
             idempotency::complete_key(&mut tx, &scope, key, 201, &order_id).await?;

@@ -1,7 +1,8 @@
 //! Carriers' tracking events (rule R6): received through signed webhooks,
 //! each applied once (the carrier's event id is a unique key), written on
 //! the order's timeline and told to the client by e-mail; `delivered` moves
-//! the order to `delivered`. Operators' commands apply simulated events
+//! the order to `delivered`. An event arriving after delivery is recorded
+//! for staff only. Operators' commands apply simulated events
 //! through the same use case.
 
 use jiff::civil::Date;
@@ -130,6 +131,7 @@ impl Maison {
                 applied: false,
             });
         }
+        // The store never moves a delivered shipment back.
         fulfilment::set_shipment_status(
             &mut tx,
             &shipment.id,
@@ -141,28 +143,41 @@ impl Maison {
         let status = orders::status_in(&mut tx, &order.id)
             .await?
             .ok_or(ShopError::OrderNotFound)?;
-        let note = self.event_note(&shipment, event);
-        if event.kind == TrackingEventKind::Delivered && status == OrderStatus::Shipped {
-            crate::order_desk::advance_as(
+        // Once delivered, the creations are with the client: a late scan (a
+        // delayed "in transit", a second "delivered") must not write to them
+        // nor to their timeline. It is kept for staff only (the event above
+        // and the audit entry below).
+        let after_delivery = status == OrderStatus::Delivered;
+        if !after_delivery {
+            let note = self.event_note(&shipment, event);
+            if event.kind == TrackingEventKind::Delivered && status == OrderStatus::Shipped {
+                crate::order_desk::advance_as(
+                    &mut tx,
+                    &actor,
+                    &order.id,
+                    OrderStatus::Shipped,
+                    OrderCommand::Deliver,
+                    &note,
+                    now,
+                )
+                .await?;
+            } else {
+                orders::add_event(
+                    &mut tx,
+                    &order.id,
+                    &OrderEvent {
+                        at: now,
+                        status,
+                        note,
+                        actor: actor.timeline_name(),
+                    },
+                )
+                .await?;
+            }
+            outbox::enqueue(
                 &mut tx,
-                &actor,
-                &order.id,
-                OrderStatus::Shipped,
-                OrderCommand::Deliver,
-                &note,
+                &self.tracking_letter(&order, &shipment, event),
                 now,
-            )
-            .await?;
-        } else {
-            orders::add_event(
-                &mut tx,
-                &order.id,
-                &OrderEvent {
-                    at: now,
-                    status,
-                    note,
-                    actor: actor.timeline_name(),
-                },
             )
             .await?;
         }
@@ -179,18 +194,13 @@ impl Maison {
                     "appointment_date": appointment,
                     "detail": event.detail,
                     "flagged_for": (event.kind == TrackingEventKind::Exception).then_some("client_relations"),
+                    "after_delivery": after_delivery,
                 }),
             ),
         )
         .await?;
-        outbox::enqueue(
-            &mut tx,
-            &self.tracking_letter(&order, &shipment, event),
-            now,
-        )
-        .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        tracing::info!(order = %order.number, carrier = carrier.as_str(), event = event.kind.as_str(), "carrier event applied");
+        tracing::info!(order = %order.number, carrier = carrier.as_str(), event = event.kind.as_str(), after_delivery, "carrier event applied");
         Ok(EventReceipt {
             id: event.id.clone(),
             applied: true,

@@ -130,6 +130,10 @@ on_both_databases! {
         let (status, order) = call(&app, Method::POST, "/api/v1/assisted-orders", &ambassador, Some("wire-1"), Some(body.clone())).await;
         assert_eq!(status, 201, "{order}");
         assert_eq!(order["status"], "placed");
+        // Placed by the lifecycle, with the client's note.
+        let placed = order["timeline"].as_array().and_then(|t| t.last()).expect("an event");
+        assert_eq!(placed["status"], "placed", "{order}");
+        assert!(placed["note"].as_str().is_some_and(|n| n.contains("until your wire transfer is received")), "{order}");
         assert_eq!(order["channel"], "telephone");
         assert_eq!(order["payment"]["method"], "wire");
         assert_eq!(order["payment"]["amount_due"], order["total"]);

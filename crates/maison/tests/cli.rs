@@ -114,6 +114,51 @@ on_both_databases! {
     }
 }
 
+on_both_databases! {
+    async fn carrier_simulate_follows_a_shipped_order_to_delivery(backend) {
+        let app = spawn_app(backend).await;
+        let db = app.database_url.clone();
+        let operator = maison_app::actor::Actor::System("test");
+        app.maison().add_staff(&operator, "fulfilment@maison.example", "Sophie Martin", "fulfilment").await.expect("member added");
+        let token = app.maison().new_staff_token(&operator, "fulfilment@maison.example").await.expect("token").expose().to_owned();
+        let sku = common::plain_sku(&app).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let r = app.checkout("cli-carrier", &common::checkout_body(&bag)).await;
+        assert_eq!(r.status(), 201);
+        let order: serde_json::Value = r.json().await.expect("order");
+        let number = order["number"].as_str().expect("number").to_owned();
+        let r = app.with_token(reqwest::Method::POST, &format!("/api/v1/orders/{number}/process"), &token).send().await.expect("sent");
+        assert_eq!(r.status(), 200);
+        let r = app.with_token(reqwest::Method::POST, &format!("/api/v1/orders/{number}/shipments"), &token)
+            .header("Idempotency-Key", "cli-ship").send().await.expect("sent");
+        assert_eq!(r.status(), 201);
+        let shipment: serde_json::Value = r.json().await.expect("shipment");
+        let tracking = shipment["tracking_number"].as_str().expect("tracking").to_owned();
+
+        // Refused: an event no carrier sends, a tracking number no shipment has.
+        let out = maison(&["carrier", "simulate", &tracking, "teleported", "--database-url", &db]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("appointment_confirmed"), "{}", stderr(&out));
+        let out = maison(&["carrier", "simulate", "000000000000", "delivered", "--database-url", &db]);
+        assert!(!out.status.success());
+
+        for event in ["appointment_confirmed", "picked_up", "in_transit", "out_for_delivery", "delivered"] {
+            let out = maison(&["carrier", "simulate", &tracking, event, "--database-url", &db]);
+            assert!(out.status.success(), "{event}: {}", stderr(&out));
+            let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(printed.starts_with(&format!("{tracking}: {event} applied")), "{printed}");
+        }
+        let r = app.with_token(reqwest::Method::GET, &format!("/api/v1/orders/{number}"), &token).send().await.expect("sent");
+        let view: serde_json::Value = r.json().await.expect("order");
+        assert_eq!(view["status"], "delivered", "{view}");
+        let notes = view["timeline"].to_string();
+        for expected in ["Delivery appointment confirmed", "Picked up by", "In transit with", "Out for delivery", "Delivered."] {
+            assert!(notes.contains(expected), "{expected}: {notes}");
+        }
+        app.stop().await;
+    }
+}
+
 #[test]
 fn the_demo_prints_its_staff_sign_in_details_once_and_they_work() {
     let dir = tempfile::tempdir().expect("temp dir");

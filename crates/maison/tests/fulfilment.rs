@@ -307,6 +307,13 @@ on_both_databases! {
             let r = post_event(&app, "fedex", &body, Some((FEDEX_SECRET, unix_now()))).await;
             assert_eq!(json_of(r, 200).await["status"], "applied");
         }
+        // A late scan with a new id after delivery: answered 200 and kept for
+        // staff (below), but neither on the client's timeline nor in their
+        // mail: no "in transit" about a piece they already hold.
+        let late = maison_carriers::event_body("evt_late_scan", &tracking, TrackingEventKind::InTransit, jiff::Timestamp::now(), None, None);
+        let r = post_event(&app, "fedex", &late, Some((FEDEX_SECRET, unix_now()))).await;
+        assert_eq!(json_of(r, 200).await["status"], "applied");
+
         let view = staff_order(&app, &number, &fulfilment).await;
         assert_eq!(view["status"], "delivered");
         let timeline = view["timeline"].as_array().expect("timeline");
@@ -326,6 +333,13 @@ on_both_databases! {
         }
         let appointment_letter = sent.iter().find(|m| m.kind == "carrier_appointment_confirmed").expect("letter");
         assert!(appointment_letter.text_body.contains("Tuesday, January 14, 2031"), "{}", appointment_letter.text_body);
+        let held = app.store.shipment_by_tracking(None, &tracking).await.expect("read").expect("shipment");
+        assert_eq!(held.status, maison_domain::fulfilment::ShipmentStatus::Delivered);
+        let admin = staff(&app, "admin@maison.example", "admin").await;
+        let r = call(&app, Method::GET, &format!("/api/v1/audit-events?subject=order:{number}&limit=50"), Some(&admin), None, None).await;
+        let audit = json_of(r, 200).await;
+        let late_entry = audit["items"].as_array().expect("items").iter().find(|e| e["details"]["event"] == "evt_late_scan");
+        assert_eq!(late_entry.expect("recorded for staff")["details"]["after_delivery"], true);
 
         // Then returned under the Conditions of Sale, and refunded to the card.
         let ambassador = staff(&app, "ambassador@maison.example", "ambassador").await;
@@ -341,6 +355,53 @@ on_both_databases! {
         }
         let refunded = payment_of(&app, &number);
         assert_eq!(Some(refunded.refunded.amount_string()), order["total"]["amount"].as_str().map(str::to_owned), "the card is refunded the returned piece");
+        app.stop().await;
+    }
+
+    async fn a_carrier_exception_is_on_the_timeline_and_told_to_the_client_without_changing_the_status(backend) {
+        let app = spawn(backend).await;
+        let fulfilment = staff(&app, "fulfilment@maison.example", "fulfilment").await;
+        let sku = sku_priced(&app, |c| (50_000..2_000_000).contains(&c)).await;
+        let order = card_order(&app, &sku, "exception-1", None).await;
+        let number = order["number"].as_str().expect("number").to_owned();
+        process(&app, &number, &fulfilment).await;
+        let r = call(&app, Method::POST, &format!("/api/v1/orders/{number}/shipments"), Some(&fulfilment), Some("ship-x"), None).await;
+        let tracking = json_of(r, 201).await["tracking_number"].as_str().expect("tracking").to_owned();
+        let sim = carriers(&app);
+        let picked_up = event(&sim, &tracking, TrackingEventKind::PickedUp);
+        let r = post_event(&app, "fedex", &picked_up, Some((FEDEX_SECRET, unix_now()))).await;
+        assert_eq!(json_of(r, 200).await["status"], "applied");
+
+        let exception = sim
+            .advance(&tracking, TrackingEventKind::Exception, jiff::Timestamp::now(), None, Some("Weather delay at the hub"))
+            .expect("the carrier reports it");
+        let r = post_event(&app, "fedex", &exception, Some((FEDEX_SECRET, unix_now()))).await;
+        assert_eq!(json_of(r, 200).await["status"], "applied");
+        let r = post_event(&app, "fedex", &exception, Some((FEDEX_SECRET, unix_now()))).await;
+        assert_eq!(json_of(r, 200).await["status"], "duplicate");
+
+        // Still shipped; the delay is on the timeline, once, with its detail.
+        let view = staff_order(&app, &number, &fulfilment).await;
+        assert_eq!(view["status"], "shipped");
+        let timeline = view["timeline"].as_array().expect("timeline");
+        let delays: Vec<&Value> = timeline.iter().filter(|e| e["note"].as_str().is_some_and(|n| n.contains("reported a delay"))).collect();
+        assert_eq!(delays.len(), 1, "{timeline:?}");
+        assert_eq!(delays[0]["status"], "shipped");
+        assert_eq!(delays[0]["actor"], "system:carrier:fedex");
+        assert!(delays[0]["note"].as_str().expect("note").contains("Weather delay at the hub"));
+        // The client is told, once.
+        let sent = letters(&app, &number).await;
+        let told: Vec<_> = sent.iter().filter(|m| m.kind == "carrier_exception").collect();
+        assert_eq!(told.len(), 1);
+        assert_eq!(told[0].recipient, "claire@example.com");
+        assert!(told[0].text_body.contains("Weather delay at the hub"), "{}", told[0].text_body);
+        assert!(told[0].text_body.contains("Client Relations"), "{}", told[0].text_body);
+
+        // The journey resumes to delivery.
+        let delivered = event(&sim, &tracking, TrackingEventKind::Delivered);
+        let r = post_event(&app, "fedex", &delivered, Some((FEDEX_SECRET, unix_now()))).await;
+        assert_eq!(json_of(r, 200).await["status"], "applied");
+        assert_eq!(staff_order(&app, &number, &fulfilment).await["status"], "delivered");
         app.stop().await;
     }
 
@@ -417,10 +478,20 @@ on_both_databases! {
         assert_eq!(held.declared_value.amount_string(), order["total"]["amount"].as_str().expect("total"));
         assert_eq!(payment_of(&app, &number).state, PaymentState::Captured);
 
+        // The courier's own webhook, signed with its secret (another
+        // carrier's secret is refused).
+        let appointment = event(&carriers(&app), &tracking, TrackingEventKind::AppointmentConfirmed);
+        let r = post_event(&app, "secure_courier", &appointment, Some((FEDEX_SECRET, unix_now()))).await;
+        assert_problem(r, 400, "invalid_signature").await;
+        let r = post_event(&app, "secure_courier", &appointment, Some((COURIER_SECRET, unix_now()))).await;
+        assert_eq!(json_of(r, 200).await["status"], "applied");
+        let appointment_letter = letters(&app, &number).await.into_iter().find(|m| m.kind == "carrier_appointment_confirmed").expect("the client is told");
+        assert!(appointment_letter.text_body.contains("A signature will be required"), "{}", appointment_letter.text_body);
+
         // The operator's command follows the demo order to the end, through
         // the webhook's own path (signed with the configured secret).
         let operator = Actor::System("cli");
-        for kind in ["appointment_confirmed", "picked_up", "delivered"] {
+        for kind in ["picked_up", "delivered"] {
             let receipt = app.maison().simulate_carrier_event(&operator, &tracking, kind, None, None).await.expect("applied");
             assert!(receipt.applied);
         }

@@ -10,7 +10,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{TestApp, assert_problem, order_as, plain_sku, spawn_app_at};
+use common::{TestApp, assert_problem, deliver, order_as, plain_sku, spawn_app_at};
 use maison_app::actor::Actor;
 use maison_app::clock::FixedClock;
 use maison_payments::PaymentState;
@@ -67,51 +67,6 @@ async fn json_of(response: reqwest::Response, status: u16) -> Value {
     let body: Value = response.json().await.unwrap_or(Value::Null);
     assert_eq!(got, status, "{body}");
     body
-}
-
-/// Processes, ships and delivers order `number` (the carrier's events
-/// through the maison's own path).
-async fn deliver(app: &TestApp, number: &str, fulfilment: &str) {
-    let r = call(
-        app,
-        Method::POST,
-        &format!("/api/v1/orders/{number}/process"),
-        Some(fulfilment),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(json_of(r, 200).await["status"], "processing");
-    let r = call(
-        app,
-        Method::POST,
-        &format!("/api/v1/orders/{number}/shipments"),
-        Some(fulfilment),
-        Some(&format!("ship-{number}")),
-        None,
-    )
-    .await;
-    let shipment = json_of(r, 201).await;
-    let tracking = shipment["tracking_number"]
-        .as_str()
-        .expect("tracking")
-        .to_owned();
-    for kind in ["picked_up", "in_transit", "out_for_delivery", "delivered"] {
-        app.maison()
-            .simulate_carrier_event(&Actor::System("test"), &tracking, kind, None, None)
-            .await
-            .expect("the carrier's event");
-    }
-    let r = call(
-        app,
-        Method::GET,
-        &format!("/api/v1/orders/{number}"),
-        Some(fulfilment),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(json_of(r, 200).await["status"], "delivered");
 }
 
 async fn letters(app: &TestApp, number: &str) -> Vec<maison_store::outbox::OutboxMessage> {
@@ -304,6 +259,41 @@ on_both_databases! {
         let r = call(&app, Method::POST, &returns_path(&number), Some(&ambassador), None, Some(request)).await;
         assert_eq!(json_of(r, 201).await["status"], "requested", "Client Relations ask for the client");
         assert!(letters(&app, &number).await.iter().any(|m| m.kind == "return_rejected"));
+        app.stop().await;
+    }
+
+    async fn a_collected_order_is_returnable_for_thirty_days_from_its_collection(backend) {
+        let (app, clock) = start(backend).await;
+        let fulfilment = staff(&app, "fulfilment@maison.example", "fulfilment").await;
+        let ambassador = staff(&app, "ambassador@maison.example", "ambassador").await;
+        let boutiques = app.get_json("/api/v1/boutiques?pickup=true").await.1;
+        let sku = plain_sku(&app).await;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let mut body = common::checkout_body(&bag);
+        body["delivery"] = json!({"method": "boutique", "boutique_id": boutiques["items"][0]["id"]});
+        let order = json_of(app.checkout("pickup-return", &body).await, 201).await;
+        let number = order["number"].as_str().expect("number").to_owned();
+        let request = json!({"lines": [{"line_id": "1", "quantity": 1}], "reason": "The ring is too small."});
+        for step in ["process", "ready-for-pickup"] {
+            let r = call(&app, Method::POST, &format!("/api/v1/orders/{number}/{step}"), Some(&fulfilment), None, None).await;
+            json_of(r, 200).await;
+        }
+        // Waiting at the boutique is not yet in the client's hands.
+        let r = call(&app, Method::POST, &returns_path(&number), Some(&ambassador), None, Some(request.clone())).await;
+        assert_problem(r, 409, "invalid_transition").await;
+
+        // Collected ten days after the order: the window runs from then.
+        clock.advance(10 * DAY);
+        let r = call(&app, Method::POST, &format!("/api/v1/orders/{number}/collect"), Some(&fulfilment), None,
+            Some(json!({"id_checked": true, "collected_by": "Claire Dubois"}))).await;
+        assert_eq!(json_of(r, 200).await["status"], "collected");
+        clock.advance(31 * DAY);
+        let r = call(&app, Method::POST, &returns_path(&number), Some(&ambassador), None, Some(request.clone())).await;
+        assert_problem(r, 409, "return_window_closed").await;
+        // 29 days after the collection (39 after the order): still open.
+        clock.advance(-2 * DAY);
+        let r = call(&app, Method::POST, &returns_path(&number), Some(&ambassador), None, Some(request)).await;
+        assert_eq!(json_of(r, 201).await["status"], "requested");
         app.stop().await;
     }
 

@@ -2,8 +2,10 @@
 //! integrator's server (a small axum server in the test) receives
 //! `order.confirmed` after a checkout, signed with the secret returned at
 //! creation; a delivery answered 500 is retried with back-off and listed
-//! with its last answer; invalid URLs and events are refused; only
-//! administrators manage endpoints.
+//! with its last answer; every other order and return event (a
+//! cancellation, a shipment to its refunded return, a boutique collection,
+//! a wire order taken by telephone) reaches it signed; invalid URLs and
+//! events are refused; only administrators manage endpoints.
 
 mod common;
 
@@ -15,7 +17,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use common::{TestApp, assert_problem, checkout_body, plain_sku, spawn_app_at};
+use common::{TestApp, assert_problem, checkout_body, deliver, plain_sku, spawn_app_at};
 use maison_app::actor::Actor;
 use maison_app::clock::{Clock, FixedClock};
 use maison_carriers::signature;
@@ -165,6 +167,29 @@ async fn deliveries(app: &TestApp, admin: &str, endpoint: &str) -> Vec<Value> {
         .clone()
 }
 
+/// (type, order number) of every event received at `path`, each signature
+/// verified with `secret`.
+fn verified_events(received: &Received, path: &str, secret: &str) -> Vec<(String, String)> {
+    let now = jiff::Timestamp::now().as_second();
+    received
+        .at(path)
+        .into_iter()
+        .map(|(header, body)| {
+            assert_eq!(
+                signature::verify(secret.as_bytes(), header.as_deref(), &body, now),
+                Ok(())
+            );
+            let event: Value = serde_json::from_slice(&body).expect("JSON body");
+            let data = &event["data"];
+            let number = data["number"].as_str().or(data["order_number"].as_str());
+            (
+                event["type"].as_str().expect("type").to_owned(),
+                number.expect("the order's number").to_owned(),
+            )
+        })
+        .collect()
+}
+
 on_both_databases! {
     async fn integrators_receive_signed_events_retried_until_answered(backend) {
         let clock = Arc::new(FixedClock::at(maison_app::clock::now_micros()));
@@ -265,6 +290,80 @@ on_both_databases! {
         assert!(!list.to_string().contains(&secret));
         assert!(items.iter().all(|i| i.get("secret").is_none()));
 
+        app.stop().await;
+    }
+
+    async fn integrators_hear_of_cancellations_shipments_deliveries_collections_and_returns(backend) {
+        let app = spawn_app_at(backend, Arc::new(maison_app::clock::SystemClock)).await;
+        let admin = staff(&app, "admin@maison.example", "admin").await;
+        let ambassador = staff(&app, "ambassador@maison.example", "ambassador").await;
+        let fulfilment = staff(&app, "fulfilment@maison.example", "fulfilment").await;
+        let (base, received) = integrator().await;
+        let every = json!(["order.placed", "order.confirmed", "order.cancelled", "order.shipped",
+            "order.delivered", "order.collected", "return.requested", "return.refunded"]);
+        let r = call(&app, Method::POST, "/api/v1/webhook-endpoints", Some(&admin),
+            Some(json!({"url": format!("{base}/ok"), "events": every}))).await;
+        let secret = json_of(r, 201).await["secret"].as_str().expect("secret").to_owned();
+        let sku = plain_sku(&app).await;
+        let number = |order: Value| order["number"].as_str().expect("number").to_owned();
+
+        // Cancelled by Client Relations before processing.
+        let cancelled = number(order(&app, &sku, "hooks-cancelled").await);
+        let r = call(&app, Method::POST, &format!("/api/v1/orders/{cancelled}/cancel"), Some(&ambassador),
+            Some(json!({"reason": "The client chose another piece."}))).await;
+        assert_eq!(json_of(r, 200).await["status"], "cancelled");
+
+        // Shipped, delivered, then returned and refunded.
+        let returned = number(order(&app, &sku, "hooks-returned").await);
+        deliver(&app, &returned, &fulfilment).await;
+        let r = call(&app, Method::POST, &format!("/api/v1/orders/{returned}/returns"), Some(&ambassador),
+            Some(json!({"lines": [{"line_id": "1", "quantity": 1}], "reason": "Too large."}))).await;
+        let id = json_of(r, 201).await["id"].as_str().expect("id").to_owned();
+        for (step, token, body) in [("authorise", &ambassador, None), ("receive", &fulfilment, Some(json!({"restock": true}))), ("refund", &ambassador, None)] {
+            let r = call(&app, Method::POST, &format!("/api/v1/returns/{id}/{step}"), Some(token), body).await;
+            json_of(r, 200).await;
+        }
+
+        // Collected at a boutique.
+        let boutiques = app.get_json("/api/v1/boutiques?pickup=true").await.1;
+        let bag = app.bag_with(&[(&sku, 1)]).await;
+        let mut body = checkout_body(&bag);
+        body["delivery"] = json!({"method": "boutique", "boutique_id": boutiques["items"][0]["id"]});
+        let collected = number(json_of(app.checkout("hooks-collected", &body).await, 201).await);
+        for (step, body) in [("process", None), ("ready-for-pickup", None), ("collect", Some(json!({"id_checked": true, "collected_by": "Claire Dubois"})))] {
+            let r = call(&app, Method::POST, &format!("/api/v1/orders/{collected}/{step}"), Some(&fulfilment), body).await;
+            json_of(r, 200).await;
+        }
+
+        // Taken by telephone and paid by wire: placed, awaiting the funds.
+        let r = app.with_token(Method::POST, "/api/v1/assisted-orders", &ambassador)
+            .header("Idempotency-Key", "hooks-wire")
+            .json(&json!({
+                "channel": "telephone",
+                "client": {"first_name": "Claire", "last_name": "Dubois", "email": "claire@example.com", "phone": "212-555-0147"},
+                "lines": [{"sku": sku, "quantity": 1}],
+                "delivery": {"method": "home", "address": {
+                    "line1": "10 Park Avenue", "city": "New York", "region": "NY", "postal_code": "10016", "country": "US"}},
+                "payment": {"method": "wire"},
+                "documents": {"channel": "email"},
+            }))
+            .send().await.expect("sent");
+        let wired = json_of(r, 201).await;
+        assert_eq!(wired["status"], "placed");
+        let wired = number(wired);
+
+        let mut expected: Vec<(String, String)> = [
+            ("order.placed", &cancelled), ("order.confirmed", &cancelled), ("order.cancelled", &cancelled),
+            ("order.placed", &returned), ("order.confirmed", &returned), ("order.shipped", &returned),
+            ("order.delivered", &returned), ("return.requested", &returned), ("return.refunded", &returned),
+            ("order.placed", &collected), ("order.confirmed", &collected), ("order.collected", &collected),
+            ("order.placed", &wired),
+        ].into_iter().map(|(kind, number)| (kind.to_owned(), number.clone())).collect();
+        eventually("every event", async || received.at("/ok").len() >= expected.len()).await;
+        let mut got = verified_events(&received, "/ok", &secret);
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected);
         app.stop().await;
     }
 

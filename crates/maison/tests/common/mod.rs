@@ -509,3 +509,55 @@ pub async fn engravable_in_stock(app: &TestApp, stock: u32) -> (Value, String) {
         .expect("stock");
     (engravable, sku)
 }
+
+/// Processes, ships and delivers order `number` as the fulfilment staff
+/// member holding `token` (the carrier's events through the maison's own
+/// path).
+pub async fn deliver(app: &TestApp, number: &str, token: &str) {
+    let r = app
+        .with_token(
+            reqwest::Method::POST,
+            &format!("/api/v1/orders/{number}/process"),
+            token,
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    let r = app
+        .with_token(
+            reqwest::Method::POST,
+            &format!("/api/v1/orders/{number}/shipments"),
+            token,
+        )
+        .header("Idempotency-Key", format!("ship-{number}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let shipment: Value = r.json().await.expect("shipment");
+    let tracking = shipment["tracking_number"].as_str().expect("tracking");
+    for kind in ["picked_up", "in_transit", "out_for_delivery", "delivered"] {
+        app.maison()
+            .simulate_carrier_event(
+                &maison_app::actor::Actor::System("test"),
+                tracking,
+                kind,
+                None,
+                None,
+            )
+            .await
+            .expect("the carrier's event");
+    }
+    let r = app
+        .with_token(
+            reqwest::Method::GET,
+            &format!("/api/v1/orders/{number}"),
+            token,
+        )
+        .send()
+        .await
+        .expect("sent");
+    let order: Value = r.json().await.expect("order");
+    assert_eq!(order["status"], "delivered", "{order}");
+}

@@ -15,12 +15,12 @@ use maison_domain::order::{
     Assisted, AssistedVia, DocumentsChannel, Order, OrderCommand, OrderEvent, OrderLine,
     OrderNumber, OrderStatus,
 };
-use maison_domain::payment::{CardOnFile, Payment, PaymentAttempt};
+use maison_domain::payment::{CardOnFile, Payment};
 use maison_domain::personalisation;
 use maison_domain::policy::AssistedPaymentMethod;
 use maison_domain::quote::QuoteStatus;
 use maison_store::information::claim_quote;
-use maison_store::{StoreError, audit, idempotency, orders, payments as attempts};
+use maison_store::{StoreError, audit, idempotency, orders};
 
 use crate::actor::{Action, Actor};
 use crate::bag::{PersonalisationRequest, find_variant};
@@ -335,19 +335,8 @@ impl Maison {
         .await?;
         let attempt_id = new_id();
         if by_card {
-            attempts::insert_attempt(
-                &mut tx,
-                &PaymentAttempt::pending(
-                    attempt_id.clone(),
-                    &order_id,
-                    "authorise",
-                    order.total,
-                    self.gateway.name(),
-                    None,
-                    now,
-                ),
-            )
-            .await?;
+            self.record_pending_authorisation(&mut tx, &attempt_id, &order, now)
+                .await?;
         } else {
             // Placed through the lifecycle's one decision, which also
             // announces `order.placed` to integrators.

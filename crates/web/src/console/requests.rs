@@ -282,6 +282,8 @@ struct RequestPage {
     error_field: String,
     note: String,
     quote: QuoteKept,
+    /// One per quote form shown: a second press of "Issue" issues once.
+    quote_key: String,
 }
 
 impl RequestPage {
@@ -467,6 +469,7 @@ async fn request_page(
         error_field: kept.field,
         note: kept.note,
         quote,
+        quote_key: maison_app::clock::new_id(),
     };
     with_status(render(&page), status)
 }
@@ -575,6 +578,7 @@ pub async fn set_status(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct QuoteForm {
+    idempotency_key: String,
     sku: String,
     price: String,
     carat: String,
@@ -662,7 +666,16 @@ pub async fn issue_quote(
         cut: form.cut.clone(),
         valid_days,
     };
-    match state.maison.issue_quote(&signed.actor(), &id, input).await {
+    // A post without the form's key (not from its page) issues once, as sent.
+    let key = match form.idempotency_key.trim() {
+        "" => maison_app::clock::new_id(),
+        key => key.to_owned(),
+    };
+    match state
+        .maison
+        .issue_quote(&signed.actor(), &id, input, &key)
+        .await
+    {
         Ok(issued) => {
             request_page(
                 &state,

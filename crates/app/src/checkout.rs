@@ -414,6 +414,26 @@ pub(crate) fn checked_key(key: &str) -> Result<&str, ShopError> {
     Ok(key)
 }
 
+/// What an earlier request under the same key means for this one (whose
+/// digest is `fingerprint`): `None` when the key is new, the body it was
+/// answered with (to replay), or a refusal: another request under the key
+/// (`idempotency_key_reused`), or this one still under way.
+pub(crate) fn earlier_answer(
+    state: KeyState,
+    fingerprint: &str,
+) -> Result<Option<String>, ShopError> {
+    match state {
+        KeyState::New => Ok(None),
+        KeyState::InProgress { fingerprint: f } | KeyState::Completed { fingerprint: f, .. }
+            if f != fingerprint =>
+        {
+            Err(ShopError::KeyReused)
+        }
+        KeyState::InProgress { .. } => Err(ShopError::KeyInUse),
+        KeyState::Completed { body, .. } => Ok(Some(body)),
+    }
+}
+
 /// A request's parts as one SHA-256 digest (what makes two requests with
 /// one key the same).
 pub(crate) fn digest<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {

@@ -156,6 +156,28 @@ impl Maison {
         })
     }
 
+    /// A quote and the request it answers (the client's details), for an
+    /// assisted order that pays it by telephone.
+    pub async fn quote_to_pay(
+        &self,
+        actor: &Actor,
+        quote_id: &str,
+    ) -> Result<(ConsoleQuote, InformationRequest), ShopError> {
+        actor.may(Action::PlaceAssistedOrder)?;
+        let quote = self
+            .store()
+            .quote(quote_id.trim())
+            .await?
+            .ok_or(ShopError::QuoteNotFound)?;
+        let request = self
+            .store()
+            .information_request(&quote.request_id)
+            .await?
+            .ok_or(ShopError::QuoteNotFound)?;
+        let quote = self.console_quote(quote, &request, self.now()).await?;
+        Ok((quote, request))
+    }
+
     /// The quotes issued on a request, newest first.
     pub async fn request_quotes(
         &self,

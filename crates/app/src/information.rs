@@ -4,15 +4,16 @@
 //! assigned, contacted, quoted, closed). Every staff action is audited in the
 //! transaction of the change. Quotes are in [`crate::quotes`].
 
-use maison_domain::contact::{Email, name_part, phone};
+use maison_domain::contact::{Email, email_key, name_part, phone};
 use maison_domain::quote::{InformationRequest, RequestStatus, StaffMark, request_message};
 use maison_domain::staff::StaffRole;
 use maison_store::information::{insert_request, request_in, update_request};
-use maison_store::{StoreError, audit, outbox};
+use maison_store::{StoreError, audit, idempotency, outbox};
 
 use crate::actor::{Action, Actor};
 use crate::bag::find_variant;
 use crate::catalogue::Catalogue;
+use crate::checkout::{checked_key, digest, earlier_answer};
 use crate::clock::new_id;
 use crate::input::{invalid, page_after};
 use crate::{Maison, ShopError};
@@ -64,12 +65,38 @@ fn normalised_sku(text: &str) -> Result<String, ShopError> {
 
 impl Maison {
     /// Records a client's request for information and acknowledges it by
-    /// e-mail; `client` is the caller's address, for throttling.
+    /// e-mail, once per `Idempotency-Key` when one is given (the form of a
+    /// creation's page sends none); `client` is the caller's address, for
+    /// throttling.
     pub async fn request_information(
         &self,
         input: InformationRequestInput,
         client: &str,
+        idempotency_key: Option<&str>,
     ) -> Result<InformationRequest, ShopError> {
+        let key = idempotency_key.map(checked_key).transpose()?;
+        // Keys chosen by one client's address never meet another's.
+        let scope = format!("information_request:{}", email_key(&input.email));
+        let fingerprint = digest([
+            input.sku.trim(),
+            input.first_name.trim(),
+            input.last_name.trim(),
+            input.email.trim(),
+            input.phone.trim(),
+            input.message.trim(),
+        ]);
+        if let Some(key) = key
+            && let Some(id) = earlier_answer(
+                self.store().idempotency_state(&scope, key).await?,
+                &fingerprint,
+            )?
+        {
+            return self
+                .store()
+                .information_request(&id)
+                .await?
+                .ok_or(ShopError::RequestNotFound);
+        }
         self.throttled(
             &format!("information:address:{client}"),
             REQUEST_WINDOW_MICROS,
@@ -113,6 +140,15 @@ impl Maison {
             .may_write_to("information_request", email.as_str())
             .await?;
         let mut tx = self.store().begin_write().await?;
+        if let Some(key) = key {
+            if !idempotency::claim_key(&mut tx, &scope, key, &fingerprint, &request.id, now).await?
+            {
+                // The same request, sent twice at once: the first one answers.
+                tx.rollback().await.map_err(StoreError::from)?;
+                return Err(ShopError::KeyInUse);
+            }
+            idempotency::complete_key(&mut tx, &scope, key, 201, &request.id).await?;
+        }
         insert_request(&mut tx, &request).await?;
         if write {
             let letter = self.letter(

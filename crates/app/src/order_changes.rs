@@ -1,9 +1,13 @@
 //! Changing an order before it is processed (rule R8): Client Relations
 //! change its creations or its delivery, with a reason. The stock follows the
-//! lines; a card order whose total rises is authorised again from the card's
-//! token before anything changes (declined: nothing changes), and its former
-//! hold is released; a lower total is captured as it is, the rest of the hold
-//! released at capture. A wire or cash order owes the new total.
+//! lines. A card order whose total changes is held anew for its new total,
+//! from the card's token, and its former hold released (processors void a
+//! hold whole; they do not shrink one). When the total rises the new hold
+//! comes first: declined, nothing changes. When it falls, a new hold that is
+//! declined or unanswered leaves the former, larger one in place (the change
+//! stands, the order is never left without a hold, and capture takes only
+//! the new total); the audit log says why. A wire or cash order owes the new
+//! total.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +16,7 @@ use maison_domain::delivery::{DeliveryMethod, Destination, plan_delivery};
 use maison_domain::order::{Order, OrderEvent, OrderNumber, OrderStatus};
 use maison_domain::payment::{Payment, PaymentAttempt};
 use maison_domain::receipt::Balance;
-use maison_payments::{AuthoriseOutcome, TokenAuthoriseRequest};
+use maison_payments::{AuthoriseOutcome, SyncedOperation, TokenAuthoriseRequest};
 use maison_store::{StoreError, audit, orders, outbox, payments as attempts, receipts, stock};
 
 use crate::actor::{Action, Actor};
@@ -135,15 +139,32 @@ impl Maison {
             a.company = None;
         }
 
-        // A card order whose total rises: a new hold for the new total first.
-        let new_hold = match (&order.payment, total.minor() > order.total.minor()) {
-            (Payment::Card(card), true) => {
-                let token = card.token.as_deref().ok_or_else(|| {
-                    ShopError::InvalidTransition(
-                        "the card of this order cannot be charged again: cancel it and place a new one".into(),
-                    )
-                })?;
-                Some(self.authorise_again(&order, token, total).await?)
+        // A card order whose total changes: a new hold for the new total
+        // first. Why a lower total keeps the former hold, if it does.
+        let mut hold_kept: Option<String> = None;
+        let new_hold = match &order.payment {
+            Payment::Card(card) if total.minor() != order.total.minor() => {
+                let rises = total.minor() > order.total.minor();
+                match card.token.as_deref() {
+                    None if rises => {
+                        return Err(ShopError::InvalidTransition(
+                            "the card of this order cannot be charged again: cancel it and place a new one".into(),
+                        ));
+                    }
+                    None => {
+                        hold_kept = Some("no_card_token".into());
+                        None
+                    }
+                    Some(token) => match self.authorise_again(&order, token, total).await? {
+                        Ok(hold) => Some(hold),
+                        Err(not_held) if rises => return Err(not_held.problem),
+                        Err(not_held) => {
+                            tracing::warn!(order = %order.number, reason = %not_held.code, "lower total not held anew: the former hold is kept");
+                            hold_kept = Some(not_held.code);
+                            None
+                        }
+                    },
+                }
             }
             _ => None,
         };
@@ -256,6 +277,7 @@ impl Maison {
                     "lines_after": changed.lines.iter().map(|l| format!("{} x{}", l.sku, l.quantity)).collect::<Vec<_>>(),
                     "delivery_changed": change.delivery.is_some(),
                     "reauthorised": new_hold.is_some(),
+                    "former_hold_kept_because": hold_kept,
                 }),
             ),
         )
@@ -277,14 +299,15 @@ impl Maison {
             .ok_or(ShopError::OrderNotFound)
     }
 
-    /// A new hold for `total` on the order's card, by its token. Declined:
-    /// 409 `payment_declined`, and nothing changes.
+    /// A new hold for `total` on the order's card, by its token. An answer
+    /// lost on the way is asked for under the same key, never sent again.
+    /// Not held: why (the attempt's code) and the problem to answer.
     async fn authorise_again(
         &self,
         order: &Order,
         card_token: &str,
         total: maison_domain::Money,
-    ) -> Result<NewHold, ShopError> {
+    ) -> Result<Result<NewHold, NotHeld>, ShopError> {
         let attempt = PaymentAttempt::pending(
             new_id(),
             &order.id,
@@ -297,7 +320,7 @@ impl Maison {
         let mut tx = self.store().begin_write().await?;
         attempts::insert_attempt(&mut tx, &attempt).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        let outcome = self
+        let mut outcome = self
             .gateway
             .authorise_token(TokenAuthoriseRequest {
                 idempotency_key: &attempt.id,
@@ -306,12 +329,22 @@ impl Maison {
                 reference: &order.number,
             })
             .await;
-        let (status, code, result) = match outcome {
+        if let Err(err) = &outcome
+            && err.in_doubt()
+        {
+            outcome = match self.gateway.sync(&attempt.id).await {
+                Ok(Some(SyncedOperation::Authorise(answer))) => Ok(answer),
+                // Never received: nothing is held.
+                Ok(_) => outcome,
+                Err(err) => Err(err),
+            };
+        }
+        let (status, code, problem) = match outcome {
             Ok(AuthoriseOutcome::Authorised(auth)) => {
-                return Ok(NewHold {
+                return Ok(Ok(NewHold {
                     attempt_id: attempt.id,
                     processor_ref: auth.processor_ref,
-                });
+                }));
             }
             Ok(AuthoriseOutcome::Declined(decline)) => (
                 "declined",
@@ -331,7 +364,7 @@ impl Maison {
         attempts::resolve_attempt(&mut tx, &attempt.id, status, None, Some(&code), self.now())
             .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        Err(result)
+        Ok(Err(NotHeld { code, problem }))
     }
 
     /// A new hold the change did not use (refused meanwhile) is released.
@@ -381,4 +414,11 @@ impl Maison {
 struct NewHold {
     attempt_id: String,
     processor_ref: String,
+}
+
+/// A new hold the processor did not place: its decline code (or
+/// `not_processed`), and the problem a rise in total answers with.
+struct NotHeld {
+    code: String,
+    problem: ShopError,
 }

@@ -24,7 +24,7 @@ use crate::accounts::{new_token, token_digest};
 use crate::actor::{Action, Actor};
 use crate::bag::find_variant;
 use crate::checkout::{
-    CardRequest, ContactInput, DeliveryInput, checked_key, digest, reserve_stock,
+    CardRequest, ContactInput, DeliveryInput, checked_key, digest, earlier_answer, reserve_stock,
 };
 use crate::clock::{new_id, random_bytes};
 use crate::input::invalid;
@@ -89,14 +89,34 @@ pub(crate) fn quote_refused(why: QuoteRefused) -> ShopError {
 impl Maison {
     /// Issues a quote on an information request and e-mails its private
     /// link to the client; the request becomes `quoted`. Prestige Advisors
-    /// and administrators.
+    /// and administrators; once per staff member and `idempotency_key`
+    /// (a retry answers the same quote, and the client gets one letter).
     pub async fn issue_quote(
         &self,
         actor: &Actor,
         request_id: &str,
         input: QuoteInput,
+        idempotency_key: &str,
     ) -> Result<IssuedQuote, ShopError> {
         let member = actor.may(Action::IssueQuote)?.clone();
+        let key = checked_key(idempotency_key)?;
+        let scope = format!("issue_quote:{}", member.id);
+        let fingerprint = digest([
+            request_id.trim(),
+            input.sku.trim(),
+            &input.price.amount_string(),
+            input.carat.trim(),
+            input.colour.trim(),
+            input.clarity.trim(),
+            input.cut.trim(),
+            &input.valid_days.to_string(),
+        ]);
+        if let Some(answer) = earlier_answer(
+            self.store().idempotency_state(&scope, key).await?,
+            &fingerprint,
+        )? {
+            return self.issued_again(&answer).await;
+        }
         let catalogue = self.catalogue();
         let sku = maison_domain::Sku::parse(&input.sku)
             .map_err(|_| ShopError::UnknownSku(input.sku.chars().take(64).collect()))?;
@@ -180,6 +200,15 @@ impl Maison {
                 )));
             }
         };
+        if !idempotency::claim_key(&mut tx, &scope, key, &fingerprint, &quote.id, now).await? {
+            // The same quote, sent twice at once: the first one answers.
+            tx.rollback().await.map_err(StoreError::from)?;
+            return Err(ShopError::KeyInUse);
+        }
+        // The link goes with the answer kept for a retry (the client's
+        // letter in the outbox holds it too); the quote keeps its digest.
+        let answer = serde_json::json!({"quote": quote.id, "link": link}).to_string();
+        idempotency::complete_key(&mut tx, &scope, key, 201, &answer).await?;
         insert_quote(&mut tx, &quote, &token_digest(token.expose())).await?;
         audit::record(
             &mut tx,
@@ -225,6 +254,26 @@ impl Maison {
         tx.commit().await.map_err(StoreError::from)?;
         tracing::info!(quote = %quote.id, request = %request_id, by = %member.email, "quote issued");
         Ok(IssuedQuote { quote, link })
+    }
+
+    /// The quote a retried request issued, from the answer kept with its key.
+    async fn issued_again(&self, answer: &str) -> Result<IssuedQuote, ShopError> {
+        let answer: serde_json::Value = serde_json::from_str(answer)
+            .map_err(|e| ShopError::Internal(format!("a kept quote answer: {e}")))?;
+        let (Some(id), Some(link)) = (answer["quote"].as_str(), answer["link"].as_str()) else {
+            return Err(ShopError::Internal(
+                "a kept quote answer without its quote".into(),
+            ));
+        };
+        let quote = self
+            .store()
+            .quote(id)
+            .await?
+            .ok_or(ShopError::QuoteNotFound)?;
+        Ok(IssuedQuote {
+            quote,
+            link: link.to_owned(),
+        })
     }
 
     /// The quote behind a private link.

@@ -10,11 +10,11 @@ use maison_domain::receipt::{
     Balance, MAX_REFERENCE_CHARS, Receipt, ReceiptMethod, ReceiptRefusal,
     passes_large_cash_threshold,
 };
-use maison_store::idempotency::{self, KeyState};
+use maison_store::idempotency;
 use maison_store::{StoreError, audit, orders, outbox, receipts};
 
 use crate::actor::{Action, Actor};
-use crate::checkout::{checked_key, digest};
+use crate::checkout::{checked_key, digest, earlier_answer};
 use crate::clock::new_id;
 use crate::documents::confirmation_message;
 use crate::input::invalid;
@@ -63,18 +63,13 @@ impl Maison {
             &request.amount.amount_string(),
             request.reference.trim(),
         ]);
-        if let Some(key) = key {
-            match self.store().idempotency_state(&scope, key).await? {
-                KeyState::New => {}
-                KeyState::InProgress { fingerprint: f }
-                | KeyState::Completed { fingerprint: f, .. }
-                    if f != fingerprint =>
-                {
-                    return Err(ShopError::KeyReused);
-                }
-                KeyState::InProgress { .. } => return Err(ShopError::KeyInUse),
-                KeyState::Completed { body, .. } => return self.recorded_receipt(&body).await,
-            }
+        if let Some(key) = key
+            && let Some(body) = earlier_answer(
+                self.store().idempotency_state(&scope, key).await?,
+                &fingerprint,
+            )?
+        {
+            return self.recorded_receipt(&body).await;
         }
         let method = ReceiptMethod::parse(request.method.trim())
             .ok_or_else(|| invalid("invalid_method", "method", "Choose wire or cash."))?;

@@ -310,6 +310,7 @@ async fn the_openapi_document_describes_every_route() {
             &format!("/api/v1/information-requests/{}/quotes", request["id"].as_str().expect("id")),
             &admin,
         )
+        .header("Idempotency-Key", "openapi-quote")
         .json(&serde_json::json!({"sku": plain, "price": {"amount": "1000.00", "currency": "USD"},
             "stone": {"carat": "1.00", "colour": "F", "clarity": "VS1", "cut": "good"}, "valid_days": 7}))
         .send()

@@ -364,6 +364,27 @@ async fn card_order(app: &TestApp, sku: &str, key: &str) -> Value {
     response.json().await.expect("order")
 }
 
+/// A request refused: method, path, bearer token (none: no token), body,
+/// the status and the problem's code.
+type Refused<'a> = (
+    Method,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a Value>,
+    u16,
+    &'a str,
+);
+
+/// The amounts (in cents) the processor still holds for an order.
+fn held(app: &TestApp, number: &str) -> Vec<i64> {
+    app.simulator
+        .ledger_snapshot()
+        .iter()
+        .filter(|p| p.reference == number && p.state == maison_payments::PaymentState::Authorised)
+        .map(|p| p.authorised.minor())
+        .collect()
+}
+
 fn operations(order: &Value) -> Vec<(String, String)> {
     order["payment_operations"]
         .as_array()
@@ -428,7 +449,7 @@ on_both_databases! {
         app.stop().await;
     }
 
-    async fn a_lower_total_and_a_new_delivery_need_no_new_authorisation(backend) {
+    async fn a_lower_total_and_a_new_delivery_hold_the_new_total_and_release_the_former_hold(backend) {
         let app = spawn_app(backend).await;
         let sku = plain_sku(&app).await;
         let advisor = staff(&app, "advisor@maison.example", "prestige_advisor").await;
@@ -460,13 +481,129 @@ on_both_databases! {
         assert_eq!(changed["delivery"]["method"], "boutique");
         assert_eq!(changed["carrier"], "boutique");
         assert_eq!(on_hand(&app, &sku).await, before + 2, "two pieces back in stock");
-        assert_eq!(app.simulator.authorisation_count(), holds, "no new hold for a lower total");
+        // The lower total is held anew, the former hold released.
+        assert_eq!(app.simulator.authorisation_count(), holds + 1, "a new hold for the lower total");
         assert_eq!(changed["payment_state"], "authorised");
+        assert_eq!(held(&app, &number), vec![cents(&amount(&changed["total"]))], "only the new total is held");
         // Once processing has started, no change.
         let (status, _) = call(&app, Method::POST, &format!("{path}/process"), &fulfilment, None, None).await;
         assert_eq!(status, 200);
         let r = app.with_token(Method::PATCH, &path, &advisor).json(&json!({"lines": [{"sku": sku, "quantity": 2}], "reason": "x"})).send().await.expect("sent");
         assert_problem(r, 409, "order_not_modifiable").await;
+        app.stop().await;
+    }
+
+    async fn a_lower_total_keeps_the_former_hold_when_the_new_one_is_refused_and_capture_takes_the_new_total(backend) {
+        let app = spawn_app(backend).await;
+        let sku = plain_sku(&app).await;
+        let ambassador = staff(&app, "sophie@maison.example", "ambassador").await;
+        let fulfilment = staff(&app, "fulfilment@maison.example", "fulfilment").await;
+        let admin = staff(&app, "admin@maison.example", "admin").await;
+        let bag = app.bag_with(&[(&sku, 4)]).await;
+        let order: Value = app.checkout("lower-kept", &common::checkout_body(&bag)).await.json().await.expect("order");
+        let number = order["number"].as_str().expect("number").to_owned();
+        let unit = cents(&amount(&order["total"])) / 4;
+        let path = format!("/api/v1/orders/{number}");
+        let lower = |quantity: u32, reason: &str| json!({"lines": [{"sku": sku, "quantity": quantity}], "reason": reason});
+
+        // Declined: the change stands, the order keeps its former hold.
+        app.simulator.decline_next_token_authorisations(maison_payments::DeclineReason::InsufficientFunds, 1);
+        let (status, changed) = call(&app, Method::PATCH, &path, &ambassador, None, Some(lower(3, "One less."))).await;
+        assert_eq!(status, 200, "{changed}");
+        assert_eq!(cents(&amount(&changed["total"])), unit * 3);
+        assert_eq!(changed["payment_state"], "authorised");
+        assert_eq!(held(&app, &number), vec![unit * 4], "the former hold is kept");
+        assert!(operations(&changed).contains(&("reauthorise".into(), "declined".into())));
+        // Unanswered (lost before the processor): the same.
+        app.simulator.fail_next(maison_payments::FailureMode::TimeoutBeforeProcessing, 1);
+        let (status, changed) = call(&app, Method::PATCH, &path, &ambassador, None, Some(lower(2, "Two less."))).await;
+        assert_eq!(status, 200, "{changed}");
+        assert_eq!(held(&app, &number), vec![unit * 4]);
+        assert!(operations(&changed).contains(&("reauthorise".into(), "failed".into())));
+        let (_, audit) = call(&app, Method::GET, &format!("/api/v1/audit-events?subject=order:{number}"), &admin, None, None).await;
+        let kept: Vec<&Value> = audit["items"].as_array().expect("items").iter()
+            .map(|e| &e["details"]["former_hold_kept_because"]).filter(|why| !why.is_null()).collect();
+        assert_eq!(kept.len(), 2, "{audit}");
+        assert!(kept.contains(&&json!("insufficient_funds")) && kept.contains(&&json!("not_processed")), "{audit}");
+
+        // Held at the processor, its answer lost: asked for, not sent again;
+        // the new total alone is held.
+        app.simulator.fail_next(maison_payments::FailureMode::TimeoutAfterProcessing, 1);
+        let holds = app.simulator.authorisation_count();
+        let (status, changed) = call(&app, Method::PATCH, &path, &ambassador, None, Some(lower(1, "One only."))).await;
+        assert_eq!(status, 200, "{changed}");
+        assert_eq!(app.simulator.authorisation_count(), holds + 1, "one new hold");
+        assert_eq!(held(&app, &number), vec![unit], "only the new total is held");
+        assert!(operations(&changed).contains(&("void".into(), "succeeded".into())));
+
+        // Shipped: the new total is captured.
+        let (status, _) = call(&app, Method::POST, &format!("{path}/process"), &fulfilment, None, None).await;
+        assert_eq!(status, 200);
+        let (status, shipment) = call(&app, Method::POST, &format!("{path}/shipments"), &fulfilment, Some("ship-lower"), None).await;
+        assert_eq!(status, 201, "{shipment}");
+        let captured: Vec<i64> = app.simulator.ledger_snapshot().iter()
+            .filter(|p| p.reference == number)
+            .filter_map(|p| p.captured.map(|c| c.minor()))
+            .collect();
+        assert_eq!(captured, vec![unit], "the new total, captured once");
+        assert!(held(&app, &number).is_empty(), "nothing else held");
+        app.stop().await;
+    }
+
+    async fn receipts_documents_the_outbox_and_changes_answer_each_role_and_no_role(backend) {
+        let app = spawn_app(backend).await;
+        let sku = plain_sku(&app).await;
+        let ambassador = staff(&app, "sophie@maison.example", "ambassador").await;
+        let advisor = staff(&app, "advisor@maison.example", "prestige_advisor").await;
+        let admin = staff(&app, "admin@maison.example", "admin").await;
+        let client = app.client("Claire", "Dubois", "claire@example.com").await;
+        // An administrator places an assisted order.
+        let body = order_body(json!([{"sku": sku, "quantity": 3}]), json!({"method": "wire"}), json!({"channel": "email"}));
+        let (status, order) = call(&app, Method::POST, "/api/v1/assisted-orders", &admin, Some("by-admin"), Some(body)).await;
+        assert_eq!(status, 201, "{order}");
+        assert_eq!(order["channel"], "telephone");
+        let number = order["number"].as_str().expect("number").to_owned();
+        let id = app.store.order_by_number(&number).await.expect("read").expect("order").id;
+        let letter = app.store.messages_of_order(&id).await.expect("letters").remove(0).id;
+
+        let (path, receipts, documents) = (format!("/api/v1/orders/{number}"), format!("/api/v1/orders/{number}/receipts"), format!("/api/v1/orders/{number}/documents"));
+        let retry = format!("/api/v1/outbox/{letter}/retry");
+        let receipt = json!({"method": "wire", "amount": money(100), "reference": "FW-ROLE"});
+        let change = json!({"lines": [{"sku": sku, "quantity": 2}], "reason": "One less."});
+        let refused: [Refused; 9] = [
+            (Method::POST, &receipts, None, Some(&receipt), 401, "unauthenticated"),
+            (Method::POST, &receipts, Some(&client), Some(&receipt), 403, "forbidden"),
+            (Method::GET, &documents, None, None, 401, "unauthenticated"),
+            (Method::GET, &documents, Some(&client), None, 403, "forbidden"),
+            (Method::GET, "/api/v1/outbox", None, None, 401, "unauthenticated"),
+            (Method::POST, &retry, None, None, 401, "unauthenticated"),
+            (Method::POST, &retry, Some(&ambassador), None, 403, "forbidden"),
+            (Method::POST, &retry, Some(&advisor), None, 403, "forbidden"),
+            (Method::PATCH, &path, Some(&client), Some(&change), 403, "forbidden"),
+        ];
+        for (method, path, token, body, status, code) in refused {
+            let mut request = match token {
+                Some(token) => app.with_token(method.clone(), path, token),
+                None => app.http.request(method.clone(), format!("{}{path}", app.url)),
+            };
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let r = request.send().await.expect("sent");
+            assert_eq!(r.status().as_u16(), status, "{method} {path} as {token:?}");
+            assert_problem(r, status, code).await;
+        }
+
+        // An administrator changes it; an advisor and an administrator
+        // record its two receipts, which confirm it.
+        let (status, changed) = call(&app, Method::PATCH, &path, &admin, None, Some(change)).await;
+        assert_eq!(status, 200, "{changed}");
+        let total = cents(&amount(&changed["total"]));
+        let (status, first) = call(&app, Method::POST, &receipts, &advisor, Some("r-1"), Some(json!({"method": "wire", "amount": money(100), "reference": "FW-1"}))).await;
+        assert_eq!(status, 201, "{first}");
+        let (status, last) = call(&app, Method::POST, &receipts, &admin, Some("r-2"), Some(json!({"method": "wire", "amount": money(total - 100), "reference": "FW-2"}))).await;
+        assert_eq!(status, 201, "{last}");
+        assert_eq!(last["order"]["status"], "confirmed");
         app.stop().await;
     }
 }

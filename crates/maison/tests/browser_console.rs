@@ -444,6 +444,7 @@ async fn every_console_page_fits_a_phone_a_tablet_and_a_desktop() {
                 cut: "excellent".into(),
                 valid_days: 14,
             },
+            "browser-quote",
         )
         .await
         .expect("quote issued");

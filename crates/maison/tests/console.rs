@@ -607,4 +607,72 @@ on_both_databases! {
         assert!(late.body.contains("can no longer be changed"), "{}", late.body);
         app.stop().await;
     }
+
+    async fn an_open_quote_is_paid_by_telephone_from_the_console(backend) {
+        let (app, clock) = start(backend).await;
+        let sku = solitaire(&app, 1).await;
+        let request = public_request(&app, &sku, "Claire", "Which diamonds are available?").await;
+        let (mut ambassador, _) = enrolled(&app, &clock, "elise@maison.example", "Élise Marchand", "ambassador").await;
+        let (mut advisor, _) = enrolled(&app, &clock, "helene@maison.example", "Hélène Roy", "prestige_advisor").await;
+        let (mut fulfilment, _) = enrolled(&app, &clock, "nadia@maison.example", "Nadia Laurent", "fulfilment").await;
+
+        // Issued from the request's page; the same form sent twice issues one quote.
+        let path = format!("/console/requests/{request}");
+        let page = advisor.get(&path).await;
+        let key = between(&page.body, "name=\"idempotency_key\" value=\"", "\"").to_owned();
+        let fields = [
+            ("idempotency_key", key.as_str()), ("sku", sku.as_str()), ("price", "48500"), ("carat", "1.52"),
+            ("colour", "E"), ("clarity", "VVS1"), ("cut", "excellent"), ("valid_days", "14"),
+        ];
+        let issued = advisor.submit(&path, &format!("{path}/quotes"), &fields).await;
+        assert_eq!(issued.status, 200, "{}", issued.body);
+        let again = advisor.submit(&path, &format!("{path}/quotes"), &fields).await;
+        assert_eq!(
+            between(&again.body, "data-testid=\"quote-link\">", "<"),
+            between(&issued.body, "data-testid=\"quote-link\">", "<"),
+            "the same quote"
+        );
+        assert_eq!(app.store.messages_to("claire@example.com").await.expect("outbox").iter().filter(|m| m.kind == "quote").count(), 1);
+
+        // "Take payment by telephone": the form holds the quote and its client.
+        let quotes = ambassador.get("/console/quotes?status=open").await;
+        let pay = between(&quotes.body, "href=\"/console/new-order?quote=", "\"").to_owned();
+        assert!(ambassador.get(&path).await.body.contains("data-testid=\"quote-pay\""));
+        let seen = fulfilment.get("/console/quotes").await;
+        assert!(seen.body.contains(&sku) && !seen.body.contains("quote-pay"), "fulfilment takes no order");
+        let form = ambassador.get(&format!("/console/new-order?quote={pay}")).await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        assert!(form.body.contains(&format!("name=\"quote_id\" value=\"{pay}\"")), "{}", form.body);
+        assert!(form.body.contains("$48,500.00") && form.body.contains("value=\"Claire\""), "{}", form.body);
+        assert!(!form.body.contains("name=\"sku_1\""), "no lines to type");
+        assert_eq!(ambassador.get("/console/new-order?quote=nope").await.status, 404);
+
+        let key = between(&form.body, "name=\"idempotency_key\" value=\"", "\"").to_owned();
+        let token = csrf_field(&form.body).expect("token");
+        let order = [
+            ("csrf_token", token.as_str()), ("idempotency_key", key.as_str()), ("intent", "place"),
+            ("quote_id", pay.as_str()), ("via", "telephone"), ("first_name", "Claire"), ("last_name", "Dubois"),
+            ("email", "claire@example.com"), ("phone", "212-555-0147"),
+            ("delivery_method", "home"), ("line1", "10 Park Avenue"), ("city", "New York"),
+            ("region", "NY"), ("postal_code", "10016"), ("country", "US"),
+            ("payment", "wire"), ("documents", "email"),
+        ];
+        let placed = ambassador.send(Method::POST, "/console/new-order", Some(&order)).await;
+        assert_eq!(placed.status, 303, "{}", placed.body);
+        let order_path = placed.location.split('?').next().expect("path").to_owned();
+        let page = ambassador.get(&order_path).await;
+        assert!(page.body.contains(&sku), "{}", page.body);
+        assert_eq!(cents_of(between(&page.body, "data-testid=\"order-total\">", "<")), 4_850_000);
+
+        // Paid: the quote is used, and no longer offered.
+        let used = ambassador.get("/console/quotes?status=used").await;
+        assert!(used.body.contains("data-testid=\"quote-order\"") && !used.body.contains("quote-pay"), "{}", used.body);
+        let key = "another-form";
+        let mut twice = order.to_vec();
+        twice[1] = ("idempotency_key", key);
+        let refused = ambassador.send(Method::POST, "/console/new-order", Some(&twice)).await;
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(refused.body.contains("data-testid=\"quote-to-pay\""), "the quote shown again");
+        app.stop().await;
+    }
 }

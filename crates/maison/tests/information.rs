@@ -50,6 +50,37 @@ async fn call(
     request.send().await.expect("sent")
 }
 
+/// Issues a quote under a fresh Idempotency-Key.
+async fn issue(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let key = maison_app::clock::new_id();
+    issue_with(app, path, token, Some(&key), body).await
+}
+
+async fn issue_with(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app.http.post(format!("{}{path}", app.url));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("sent")
+}
+
 async fn json_of(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
@@ -270,7 +301,7 @@ on_both_databases! {
         assert_problem(call(&app, Method::POST, &status_path, Some(&ambassador), Some(json!({"status": "closed"}))).await, 409, "invalid_transition").await;
         assert_problem(call(&app, Method::POST, &status_path, Some(&ambassador), Some(json!({"status": "contacted"}))).await, 409, "invalid_transition").await;
         assert_problem(call(&app, Method::POST, &assign, Some(&ambassador), Some(to_advisor)).await, 409, "invalid_transition").await;
-        assert_problem(call(&app, Method::POST, &format!("/api/v1/information-requests/{first}/quotes"), Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await, 409, "invalid_transition").await;
+        assert_problem(issue(&app, &format!("/api/v1/information-requests/{first}/quotes"), Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await, 409, "invalid_transition").await;
 
         // Each step in the audit log, by whom.
         let (_, audit) = json_of(call(&app, Method::GET, &format!("/api/v1/audit-events?subject=information_request:{first}"), Some(&admin), None).await).await;
@@ -292,8 +323,8 @@ on_both_databases! {
         let quotes = format!("/api/v1/information-requests/{request}/quotes");
 
         // Only Prestige Advisors and administrators quote.
-        assert_problem(call(&app, Method::POST, &quotes, None, Some(quote_body(&sku, "48500.00", 14))).await, 401, "unauthenticated").await;
-        assert_problem(call(&app, Method::POST, &quotes, Some(&ambassador), Some(quote_body(&sku, "48500.00", 14))).await, 403, "forbidden").await;
+        assert_problem(issue(&app, &quotes, None, Some(quote_body(&sku, "48500.00", 14))).await, 401, "unauthenticated").await;
+        assert_problem(issue(&app, &quotes, Some(&ambassador), Some(quote_body(&sku, "48500.00", 14))).await, 403, "forbidden").await;
         // Each value is checked, and the field named.
         for (field, value, code) in [
             ("carat", "0", "invalid_carat"),
@@ -304,23 +335,23 @@ on_both_databases! {
         ] {
             let mut body = quote_body(&sku, "48500.00", 14);
             body["stone"][field] = json!(value);
-            let problem = assert_problem(call(&app, Method::POST, &quotes, Some(&advisor), Some(body)).await, 422, code).await;
+            let problem = assert_problem(issue(&app, &quotes, Some(&advisor), Some(body)).await, 422, code).await;
             assert_eq!(problem["field"], format!("stone.{field}"));
         }
-        let problem = assert_problem(call(&app, Method::POST, &quotes, Some(&advisor), Some(quote_body(&sku, "0.00", 14))).await, 422, "invalid_price").await;
+        let problem = assert_problem(issue(&app, &quotes, Some(&advisor), Some(quote_body(&sku, "0.00", 14))).await, 422, "invalid_price").await;
         assert_eq!(problem["field"], "price");
-        assert_problem(call(&app, Method::POST, &quotes, Some(&advisor), Some(quote_body(&sku, "48 500", 14))).await, 422, "invalid_price").await;
-        let problem = assert_problem(call(&app, Method::POST, &quotes, Some(&advisor), Some(quote_body(&sku, "48500.00", 0))).await, 422, "invalid_validity").await;
+        assert_problem(issue(&app, &quotes, Some(&advisor), Some(quote_body(&sku, "48 500", 14))).await, 422, "invalid_price").await;
+        let problem = assert_problem(issue(&app, &quotes, Some(&advisor), Some(quote_body(&sku, "48500.00", 0))).await, 422, "invalid_validity").await;
         assert_eq!(problem["field"], "valid_days");
-        assert_problem(call(&app, Method::POST, &quotes, Some(&advisor), Some(quote_body(&sku, "48500.00", 91))).await, 422, "invalid_validity").await;
-        assert_problem(call(&app, Method::POST, &quotes, Some(&advisor), Some(quote_body("NO-SUCH-PIECE", "48500.00", 14))).await, 404, "product_not_found").await;
+        assert_problem(issue(&app, &quotes, Some(&advisor), Some(quote_body(&sku, "48500.00", 91))).await, 422, "invalid_validity").await;
+        assert_problem(issue(&app, &quotes, Some(&advisor), Some(quote_body("NO-SUCH-PIECE", "48500.00", 14))).await, 404, "product_not_found").await;
         let sized = app.product_where(|p| p["sale_mode"] == "price_on_request" && p["variants"].as_array().is_some_and(|v| v.len() > 1)).await;
-        let problem = assert_problem(call(&app, Method::POST, &quotes, Some(&advisor), Some(quote_body(sized["sku"].as_str().expect("sku"), "48500.00", 14))).await, 422, "size_required").await;
+        let problem = assert_problem(issue(&app, &quotes, Some(&advisor), Some(quote_body(sized["sku"].as_str().expect("sku"), "48500.00", 14))).await, 422, "size_required").await;
         assert_eq!(problem["field"], "sku");
-        assert_problem(call(&app, Method::POST, "/api/v1/information-requests/nope/quotes", Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await, 404, "request_not_found").await;
+        assert_problem(issue(&app, "/api/v1/information-requests/nope/quotes", Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await, 404, "request_not_found").await;
 
         // Issued: the client is e-mailed the private link; the request is quoted.
-        let (status, quote) = json_of(call(&app, Method::POST, &quotes, Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await).await;
+        let (status, quote) = json_of(issue(&app, &quotes, Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await).await;
         assert_eq!(status, 201, "{quote}");
         assert_eq!(quote["status"], "open");
         assert_eq!(quote["expires_at"], maison_app::clock::rfc3339(clock.now_micros() + 14 * DAY));
@@ -385,7 +416,7 @@ on_both_databases! {
         assert_eq!(app.get_json(&format!("/api/v1/quotes/{token}")).await.1["status"], "used");
 
         // Another quote on the same request, paid too late.
-        let (status, second) = json_of(call(&app, Method::POST, &quotes, Some(&advisor), Some(quote_body(&sku, "47000.00", 7))).await).await;
+        let (status, second) = json_of(issue(&app, &quotes, Some(&advisor), Some(quote_body(&sku, "47000.00", 7))).await).await;
         assert_eq!(status, 201, "{second}");
         let late = token_of(second["link"].as_str().expect("link"));
         clock.advance(7 * DAY);
@@ -400,7 +431,7 @@ on_both_databases! {
         let (sku, _) = solitaire(&app, 2).await;
         let request = new_request(&app, &sku).await;
         let advisor = staff(&app, "advisor@maison.example", "Hélène Roy", "prestige_advisor").await;
-        let (_, quote) = json_of(call(&app, Method::POST, &format!("/api/v1/information-requests/{request}/quotes"), Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await).await;
+        let (_, quote) = json_of(issue(&app, &format!("/api/v1/information-requests/{request}/quotes"), Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await).await;
         let token = token_of(quote["link"].as_str().expect("link"));
         let body = pay_body("4242 4242 4242 4242");
         let (a, b) = tokio::join!(pay(&app, &token, Some("tab-1"), &body), pay(&app, &token, Some("tab-2"), &body));
@@ -453,7 +484,7 @@ on_both_databases! {
         let (sku, _) = solitaire(&app, 2).await;
         let request = new_request(&app, &sku).await;
         let advisor = staff(&app, "advisor@maison.example", "Hélène Roy", "prestige_advisor").await;
-        let (_, quote) = json_of(call(&app, Method::POST, &format!("/api/v1/information-requests/{request}/quotes"), Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await).await;
+        let (_, quote) = json_of(issue(&app, &format!("/api/v1/information-requests/{request}/quotes"), Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await).await;
         let token = token_of(quote["link"].as_str().expect("link"));
         let path = format!("/quotes/{token}");
         let (status, page) = app.get_text(&path).await;
@@ -499,7 +530,7 @@ on_both_databases! {
         let (sku, _) = solitaire(&app, 2).await;
         let advisor = staff(&app, "advisor@maison.example", "Sophie Martin", "prestige_advisor").await;
         let request = new_request(&app, &sku).await;
-        let (status, quote) = json_of(call(&app, Method::POST, &format!("/api/v1/information-requests/{request}/quotes"), Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await).await;
+        let (status, quote) = json_of(issue(&app, &format!("/api/v1/information-requests/{request}/quotes"), Some(&advisor), Some(quote_body(&sku, "48500.00", 14))).await).await;
         assert_eq!(status, 201, "{quote}");
         let quote_id = quote["id"].as_str().expect("id").to_owned();
         let order = |quote_id: &str, lines: Value| json!({
@@ -529,6 +560,55 @@ on_both_databases! {
         assert_eq!(placed["carrier"], "secure_courier");
         // Used: neither the telephone nor the link pays it again.
         common::assert_problem(place(order(&quote_id, json!([])), "again").await, 409, "quote_used").await;
+        app.stop().await;
+    }
+
+    async fn a_retried_request_or_quote_under_its_idempotency_key_is_recorded_and_e_mailed_once(backend) {
+        let app = spawn_app(backend).await;
+        let (sku, _) = solitaire(&app, 1).await;
+        let advisor = staff(&app, "advisor@maison.example", "Hélène Roy", "prestige_advisor").await;
+        let ask = |key: Option<&'static str>, body: Value| {
+            let mut request = app.http.post(format!("{}/api/v1/information-requests", app.url)).json(&body);
+            if let Some(key) = key {
+                request = request.header("Idempotency-Key", key);
+            }
+            request.send()
+        };
+        let body = request_body(&sku, "claire@example.com");
+
+        // The same key and body: the same request, one acknowledgement.
+        let (status, first) = json_of(ask(Some("ask-1"), body.clone()).await.expect("sent")).await;
+        assert_eq!(status, 201, "{first}");
+        let (status, again) = json_of(ask(Some("ask-1"), body.clone()).await.expect("sent")).await;
+        assert_eq!((status, &again["id"]), (201, &first["id"]), "{again}");
+        let messages = app.store.messages_to("claire@example.com").await.expect("outbox");
+        assert_eq!(letters(&messages, "information_request_received"), 1);
+        // The key with another body is refused; another address has its own keys.
+        let mut other = body.clone();
+        other["message"] = json!("Another question.");
+        assert_problem(ask(Some("ask-1"), other).await.expect("sent"), 422, "idempotency_key_reused").await;
+        let (status, camille) = json_of(ask(Some("ask-1"), request_body(&sku, "camille@example.com")).await.expect("sent")).await;
+        assert_eq!(status, 201, "{camille}");
+        assert_ne!(camille["id"], first["id"]);
+        // Without a key (the storefront's form sends none): a new request.
+        let (status, unkeyed) = json_of(ask(None, body).await.expect("sent")).await;
+        assert_eq!(status, 201, "{unkeyed}");
+        assert_ne!(unkeyed["id"], first["id"]);
+
+        // A quote needs its key; retried, it is issued and e-mailed once.
+        let request = first["id"].as_str().expect("id");
+        let quotes = format!("/api/v1/information-requests/{request}/quotes");
+        let r = issue_with(&app, &quotes, Some(&advisor), None, Some(quote_body(&sku, "48500.00", 14))).await;
+        assert_eq!(assert_problem(r, 400, "idempotency_key_required").await["field"], "Idempotency-Key");
+        let (status, quote) = json_of(issue_with(&app, &quotes, Some(&advisor), Some("quote-1"), Some(quote_body(&sku, "48500.00", 14))).await).await;
+        assert_eq!(status, 201, "{quote}");
+        let (status, retried) = json_of(issue_with(&app, &quotes, Some(&advisor), Some("quote-1"), Some(quote_body(&sku, "48500.00", 14))).await).await;
+        assert_eq!(status, 201, "{retried}");
+        assert_eq!(retried, quote, "the same quote, its link included");
+        let messages = app.store.messages_to("claire@example.com").await.expect("outbox");
+        assert_eq!(letters(&messages, "quote"), 1);
+        let r = issue_with(&app, &quotes, Some(&advisor), Some("quote-1"), Some(quote_body(&sku, "47000.00", 14))).await;
+        assert_problem(r, 422, "idempotency_key_reused").await;
         app.stop().await;
     }
 }

@@ -51,7 +51,8 @@ impl Store {
     }
 }
 
-/// Claims `key` in `scope` for the order this transaction creates. Returns
+/// Claims `key` in `scope` for the record this transaction creates (an
+/// order, whose id lets recovery complete the key; or a request). Returns
 /// false when another request holds the key (on PostgreSQL the insert waits
 /// for that request's transaction; on SQLite writers are serialised).
 pub async fn claim_key(

@@ -91,18 +91,24 @@ pub struct RequestReceivedJson<'a> {
 /// The storefront's "Request information" form posts the same. The request
 /// joins the Prestige Advisors' queue (`new`), and the client receives an
 /// acknowledgement by e-mail. Throttled per client address: 429
-/// `too_many_attempts` with Retry-After.
+/// `too_many_attempts` with Retry-After. With an Idempotency-Key, a retry
+/// answers the same request and sends no second letter.
 #[utoipa::path(
     post,
     path = "/api/v1/information-requests",
     operation_id = "requestInformation",
     tag = "Information requests",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, max_length = 255,
+            description = "One per request (a UUID), scoped to the client's e-mail address: a retry with the same key and body answers the same request; the same key with another body: 422 `idempotency_key_reused`. Optional, as the storefront's form sends none."),
+    ),
     request_body = RequestInformationJson,
     responses(
         (status = 201, description = "The request, received", body = RequestReceivedJson),
         (status = 400, description = "`malformed_json`"),
         (status = 404, description = "`product_not_found` (field `sku`)"),
-        (status = 422, description = "`invalid_name` (field `first_name` or `last_name`), `invalid_email`, `invalid_phone`, `invalid_message`, `invalid_request` (a missing or mistyped field)"),
+        (status = 409, description = "`idempotency_key_in_use` (the same request is being recorded)"),
+        (status = 422, description = "`invalid_name` (field `first_name` or `last_name`), `invalid_email`, `invalid_phone`, `invalid_message`, `idempotency_key_reused`, `idempotency_key_required` (a key that is empty or longer than 255 characters), `invalid_request` (a missing or mistyped field)"),
         (status = 429, description = "`too_many_attempts`, with Retry-After"),
     )
 )]
@@ -113,6 +119,7 @@ pub async fn request_information(
     request: Result<Json<RequestInformationJson>, JsonRejection>,
 ) -> Result<Response, Problem> {
     let r = body(request)?;
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let recorded = state
         .maison
         .request_information(
@@ -125,6 +132,7 @@ pub async fn request_information(
                 message: r.message,
             },
             &state.client_key(&headers, peer.ip()),
+            key,
         )
         .await
         .map_err(|e| state.problem(e))?;
@@ -433,22 +441,27 @@ pub struct IssuedQuoteJson<'a> {
 /// Prestige Advisors and administrators. One specific piece (a size's SKU)
 /// at its own price, with its stone, valid for `valid_days`. The client
 /// receives the private link by e-mail; the request becomes `quoted`.
-/// Audited.
+/// Audited. A retry with the same Idempotency-Key answers the same quote
+/// (its link included) and sends no second letter.
 #[utoipa::path(
     post,
     path = "/api/v1/information-requests/{id}/quotes",
     operation_id = "issueQuote",
     tag = "Information requests",
-    params(("id" = String, Path, description = "The request's id")),
+    params(
+        ("id" = String, Path, description = "The request's id"),
+        ("Idempotency-Key" = String, Header, max_length = 255,
+            description = "One per quote (a UUID), scoped to the staff member. Missing: 400 `idempotency_key_required`; the same key with another body: 422 `idempotency_key_reused`."),
+    ),
     request_body = QuoteJson,
     responses(
         (status = 201, description = "The quote", body = IssuedQuoteJson),
-        (status = 400, description = "`malformed_json`"),
+        (status = 400, description = "`idempotency_key_required` (field `Idempotency-Key`), `malformed_json`"),
         (status = 401, description = "`unauthenticated`: no staff token"),
         (status = 403, description = "`forbidden`: not a Prestige Advisor or an administrator"),
         (status = 404, description = "`request_not_found`, `product_not_found` (field `sku`)"),
-        (status = 409, description = "`invalid_transition`: the request is closed"),
-        (status = 422, description = "`invalid_carat` (field `stone.carat`), `invalid_colour` (field `stone.colour`), `invalid_clarity` (field `stone.clarity`), `invalid_cut` (field `stone.cut`), `invalid_price` (field `price`), `invalid_validity` (field `valid_days`), `size_required` (field `sku`), `invalid_request`"),
+        (status = 409, description = "`invalid_transition`: the request is closed; `idempotency_key_in_use` (the same quote is being issued)"),
+        (status = 422, description = "`invalid_carat` (field `stone.carat`), `invalid_colour` (field `stone.colour`), `invalid_clarity` (field `stone.clarity`), `invalid_cut` (field `stone.cut`), `invalid_price` (field `price`), `invalid_validity` (field `valid_days`), `size_required` (field `sku`), `idempotency_key_reused`, `idempotency_key_required` (a key that is blank or longer than 255 characters), `invalid_request`"),
     ),
     security(("staffBearer" = []))
 )]
@@ -456,12 +469,20 @@ pub async fn issue_quote(
     State(state): State<AppState>,
     visitor: Visitor,
     path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
     request: Result<Json<QuoteJson>, JsonRejection>,
 ) -> Result<Response, Problem> {
     let actor = visitor.actor();
     actor
         .may(Action::IssueQuote)
         .map_err(|e| state.problem(e))?;
+    let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
+        return Err(Problem::malformed(
+            "idempotency_key_required",
+            "Send an Idempotency-Key header (a UUID per quote) so that a retry never issues, or e-mails, a second quote.",
+        )
+        .field("Idempotency-Key"));
+    };
     let id = path_text(path);
     let r = body(request)?;
     let price = r.price.parse()?;
@@ -479,6 +500,7 @@ pub async fn issue_quote(
                 cut: r.stone.cut,
                 valid_days: r.valid_days,
             },
+            key,
         )
         .await
         .map_err(|e| state.problem(e))?;

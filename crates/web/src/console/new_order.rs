@@ -2,12 +2,15 @@
 //! client, creations by SKU, delivery, payment (card, wire or cash), how the
 //! documents go (e-mail or fax). "Check lines and total" shows what the order
 //! will hold before anything is placed; the form carries an idempotency key
-//! made when it was shown, so a double click places one order.
+//! made when it was shown, so a double click places one order. Opened from
+//! an open quote ("Take payment by telephone"), it sells that quote: the
+//! client it was prepared for, its piece at its price, no lines to type.
 
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -17,9 +20,12 @@ use maison_app::assisted::{
 };
 use maison_app::bag::{PersonalisationRequest, find_variant};
 use maison_app::checkout::{CardRequest, ContactInput, DeliveryInput};
+use maison_app::console_queries::ConsoleQuote;
 use maison_domain::Money;
 use maison_domain::address::AddressInput;
 use maison_domain::catalog::{Availability, SaleMode};
+use maison_domain::quote::InformationRequest;
+use serde::Deserialize;
 
 use super::{Frame, Signed, refusal, render, status_of, with_status};
 use crate::AppState;
@@ -50,12 +56,74 @@ struct PreviewLine {
     note: String,
 }
 
+/// The new order form as sent: every field as text (see
+/// `storefront::forms`), the line rows by their numbered names.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewOrderForm {
+    idempotency_key: String,
+    intent: String,
+    via: String,
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+    /// A quote paid by telephone: its piece at its price, instead of lines.
+    quote_id: String,
+    limit_override_reason: String,
+    accept_final_sale: String,
+    delivery_method: String,
+    company: String,
+    line1: String,
+    line2: String,
+    city: String,
+    region: String,
+    postal_code: String,
+    country: String,
+    boutique_id: String,
+    payment: String,
+    card_number: String,
+    holder_name: String,
+    exp_month: String,
+    exp_year: String,
+    cvc: String,
+    cash_boutique_id: String,
+    documents: String,
+    fax_number: String,
+    /// The line rows: `sku_1`, `quantity_1`, `pers_kind_1`, `pers_text_1`, …
+    #[serde(flatten)]
+    rows: HashMap<String, String>,
+}
+
+impl NewOrderForm {
+    /// A field of line row `index`, trimmed.
+    fn row(&self, name: &str, index: usize) -> String {
+        self.rows
+            .get(&format!("{name}_{index}"))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// The quote an order pays, as the form shows it.
+struct QuotePanel {
+    id: String,
+    piece: String,
+    sku: String,
+    price: String,
+    stone: String,
+    status_label: &'static str,
+    until: String,
+    client: String,
+}
+
 #[derive(Template)]
 #[template(path = "console/new_order.html")]
 struct NewOrderPage {
     frame: Frame,
     key: String,
-    f: HashMap<String, String>,
+    f: NewOrderForm,
+    quote: Option<QuotePanel>,
     lines: Vec<LineRow>,
     skus: Vec<Choice>,
     pickup_boutiques: Vec<Choice>,
@@ -69,33 +137,28 @@ struct NewOrderPage {
 }
 
 impl NewOrderPage {
-    /// A field as typed (empty when not sent).
-    fn v(&self, name: &str) -> &str {
-        self.f.get(name).map_or("", String::as_str)
-    }
-
-    /// Whether a choice field holds `value` (or, when empty, `default`).
-    fn is(&self, name: &str, value: &str, default: &str) -> bool {
-        match self.v(name) {
-            "" => value == default,
-            v => v == value,
+    /// Whether a choice field holds `option` (or, when empty, `default`).
+    fn is(&self, value: &str, option: &str, default: &str) -> bool {
+        match value.trim() {
+            "" => option == default,
+            v => v == option,
         }
     }
 }
 
-fn field(f: &HashMap<String, String>, name: &str) -> String {
-    f.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
+fn optional(value: &str) -> Option<String> {
+    Some(value.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn optional(f: &HashMap<String, String>, name: &str) -> Option<String> {
-    Some(field(f, name)).filter(|v| !v.is_empty())
-}
-
-fn page(state: &AppState, signed: &Signed, mut f: HashMap<String, String>) -> NewOrderPage {
+fn page(
+    state: &AppState,
+    signed: &Signed,
+    mut f: NewOrderForm,
+    quote: Option<QuotePanel>,
+) -> NewOrderPage {
     // Card details are never written back into a page.
-    for secret in ["card_number", "cvc"] {
-        f.remove(secret);
-    }
+    f.card_number.clear();
+    f.cvc.clear();
     let catalogue = state.maison.catalogue();
     let skus = catalogue
         .creations
@@ -118,17 +181,18 @@ fn page(state: &AppState, signed: &Signed, mut f: HashMap<String, String>) -> Ne
     let lines = (1..=LINE_ROWS)
         .map(|i| LineRow {
             index: i,
-            sku: field(&f, &format!("sku_{i}")),
-            quantity: Some(field(&f, &format!("quantity_{i}")))
+            sku: f.row("sku", i),
+            quantity: Some(f.row("quantity", i))
                 .filter(|q| !q.is_empty())
                 .unwrap_or_else(|| "1".into()),
-            pers_kind: field(&f, &format!("pers_kind_{i}")),
-            pers_text: field(&f, &format!("pers_text_{i}")),
+            pers_kind: f.row("pers_kind", i),
+            pers_text: f.row("pers_text", i),
         })
         .collect();
     NewOrderPage {
         frame: Frame::new(state, signed, "/console/new-order"),
         key: maison_app::clock::new_id(),
+        quote,
         lines,
         skus,
         pickup_boutiques: catalogue
@@ -148,30 +212,94 @@ fn page(state: &AppState, signed: &Signed, mut f: HashMap<String, String>) -> Ne
     }
 }
 
-pub async fn form(State(state): State<AppState>, signed: Signed) -> Response {
+/// A quote as the form shows it, with the client it was prepared for.
+fn panel(state: &AppState, q: &ConsoleQuote, request: &InformationRequest) -> QuotePanel {
+    let catalogue = state.maison.catalogue();
+    QuotePanel {
+        id: q.quote.id.clone(),
+        piece: super::requests::piece_name(&catalogue, &q.quote.sku),
+        sku: q.quote.sku.clone(),
+        price: q.quote.price.display(),
+        stone: q.quote.stone.describe(),
+        status_label: super::requests::quote_label(q.status),
+        until: state.maison.local_time(q.quote.expires_at),
+        client: format!(
+            "{} {} ({})",
+            request.first_name, request.last_name, request.email
+        ),
+    }
+}
+
+/// The quote `id` a posted form pays, as the form shows it; `None` when
+/// there is none (placing the order then says why).
+async fn quote_panel(
+    state: &AppState,
+    signed: &Signed,
+    id: &str,
+) -> Result<Option<QuotePanel>, maison_app::ShopError> {
+    if id.trim().is_empty() {
+        return Ok(None);
+    }
+    match state.maison.quote_to_pay(&signed.actor(), id).await {
+        Ok((q, request)) => Ok(Some(panel(state, &q, &request))),
+        Err(maison_app::ShopError::QuoteNotFound) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewOrderQuery {
+    /// The quote to take payment for.
+    quote: String,
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    signed: Signed,
+    query: Result<Query<NewOrderQuery>, QueryRejection>,
+) -> Response {
     if !signed.may(Action::PlaceAssistedOrder) {
         let problem = state.problem(maison_app::ShopError::Forbidden);
         return refusal(&state, &signed, problem, "/console");
     }
-    render(&page(&state, &signed, HashMap::new()))
+    let wanted = query.map(|Query(q)| q.quote).unwrap_or_default();
+    let mut f = NewOrderForm::default();
+    let mut quote = None;
+    if !wanted.trim().is_empty() {
+        // The client the quote was prepared for, ready to confirm on the
+        // telephone.
+        match state.maison.quote_to_pay(&signed.actor(), &wanted).await {
+            Ok((q, request)) => {
+                quote = Some(panel(&state, &q, &request));
+                f.quote_id = q.quote.id;
+                f.first_name = request.first_name;
+                f.last_name = request.last_name;
+                f.email = request.email;
+                f.phone = request.phone;
+            }
+            Err(err) => return refusal(&state, &signed, state.problem(err), "/console/quotes"),
+        }
+    }
+    render(&page(&state, &signed, f, quote))
 }
 
 /// The lines as typed: (sku, quantity, personalisation), rows left empty
 /// skipped.
-fn typed_lines(f: &HashMap<String, String>) -> Vec<AssistedLineInput> {
+fn typed_lines(f: &NewOrderForm) -> Vec<AssistedLineInput> {
     (1..=LINE_ROWS)
         .filter_map(|i| {
-            let sku = field(f, &format!("sku_{i}"));
+            let sku = f.row("sku", i);
             if sku.is_empty() {
                 return None;
             }
             // The SKU from the list reads "SKU — name": keep the SKU.
             let sku = sku.split_whitespace().next().unwrap_or("").to_owned();
-            let quantity = field(f, &format!("quantity_{i}")).parse().unwrap_or(0);
-            let kind = field(f, &format!("pers_kind_{i}"));
+            let quantity = f.row("quantity", i).parse().unwrap_or(0);
+            let kind = f.row("pers_kind", i);
             let personalisation = (!kind.is_empty()).then(|| PersonalisationRequest {
                 kind,
-                text: field(f, &format!("pers_text_{i}")),
+                text: f.row("pers_text", i),
             });
             Some(AssistedLineInput {
                 sku,
@@ -247,80 +375,78 @@ fn preview(state: &AppState, page: &mut NewOrderPage, lines: &[AssistedLineInput
     }
 }
 
-fn request(f: &HashMap<String, String>, lines: Vec<AssistedLineInput>) -> AssistedOrderRequest {
-    let method = field(f, "delivery_method");
+fn request(f: &NewOrderForm, lines: Vec<AssistedLineInput>) -> AssistedOrderRequest {
+    let method = f.delivery_method.trim();
     let address = (method != "boutique").then(|| AddressInput {
-        line1: field(f, "line1"),
-        line2: optional(f, "line2"),
-        city: field(f, "city"),
-        region: field(f, "region"),
-        postal_code: field(f, "postal_code"),
-        country: Some(field(f, "country"))
-            .filter(|c| !c.is_empty())
-            .unwrap_or_else(|| "US".into()),
-        company: optional(f, "company"),
+        line1: f.line1.trim().to_owned(),
+        line2: optional(&f.line2),
+        city: f.city.trim().to_owned(),
+        region: f.region.trim().to_owned(),
+        postal_code: f.postal_code.trim().to_owned(),
+        country: optional(&f.country).unwrap_or_else(|| "US".into()),
+        company: optional(&f.company),
     });
-    let payment = match field(f, "payment").as_str() {
+    let payment = match f.payment.trim() {
         "wire" => AssistedPaymentInput::Wire,
         "cash" => AssistedPaymentInput::Cash {
-            boutique_id: field(f, "cash_boutique_id"),
+            boutique_id: f.cash_boutique_id.trim().to_owned(),
         },
         _ => AssistedPaymentInput::Card(CardRequest {
-            number: field(f, "card_number"),
-            exp_month: field(f, "exp_month").parse().unwrap_or(0),
-            exp_year: field(f, "exp_year").parse().unwrap_or(0),
-            cvc: field(f, "cvc"),
-            holder_name: field(f, "holder_name"),
+            number: f.card_number.trim().to_owned(),
+            exp_month: f.exp_month.trim().parse().unwrap_or(0),
+            exp_year: f.exp_year.trim().parse().unwrap_or(0),
+            cvc: f.cvc.trim().to_owned(),
+            holder_name: f.holder_name.trim().to_owned(),
         }),
     };
     AssistedOrderRequest {
-        via: Some(field(f, "via"))
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| "telephone".into()),
+        via: optional(&f.via).unwrap_or_else(|| "telephone".into()),
         contact: ContactInput {
-            first_name: field(f, "first_name"),
-            last_name: field(f, "last_name"),
-            email: field(f, "email"),
-            phone: field(f, "phone"),
+            first_name: f.first_name.trim().to_owned(),
+            last_name: f.last_name.trim().to_owned(),
+            email: f.email.trim().to_owned(),
+            phone: f.phone.trim().to_owned(),
         },
-        lines,
-        quote_id: None,
+        // A quote brings its own line.
+        lines: if f.quote_id.trim().is_empty() {
+            lines
+        } else {
+            Vec::new()
+        },
+        quote_id: optional(&f.quote_id),
         delivery: DeliveryInput {
-            method: if method.is_empty() {
-                "home".into()
-            } else {
-                method
-            },
+            method: optional(method).unwrap_or_else(|| "home".into()),
             address,
-            boutique_id: optional(f, "boutique_id"),
+            boutique_id: optional(&f.boutique_id),
         },
         payment,
         documents: DocumentsInput {
-            channel: Some(field(f, "documents"))
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| "email".into()),
-            fax_number: optional(f, "fax_number"),
+            channel: optional(&f.documents).unwrap_or_else(|| "email".into()),
+            fax_number: optional(&f.fax_number),
         },
-        limit_override_reason: optional(f, "limit_override_reason"),
-        accept_final_sale: matches!(field(f, "accept_final_sale").as_str(), "on" | "yes"),
+        limit_override_reason: optional(&f.limit_override_reason),
+        accept_final_sale: matches!(f.accept_final_sale.trim(), "on" | "yes"),
     }
 }
 
 pub async fn place(
     State(state): State<AppState>,
     signed: Signed,
-    StorefrontForm(f): StorefrontForm<HashMap<String, String>>,
+    StorefrontForm(f): StorefrontForm<NewOrderForm>,
 ) -> Response {
     let lines = typed_lines(&f);
-    if field(&f, "intent") == "preview" {
-        let mut shown = page(&state, &signed, f);
+    let quote = match quote_panel(&state, &signed, &f.quote_id).await {
+        Ok(quote) => quote,
+        Err(err) => return refusal(&state, &signed, state.problem(err), "/console"),
+    };
+    if f.intent.trim() == "preview" {
+        let mut shown = page(&state, &signed, f, quote);
         preview(&state, &mut shown, &lines);
         return render(&shown);
     }
-    let key = field(&f, "idempotency_key");
     let result = state
         .maison
-        .place_assisted_order(&signed.actor(), &key, request(&f, lines))
+        .place_assisted_order(&signed.actor(), &f.idempotency_key, request(&f, lines))
         .await;
     match result {
         Ok(order) => {
@@ -333,7 +459,7 @@ pub async fn place(
             }
             let status = status_of(&problem);
             let lines = typed_lines(&f);
-            let mut shown = page(&state, &signed, f);
+            let mut shown = page(&state, &signed, f, quote);
             preview(&state, &mut shown, &lines);
             shown.error = problem.detail;
             shown.error_field = problem.field.unwrap_or_default();

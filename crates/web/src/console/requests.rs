@@ -43,7 +43,7 @@ pub(crate) fn request_label(status: RequestStatus) -> &'static str {
     }
 }
 
-fn quote_label(status: QuoteStatus) -> &'static str {
+pub(crate) fn quote_label(status: QuoteStatus) -> &'static str {
     match status {
         QuoteStatus::Open => "Open",
         QuoteStatus::Used => "Used",
@@ -59,7 +59,7 @@ fn creation_of<'c>(catalogue: &'c maison_app::Catalogue, sku: &str) -> Option<&'
 }
 
 /// A piece as staff read it: "Solitaire Étoile, size 52".
-fn piece_name(catalogue: &maison_app::Catalogue, sku: &str) -> String {
+pub(crate) fn piece_name(catalogue: &maison_app::Catalogue, sku: &str) -> String {
     match maison_app::bag::find_variant(catalogue, sku) {
         Some((c, v)) => match &v.size {
             Some(size) => format!("{}, size {size}", c.name),
@@ -188,6 +188,8 @@ struct HistoryRow {
 }
 
 struct QuoteRow {
+    /// Where an open quote is paid by telephone (the new order form).
+    pay_href: String,
     piece: String,
     sku: String,
     price: String,
@@ -205,6 +207,8 @@ struct QuoteRow {
 impl QuoteRow {
     fn new(state: &AppState, catalogue: &maison_app::Catalogue, q: &ConsoleQuote) -> Self {
         QuoteRow {
+            // A quote's id is a UUID: nothing to encode.
+            pay_href: format!("/console/new-order?quote={}", q.quote.id),
             piece: piece_name(catalogue, &q.quote.sku),
             sku: q.quote.sku.clone(),
             price: q.quote.price.display(),
@@ -267,6 +271,8 @@ struct RequestPage {
     message: String,
     history: Vec<HistoryRow>,
     quotes: Vec<QuoteRow>,
+    /// Whether the role may take an open quote's payment by telephone.
+    can_sell: bool,
     open: bool,
     can_handle: bool,
     can_quote: bool,
@@ -282,6 +288,8 @@ struct RequestPage {
     error_field: String,
     note: String,
     quote: QuoteKept,
+    /// One per quote form shown: a second press of "Issue" issues once.
+    quote_key: String,
 }
 
 impl RequestPage {
@@ -420,6 +428,7 @@ async fn request_page(
             .iter()
             .map(|q| QuoteRow::new(state, &catalogue, q))
             .collect(),
+        can_sell: signed.may(Action::PlaceAssistedOrder),
         open,
         can_handle: can_handle && open,
         can_quote: open && signed.may(Action::IssueQuote),
@@ -467,6 +476,7 @@ async fn request_page(
         error_field: kept.field,
         note: kept.note,
         quote,
+        quote_key: maison_app::clock::new_id(),
     };
     with_status(render(&page), status)
 }
@@ -575,6 +585,7 @@ pub async fn set_status(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct QuoteForm {
+    idempotency_key: String,
     sku: String,
     price: String,
     carat: String,
@@ -662,7 +673,16 @@ pub async fn issue_quote(
         cut: form.cut.clone(),
         valid_days,
     };
-    match state.maison.issue_quote(&signed.actor(), &id, input).await {
+    // A post without the form's key (not from its page) issues once, as sent.
+    let key = match form.idempotency_key.trim() {
+        "" => maison_app::clock::new_id(),
+        key => key.to_owned(),
+    };
+    match state
+        .maison
+        .issue_quote(&signed.actor(), &id, input, &key)
+        .await
+    {
         Ok(issued) => {
             request_page(
                 &state,
@@ -707,6 +727,7 @@ struct QuotesPage {
     frame: Frame,
     statuses: Vec<Choice>,
     rows: Vec<QuoteRow>,
+    can_sell: bool,
     error: String,
     limit: u32,
 }
@@ -757,6 +778,7 @@ pub async fn quotes(
                 })
                 .collect(),
             rows,
+            can_sell: signed.may(Action::PlaceAssistedOrder),
             error,
             limit: QUOTES_SHOWN,
         }),

@@ -161,7 +161,7 @@ pub async fn send_request(
     let client = state.client_key(&headers, peer.ip());
     match state
         .maison
-        .request_information(form.input(creation.sku.to_string()), &client)
+        .request_information(form.input(creation.sku.to_string()), &client, None)
         .await
     {
         Ok(_) => Redirect::to(&format!("{action}?sent=1")).into_response(),

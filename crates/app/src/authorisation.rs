@@ -8,17 +8,42 @@ use maison_domain::order::{OrderCommand, OrderStatus};
 use maison_domain::payment::PaymentAttempt;
 use maison_payments::{AuthoriseOutcome, AuthoriseRequest, CardDetails, SyncedOperation};
 use maison_store::payments as attempts;
-use maison_store::{StoreError, Tx, bags, outbox, stock};
+use maison_store::{JobFuture, StoreError, Tx, bags, outbox, stock};
 use maison_store::{idempotency, orders};
 
 use crate::documents::order_messages;
 use crate::order_desk::advance;
 use crate::{Maison, Order, ShopError};
 
+/// Records, in `tx` (the order's first transaction), the authorisation about
+/// to be asked for of `processor`: if its answer is lost, recovery finds it
+/// and asks the processor under the same key, never charging twice.
+pub(crate) async fn record_pending_authorisation(
+    tx: &mut Tx,
+    attempt_id: &str,
+    order: &Order,
+    processor: &str,
+    now: i64,
+) -> Result<(), ShopError> {
+    attempts::insert_attempt(
+        tx,
+        &PaymentAttempt::pending(
+            attempt_id.to_owned(),
+            &order.id,
+            "authorise",
+            order.total,
+            processor,
+            None,
+            now,
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
 impl Maison {
     /// Records, in `tx` (the order's first transaction), the authorisation
-    /// about to be asked for: if its answer is lost, recovery finds it and
-    /// asks the processor under the same key, never charging twice.
+    /// about to be asked for (see [`record_pending_authorisation`]).
     pub(crate) async fn record_pending_authorisation(
         &self,
         tx: &mut Tx,
@@ -26,20 +51,7 @@ impl Maison {
         order: &Order,
         now: i64,
     ) -> Result<(), ShopError> {
-        attempts::insert_attempt(
-            tx,
-            &PaymentAttempt::pending(
-                attempt_id.to_owned(),
-                &order.id,
-                "authorise",
-                order.total,
-                self.gateway.name(),
-                None,
-                now,
-            ),
-        )
-        .await?;
-        Ok(())
+        record_pending_authorisation(tx, attempt_id, order, self.gateway.name(), now).await
     }
 
     /// Authorises the card of an order written in phase 1 (its stock
@@ -105,64 +117,78 @@ impl Maison {
             .await?
             .ok_or(ShopError::OrderNotFound)?;
         let now = self.now();
-        let mut tx = self.store().begin_write().await?;
+        let order_id = order_id.to_owned();
+        let attempt = attempt_id.to_owned();
         match outcome {
             Some(AuthoriseOutcome::Authorised(auth)) => {
-                if !attempts::resolve_attempt(
-                    &mut tx,
-                    attempt_id,
-                    "succeeded",
-                    Some(&auth.processor_ref),
-                    None,
-                    now,
-                )
-                .await?
-                {
-                    tx.rollback().await.map_err(StoreError::from)?;
+                let mut confirmed_order = order.clone();
+                confirmed_order.status = OrderStatus::Confirmed;
+                let messages = order_messages(self, &confirmed_order);
+                let (id, bag_id) = (order_id.clone(), order.bag_id.clone());
+                let (processor_ref, card_token) =
+                    (auth.processor_ref.clone(), auth.card_token.clone());
+                let recorded = self
+                    .store()
+                    .write(move |tx| -> JobFuture<'_, Result<bool, ShopError>> {
+                        Box::pin(async move {
+                            if !attempts::resolve_attempt(
+                                tx,
+                                &attempt,
+                                "succeeded",
+                                Some(&processor_ref),
+                                None,
+                                now,
+                            )
+                            .await?
+                            {
+                                return Ok(false);
+                            }
+                            orders::set_card_token(tx, &id, &card_token).await?;
+                            let placed = advance(
+                                tx,
+                                &id,
+                                OrderStatus::PendingPayment,
+                                OrderCommand::Place,
+                                "We have received your order.",
+                                now,
+                            )
+                            .await?;
+                            advance(
+                                tx,
+                                &id,
+                                placed,
+                                OrderCommand::Confirm,
+                                "Payment secured and creations reserved.",
+                                now,
+                            )
+                            .await?;
+                            for message in &messages {
+                                outbox::enqueue(tx, message, now).await?;
+                            }
+                            if let Some(bag_id) = &bag_id {
+                                bags::empty_bag(tx, bag_id).await?;
+                            }
+                            idempotency::complete_key_of_order(tx, &id, 201, &id).await?;
+                            Ok(true)
+                        })
+                    })
+                    .await?;
+                if !recorded {
                     // An authorisation that arrives after its order was given
                     // up (a timeout, then recovery) must not hold the client's
                     // funds: it is released at once.
                     if order.status == OrderStatus::PaymentFailed
-                        || self.store().order(order_id).await?.map(|o| o.status)
+                        || self.store().order(&order_id).await?.map(|o| o.status)
                             == Some(OrderStatus::PaymentFailed)
                     {
                         tracing::warn!(order = %order.number, "late authorisation released");
                         self.release_hold(&order, &auth.processor_ref).await?;
                     }
-                    return self.already_resolved(order_id).await;
+                    return self.already_resolved(&order_id).await;
                 }
-                orders::set_card_token(&mut tx, order_id, &auth.card_token).await?;
-                let placed = advance(
-                    &mut tx,
-                    order_id,
-                    OrderStatus::PendingPayment,
-                    OrderCommand::Place,
-                    "We have received your order.",
-                    now,
-                )
-                .await?;
-                advance(
-                    &mut tx,
-                    order_id,
-                    placed,
-                    OrderCommand::Confirm,
-                    "Payment secured and creations reserved.",
-                    now,
-                )
-                .await?;
-                let mut confirmed_order = order.clone();
-                confirmed_order.status = OrderStatus::Confirmed;
-                for message in order_messages(self, &confirmed_order) {
-                    outbox::enqueue(&mut tx, &message, now).await?;
-                }
-                if let Some(bag_id) = &order.bag_id {
-                    bags::empty_bag(&mut tx, bag_id).await?;
-                }
-                idempotency::complete_key_of_order(&mut tx, order_id, 201, order_id).await?;
-                tx.commit().await.map_err(StoreError::from)?;
                 tracing::info!(order = %order.number, total = %order.total, "order confirmed");
                 self.store()
-                    .order(order_id)
+                    .order(&order_id)
                     .await?
                     .ok_or(ShopError::OrderNotFound)
             }
@@ -179,41 +205,59 @@ impl Maison {
                 } else {
                     "failed"
                 };
-                if !attempts::resolve_attempt(&mut tx, attempt_id, status, None, Some(&code), now)
-                    .await?
-                {
-                    tx.rollback().await.map_err(StoreError::from)?;
-                    return self.already_resolved(order_id).await;
-                }
-                advance(
-                    &mut tx,
-                    order_id,
-                    OrderStatus::PendingPayment,
-                    OrderCommand::FailPayment,
-                    "The payment was not taken; nothing was charged.",
-                    now,
-                )
-                .await?;
-                let mut came_back = false;
-                for line in crate::checkout::lines_by_sku(&order.lines) {
-                    came_back |=
-                        stock::release(&mut tx, &line.sku, line.quantity).await? == line.quantity;
-                }
-                if came_back {
-                    stock::availability_changed(&mut tx).await?;
-                }
-                if let Some(bag_id) = &order.bag_id {
-                    bags::release_claim(&mut tx, bag_id, order_id).await?;
-                }
-                outbox::enqueue(
-                    &mut tx,
-                    &self.order_not_placed_letter(&order, &problem),
-                    now,
-                )
-                .await?;
+                let letter = self.order_not_placed_letter(&order, &problem);
                 let (status_code, body) = problem.stored();
-                idempotency::complete_key_of_order(&mut tx, order_id, status_code, &body).await?;
-                tx.commit().await.map_err(StoreError::from)?;
+                let (id, job_code) = (order_id.clone(), code.clone());
+                let (lines, bag_id) = (order.lines.clone(), order.bag_id.clone());
+                let recorded = self
+                    .store()
+                    .write(
+                        move |tx| -> JobFuture<'_, Result<Option<bool>, ShopError>> {
+                            Box::pin(async move {
+                                if !attempts::resolve_attempt(
+                                    tx,
+                                    &attempt,
+                                    status,
+                                    None,
+                                    Some(&job_code),
+                                    now,
+                                )
+                                .await?
+                                {
+                                    return Ok(None);
+                                }
+                                advance(
+                                    tx,
+                                    &id,
+                                    OrderStatus::PendingPayment,
+                                    OrderCommand::FailPayment,
+                                    "The payment was not taken; nothing was charged.",
+                                    now,
+                                )
+                                .await?;
+                                let mut came_back = false;
+                                for line in crate::checkout::lines_by_sku(&lines) {
+                                    came_back |= stock::release(tx, &line.sku, line.quantity)
+                                        .await?
+                                        == line.quantity;
+                                }
+                                if came_back {
+                                    stock::availability_changed(tx).await?;
+                                }
+                                if let Some(bag_id) = &bag_id {
+                                    bags::release_claim(tx, bag_id, &id).await?;
+                                }
+                                outbox::enqueue(tx, &letter, now).await?;
+                                idempotency::complete_key_of_order(tx, &id, status_code, &body)
+                                    .await?;
+                                Ok(Some(came_back))
+                            })
+                        },
+                    )
+                    .await?;
+                let Some(came_back) = recorded else {
+                    return self.already_resolved(&order_id).await;
+                };
                 if came_back {
                     self.refresh_catalogue().await?;
                 }

@@ -2,12 +2,15 @@
 //! transaction that locks the bag, re-reads its lines and live stock, and asks
 //! the one rule engine before writing.
 
+use std::sync::Arc;
+
 use maison_domain::Money;
 use maison_domain::bag::{self, BagRefusal, ProposedLine};
 use maison_domain::catalog::{Availability, Creation, Variant};
 use maison_domain::personalisation::{self, Personalisation};
+use maison_domain::policy::Policies;
 use maison_store::bags::{self, BagLineRow, BagLock};
-use maison_store::{StoreError, Tx, stock};
+use maison_store::{JobFuture, StoreError, Tx, stock};
 
 use maison_store::accounts as client_accounts;
 
@@ -99,7 +102,7 @@ pub(crate) async fn check_rows(
     rows: &[BagLineRow],
     changed: usize,
     catalogue: &Catalogue,
-    maison: &Maison,
+    policies: &Policies,
 ) -> Result<(), ShopError> {
     let mut resolved = Vec::with_capacity(rows.len());
     for row in rows {
@@ -126,7 +129,7 @@ pub(crate) async fn check_rows(
             }
         })
         .collect();
-    bag::check_bag_change(&proposed, changed, &maison.policies).map_err(ShopError::Refused)
+    bag::check_bag_change(&proposed, changed, policies).map_err(ShopError::Refused)
 }
 
 /// Locks the bag for a change: refused once the bag has become an order.
@@ -141,7 +144,12 @@ async fn open_bag(tx: &mut Tx, bag_id: &str, now: i64) -> Result<(), ShopError> 
 impl Maison {
     pub async fn create_bag(&self) -> Result<BagView, ShopError> {
         let id = new_id();
-        self.store().create_bag(&id, self.now()).await?;
+        let (bag_id, now) = (id.clone(), self.now());
+        self.store()
+            .write(move |tx| -> JobFuture<'_, Result<(), ShopError>> {
+                Box::pin(async move { Ok(bags::insert_bag(tx, &bag_id, now).await?) })
+            })
+            .await?;
         Ok(view(&id, &[], &self.catalogue()))
     }
 
@@ -203,39 +211,54 @@ impl Maison {
             .map_err(|e| ShopError::Refused(BagRefusal::InvalidPersonalisation(e.0)))?;
         let price = creation.price;
         let now = self.now();
-        let mut tx = self.store().begin_write().await?;
-        open_bag(&mut tx, bag_id, now).await?;
-        let mut rows = bags::lines_in(&mut tx, bag_id).await?;
-        let existing = rows
-            .iter()
-            .position(|r| r.sku == variant.sku.as_str() && r.personalisation == personalisation);
-        let changed = match existing {
-            Some(i) => {
-                rows[i].quantity = rows[i].quantity.saturating_add(quantity);
-                i
-            }
-            None => {
-                rows.push(BagLineRow {
-                    id: new_id(),
-                    sku: variant.sku.to_string(),
-                    product_sku: creation.sku.to_string(),
-                    quantity,
-                    // Price on request has no price: the rule engine refuses it below.
-                    unit_price: price.unwrap_or(Money::usd_cents(1)),
-                    personalisation,
-                    added_at: now,
-                });
-                rows.len() - 1
-            }
-        };
-        check_rows(&mut tx, &rows, changed, &catalogue, self).await?;
-        let row = &rows[changed];
-        if existing.is_some() {
-            bags::set_line_quantity(&mut tx, bag_id, &row.id, row.quantity).await?;
-        } else {
-            bags::insert_line(&mut tx, bag_id, row).await?;
-        }
-        tx.commit().await.map_err(StoreError::from)?;
+        let (variant_sku, product_sku) = (variant.sku.to_string(), creation.sku.to_string());
+        let (bag, job_catalogue, policies) = (
+            bag_id.to_owned(),
+            Arc::clone(&catalogue),
+            self.policies.clone(),
+        );
+        // One job: concurrent adds (of this bag or others) may share a commit.
+        let rows = self
+            .store()
+            .write(
+                move |tx| -> JobFuture<'_, Result<Vec<BagLineRow>, ShopError>> {
+                    Box::pin(async move {
+                        open_bag(tx, &bag, now).await?;
+                        let mut rows = bags::lines_in(tx, &bag).await?;
+                        let existing = rows.iter().position(|r| {
+                            r.sku == variant_sku && r.personalisation == personalisation
+                        });
+                        let changed = match existing {
+                            Some(i) => {
+                                rows[i].quantity = rows[i].quantity.saturating_add(quantity);
+                                i
+                            }
+                            None => {
+                                rows.push(BagLineRow {
+                                    id: new_id(),
+                                    sku: variant_sku,
+                                    product_sku,
+                                    quantity,
+                                    // Price on request has no price: the rule engine refuses it below.
+                                    unit_price: price.unwrap_or(Money::usd_cents(1)),
+                                    personalisation,
+                                    added_at: now,
+                                });
+                                rows.len() - 1
+                            }
+                        };
+                        check_rows(tx, &rows, changed, &job_catalogue, &policies).await?;
+                        let row = &rows[changed];
+                        if existing.is_some() {
+                            bags::set_line_quantity(tx, &bag, &row.id, row.quantity).await?;
+                        } else {
+                            bags::insert_line(tx, &bag, row).await?;
+                        }
+                        Ok(rows)
+                    })
+                },
+            )
+            .await?;
         Ok(view(bag_id, &rows, &catalogue))
     }
 
@@ -255,7 +278,7 @@ impl Maison {
             .position(|r| r.id == line_id)
             .ok_or(ShopError::LineNotFound)?;
         rows[changed].quantity = quantity;
-        check_rows(&mut tx, &rows, changed, &catalogue, self).await?;
+        check_rows(&mut tx, &rows, changed, &catalogue, &self.policies).await?;
         bags::set_line_quantity(&mut tx, bag_id, line_id, quantity).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(view(bag_id, &rows, &catalogue))

@@ -16,8 +16,9 @@ use maison_domain::order::{OrderNumber, OrderStatus};
 use maison_domain::payment::{CardOnFile, Payment};
 use maison_store::idempotency::{self, KeyState};
 use maison_store::orders;
-use maison_store::{StoreError, Tx, bags, stock};
+use maison_store::{JobFuture, StoreError, Tx, bags, stock};
 
+use crate::authorisation::record_pending_authorisation;
 use crate::bag::find_variant;
 use crate::clock::{new_id, random_bytes};
 pub use crate::order_input::{CardRequest, ContactInput, DeliveryInput};
@@ -234,7 +235,16 @@ impl Maison {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
             match state {
-                KeyState::New => return Err(ShopError::KeyInUse),
+                // Another request's claim of the key is not committed yet (it
+                // may share a group commit that has not ended): wait for it
+                // like for a request in progress.
+                KeyState::New if std::time::Instant::now() > deadline => {
+                    return Err(ShopError::KeyInUse);
+                }
+                KeyState::New => {
+                    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+                    state = self.store().idempotency_state(scope, key).await?;
+                }
                 KeyState::InProgress { fingerprint: ref f }
                 | KeyState::Completed {
                     fingerprint: ref f, ..
@@ -328,45 +338,63 @@ impl Maison {
             timeline: Vec::new(),
             assisted: None,
         };
-        let mut tx = self.store().begin_write().await?;
-        if !idempotency::claim_key(&mut tx, scope, key, fingerprint, &order_id, now).await? {
-            // Another request with this key got there first.
-            tx.rollback().await.map_err(StoreError::from)?;
-            let state = self.store().idempotency_state(scope, key).await?;
-            return self.replay(scope, key, fingerprint, state).await;
-        }
-        // The bag becomes this order and no other, whatever the keys: a second
-        // tab or a client's retry with a fresh key is refused before anything
-        // is reserved or authorised.
-        if !bags::claim_for_order(&mut tx, &request.bag_id, &order_id).await? {
-            tx.rollback().await.map_err(StoreError::from)?;
-            return Err(ShopError::BagCheckedOut);
-        }
-        // The bag as claimed must be the bag as checked: a line changed in
-        // another tab meanwhile is neither charged for nor lost.
-        let claimed = bags::lines_in(&mut tx, &request.bag_id).await?;
-        let same = claimed.len() == order.lines.len()
-            && claimed.iter().zip(&order.lines).all(|(bag, line)| {
-                bag.sku == line.sku
-                    && bag.quantity == line.quantity
-                    && bag.unit_price == line.unit_price
-                    && bag.personalisation == line.personalisation
-            });
-        if !same {
-            tx.rollback().await.map_err(StoreError::from)?;
-            return Err(ShopError::BagChanged);
-        }
-        let sold_out = match reserve_stock(&mut tx, &order.lines).await {
-            Ok(sold_out) => sold_out,
-            Err(refused) => {
-                tx.rollback().await.map_err(StoreError::from)?;
-                return Err(refused);
+        let job_order = order.clone();
+        let (job_scope, job_key, job_fingerprint) =
+            (scope.to_owned(), key.to_owned(), fingerprint.to_owned());
+        let (bag_id, job_attempt) = (request.bag_id.clone(), attempt_id.clone());
+        let processor = self.gateway.name().to_owned();
+        let written = self
+            .store()
+            .write(move |tx| -> JobFuture<'_, Result<Phase1, ShopError>> {
+                Box::pin(async move {
+                    let order = job_order;
+                    if !idempotency::claim_key(
+                        tx,
+                        &job_scope,
+                        &job_key,
+                        &job_fingerprint,
+                        &order.id,
+                        now,
+                    )
+                    .await?
+                    {
+                        return Ok(Phase1::KeyTaken);
+                    }
+                    // The bag becomes this order and no other, whatever the
+                    // keys: a second tab or a client's retry with a fresh key
+                    // is refused before anything is reserved or authorised.
+                    if !bags::claim_for_order(tx, &bag_id, &order.id).await? {
+                        return Err(ShopError::BagCheckedOut);
+                    }
+                    // The bag as claimed must be the bag as checked: a line
+                    // changed in another tab meanwhile is neither charged for
+                    // nor lost.
+                    let claimed = bags::lines_in(tx, &bag_id).await?;
+                    let same = claimed.len() == order.lines.len()
+                        && claimed.iter().zip(&order.lines).all(|(bag, line)| {
+                            bag.sku == line.sku
+                                && bag.quantity == line.quantity
+                                && bag.unit_price == line.unit_price
+                                && bag.personalisation == line.personalisation
+                        });
+                    if !same {
+                        return Err(ShopError::BagChanged);
+                    }
+                    let sold_out = reserve_stock(tx, &order.lines).await?;
+                    orders::insert(tx, &order).await?;
+                    record_pending_authorisation(tx, &job_attempt, &order, &processor, now).await?;
+                    Ok(Phase1::Written { sold_out })
+                })
+            })
+            .await?;
+        let sold_out = match written {
+            Phase1::Written { sold_out } => sold_out,
+            Phase1::KeyTaken => {
+                // Another request with this key got there first.
+                let state = self.store().idempotency_state(scope, key).await?;
+                return self.replay(scope, key, fingerprint, state).await;
             }
         };
-        orders::insert(&mut tx, &order).await?;
-        self.record_pending_authorisation(&mut tx, &attempt_id, &order, now)
-            .await?;
-        tx.commit().await.map_err(StoreError::from)?;
         if sold_out {
             self.refresh_catalogue().await?;
         }
@@ -375,6 +403,14 @@ impl Maison {
         // outcome.
         self.authorise_order(&order, &attempt_id, details).await
     }
+}
+
+/// What the first transaction of a checkout did.
+enum Phase1 {
+    /// The order, its stock and its pending authorisation are written.
+    Written { sold_out: bool },
+    /// Another request holds this idempotency key: nothing was written.
+    KeyTaken,
 }
 
 /// Reserves the stock of an order's lines, in SKU order, in `tx`; the first

@@ -21,6 +21,9 @@ use maison_domain::{Currency, Money};
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub database_url: Option<String>,
+    /// Gathers the writes of concurrent requests (bag, checkout) into one
+    /// durable transaction: one commit for many orders. Off unless set.
+    pub group_commit: Option<bool>,
     pub listen: Option<String>,
     /// How often (milliseconds) to look for catalogue changes made elsewhere.
     pub catalogue_refresh_ms: Option<u64>,
@@ -207,6 +210,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
+    /// Whether concurrent requests' writes share one durable transaction.
+    pub group_commit: bool,
     pub listen: SocketAddr,
     pub tls: Tls,
     pub redirect_http_from: Option<SocketAddr>,
@@ -760,6 +765,7 @@ pub fn resolve(raw: RawConfig) -> anyhow::Result<Settings> {
     let payments = resolve_payments(raw.payments)?;
 
     Ok(Settings {
+        group_commit: raw.group_commit.unwrap_or(false),
         payments,
         mail: MailSettings { from, transport },
         fax,
@@ -808,6 +814,13 @@ mod tests {
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(s.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(s.tls, Tls::Off);
+        assert!(!s.group_commit, "group commit is chosen, not assumed");
+        assert!(
+            from_toml("group_commit = true")
+                .expect("valid")
+                .group_commit
+        );
+        assert!(from_toml("group_commit = \"yes\"").is_err());
     }
 
     #[test]

@@ -151,6 +151,12 @@ pub async fn launch_with_clock(
     gateway: Arc<dyn maison_app::PaymentGateway>,
     clock: Arc<dyn maison_app::clock::Clock>,
 ) -> anyhow::Result<Server> {
+    let store = if settings.group_commit {
+        tracing::info!("group commit on: concurrent writes share one transaction");
+        store.with_group_commit()
+    } else {
+        store
+    };
     if !settings.listen.ip().is_loopback() && settings.tls == Tls::Off && !settings.behind_proxy {
         anyhow::bail!(
             "refusing to serve plain HTTP on {}: clients' details would cross the network unencrypted. \

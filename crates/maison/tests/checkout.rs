@@ -345,6 +345,70 @@ on_both_databases! {
         }
     }
 
+    async fn with_group_commit_concurrent_checkouts_and_declines_are_each_answered_after_their_commit(backend) {
+        let app = common::spawn_app_configured(backend, Default::default(), std::sync::Arc::new(maison_app::clock::SystemClock), |raw| raw.group_commit = Some(true)).await;
+        let (sku, _) = online_below(&app, 3_000_000).await;
+        app.store.set_stock(&maison_domain::Sku::parse(&sku).expect("sku"), 5).await.expect("stock");
+        // Thirty bags created and filled at once: their writes share commits too.
+        let mut filling = tokio::task::JoinSet::new();
+        let app = std::sync::Arc::new(app);
+        for _ in 0..30 {
+            let (app, sku) = (std::sync::Arc::clone(&app), sku.clone());
+            filling.spawn(async move { app.bag_with(&[(&sku, 1)]).await });
+        }
+        let mut bags = Vec::new();
+        while let Some(bag) = filling.join_next().await {
+            bags.push(bag.expect("bag"));
+        }
+        // Every third client's card is declined; the others want the five left.
+        let mut paying = tokio::task::JoinSet::new();
+        for (i, bag) in bags.into_iter().enumerate() {
+            let app = std::sync::Arc::clone(&app);
+            paying.spawn(async move {
+                let mut body = checkout_body(&bag);
+                if i % 3 == 0 {
+                    body["payment"]["card"]["number"] = json!("4000000000000002");
+                }
+                let response = app.checkout(&format!("group-{i}"), &body).await;
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.expect("json");
+                (i, status, body)
+            });
+        }
+        let (mut confirmed, mut declined) = (Vec::new(), 0);
+        while let Some(answer) = paying.join_next().await {
+            let (i, status, body) = answer.expect("task");
+            match (i % 3 == 0, status) {
+                (true, 402) => {
+                    assert_eq!(body["code"], "payment_declined", "{body}");
+                    declined += 1;
+                }
+                (false, 201) => confirmed.push(body["number"].as_str().expect("number").to_owned()),
+                // Sold out before the card was even tried, declined or not.
+                (_, 409) => assert_eq!(body["code"], "temporarily_unavailable", "{body}"),
+                other => panic!("client {i}: unexpected {other:?}: {body}"),
+            }
+        }
+        // An answer is a commit: each confirmed order is there, with its
+        // letters queued, and nothing else was sold or held. (A declined
+        // card held a unit while it was tried: some clients were refused
+        // then, and the unit came back after.)
+        assert!(!confirmed.is_empty() && confirmed.len() <= 5, "{confirmed:?}");
+        for number in &confirmed {
+            let order = app.store.order_by_number(number).await.expect("read").expect("answered 201, so committed");
+            assert_eq!(order.status, OrderStatus::Confirmed);
+            let letters = app.store.messages_to("claire@example.com").await.expect("outbox");
+            assert!(letters.iter().any(|m| m.order_id.as_deref() == Some(order.id.as_str())), "order {number} has its letters");
+        }
+        assert_eq!(on_hand(&app, &sku).await as usize, 5 - confirmed.len());
+        assert_eq!(app.simulator.authorisation_count(), confirmed.len());
+        assert!(declined >= 1, "some declined card met stock to hold");
+        assert_eq!(app.store.count_orders(OrderStatus::PaymentFailed).await.expect("count"), declined);
+        if let Ok(app) = std::sync::Arc::try_unwrap(app) {
+            app.stop().await;
+        }
+    }
+
     async fn concurrent_retries_of_one_checkout_make_one_order_and_one_authorisation(backend) {
         let app = spawn_app(backend).await;
         let (sku, _) = online_below(&app, 3_000_000).await;

@@ -46,16 +46,17 @@ pub(crate) fn quantity_from(stored: i64) -> std::result::Result<u32, String> {
         .ok_or_else(|| format!("quantity {stored}"))
 }
 
-impl Store {
-    pub async fn create_bag(&self, id: &str, now: i64) -> Result<()> {
-        sqlx::query("INSERT INTO bags (id, created_at, updated_at) VALUES ($1, $2, $2)")
-            .bind(id)
-            .bind(now)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
+/// A new, empty bag.
+pub async fn insert_bag(tx: &mut Tx, id: &str, now: i64) -> Result<()> {
+    sqlx::query("INSERT INTO bags (id, created_at, updated_at) VALUES ($1, $2, $2)")
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
 
+impl Store {
     /// The bag's lines, or `None` when there is no such bag.
     pub async fn bag_lines(&self, bag_id: &str) -> Result<Option<Vec<BagLineRow>>> {
         let mut conn = self.pool().acquire().await?;

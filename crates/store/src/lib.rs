@@ -8,6 +8,7 @@ pub mod bags;
 mod catalog;
 pub mod console;
 pub mod fulfilment;
+mod group_commit;
 pub mod idempotency;
 pub mod information;
 mod migrations;
@@ -41,6 +42,10 @@ pub enum StoreError {
     NotFound { what: &'static str, key: String },
     #[error("the database holds a value the maison cannot read: {0}")]
     Corrupt(String),
+    /// A write of a group commit whose batch did not commit: nothing of it
+    /// was kept, and the caller may try again.
+    #[error("the write was not committed: {0}")]
+    NotCommitted(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -71,7 +76,11 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The group commit's writer, when it is on (see [`Store::with_group_commit`]).
+    writer: Option<group_commit::Writer>,
 }
+
+pub use group_commit::JobFuture;
 
 /// Statements run on every new SQLite connection: write-ahead logging with full
 /// synchronous commits (an acknowledged order survives a power cut), a busy
@@ -113,7 +122,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            writer: None,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -149,6 +162,57 @@ impl Store {
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(tx)
+    }
+
+    /// Turns group commit on: from now on [`Store::write`] jobs of
+    /// concurrent requests share one durable transaction (see
+    /// `group_commit.rs`). Needs a Tokio runtime.
+    pub fn with_group_commit(self) -> Self {
+        let writer = group_commit::Writer::start(self.clone());
+        Store {
+            writer: Some(writer),
+            ..self
+        }
+    }
+
+    /// Whether [`Store::write`] gathers concurrent jobs into one transaction.
+    pub fn group_commit(&self) -> bool {
+        self.writer.is_some()
+    }
+
+    /// With group commit on: the jobs written so far, and the transactions
+    /// they shared.
+    pub fn group_commit_counts(&self) -> Option<(u64, u64)> {
+        self.writer.as_ref().map(|w| w.counts())
+    }
+
+    /// Runs `job` in a write transaction and commits it; a job that returns
+    /// an error is rolled back. With group commit on, the job shares its
+    /// transaction with the jobs of concurrent requests, inside a savepoint
+    /// of its own, and is answered once that transaction has committed.
+    /// Either way an `Ok` answer means the writes are durable.
+    pub async fn write<T, E, F>(&self, job: F) -> std::result::Result<T, E>
+    where
+        F: for<'t> FnOnce(&'t mut Tx) -> JobFuture<'t, std::result::Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        if let Some(writer) = &self.writer {
+            return writer.write(job).await;
+        }
+        let mut tx = self.begin_write().await?;
+        match job(&mut tx).await {
+            Ok(value) => {
+                tx.commit().await.map_err(StoreError::from)?;
+                Ok(value)
+            }
+            Err(refused) => {
+                // Dropping the transaction would roll back too; saying so
+                // frees the connection at once.
+                let _ = tx.rollback().await;
+                Err(refused)
+            }
+        }
     }
 
     pub async fn close(&self) {

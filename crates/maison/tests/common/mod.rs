@@ -68,6 +68,11 @@ pub async fn spawn_app_configured(
         mail,
         ..RawConfig::default()
     };
+    // `MAISON_GROUP_COMMIT=true scripts/test` runs every test with group
+    // commit on: the maisons started here and the binaries the CLI tests run.
+    if std::env::var("MAISON_GROUP_COMMIT").as_deref() == Ok("true") {
+        raw.group_commit = Some(true);
+    }
     configure(&mut raw);
     let settings = resolve(raw).expect("test settings are valid");
     let store = open_store(&settings.database_url).await.expect("database");

@@ -5,7 +5,6 @@
 //! asking the processor (recovery), never by charging again.
 
 use maison_domain::order::{OrderCommand, OrderStatus};
-use maison_domain::payment::PaymentAttempt;
 use maison_payments::{AuthoriseOutcome, AuthoriseRequest, CardDetails, SyncedOperation};
 use maison_store::payments as attempts;
 use maison_store::{JobFuture, StoreError, Tx, bags, outbox, stock};
@@ -14,32 +13,6 @@ use maison_store::{idempotency, orders};
 use crate::documents::order_messages;
 use crate::order_desk::advance;
 use crate::{Maison, Order, ShopError};
-
-/// Records, in `tx` (the order's first transaction), the authorisation about
-/// to be asked for of `processor`: if its answer is lost, recovery finds it
-/// and asks the processor under the same key, never charging twice.
-pub(crate) async fn record_pending_authorisation(
-    tx: &mut Tx,
-    attempt_id: &str,
-    order: &Order,
-    processor: &str,
-    now: i64,
-) -> Result<(), ShopError> {
-    attempts::insert_attempt(
-        tx,
-        &PaymentAttempt::pending(
-            attempt_id.to_owned(),
-            &order.id,
-            "authorise",
-            order.total,
-            processor,
-            None,
-            now,
-        ),
-    )
-    .await?;
-    Ok(())
-}
 
 impl Maison {
     /// Records, in `tx` (the order's first transaction), the authorisation
@@ -51,7 +24,14 @@ impl Maison {
         order: &Order,
         now: i64,
     ) -> Result<(), ShopError> {
-        record_pending_authorisation(tx, attempt_id, order, self.gateway.name(), now).await
+        crate::checkout::record_pending_authorisation(
+            tx,
+            attempt_id,
+            order,
+            self.gateway.name(),
+            now,
+        )
+        .await
     }
 
     /// Authorises the card of an order written in phase 1 (its stock

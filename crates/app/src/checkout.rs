@@ -13,12 +13,12 @@ use maison_domain::contact::Email;
 use maison_domain::delivery::{DeliveryMethod, DeliveryPlan, plan_delivery};
 use maison_domain::order::{Order, OrderLine};
 use maison_domain::order::{OrderNumber, OrderStatus};
-use maison_domain::payment::{CardOnFile, Payment};
+use maison_domain::payment::{CardOnFile, Payment, PaymentAttempt};
 use maison_store::idempotency::{self, KeyState};
 use maison_store::orders;
+use maison_store::payments as attempts;
 use maison_store::{JobFuture, StoreError, Tx, bags, stock};
 
-use crate::authorisation::record_pending_authorisation;
 use crate::bag::find_variant;
 use crate::clock::{new_id, random_bytes};
 pub use crate::order_input::{CardRequest, ContactInput, DeliveryInput};
@@ -403,6 +403,32 @@ impl Maison {
         // outcome.
         self.authorise_order(&order, &attempt_id, details).await
     }
+}
+
+/// Records, in `tx` (the order's first transaction), the authorisation about
+/// to be asked for of `processor`: if its answer is lost, recovery finds it
+/// and asks the processor under the same key, never charging twice.
+pub(crate) async fn record_pending_authorisation(
+    tx: &mut Tx,
+    attempt_id: &str,
+    order: &Order,
+    processor: &str,
+    now: i64,
+) -> Result<(), ShopError> {
+    attempts::insert_attempt(
+        tx,
+        &PaymentAttempt::pending(
+            attempt_id.to_owned(),
+            &order.id,
+            "authorise",
+            order.total,
+            processor,
+            None,
+            now,
+        ),
+    )
+    .await?;
+    Ok(())
 }
 
 /// What the first transaction of a checkout did.

@@ -380,9 +380,12 @@ impl Maison {
                     if !same {
                         return Err(ShopError::BagChanged);
                     }
-                    let sold_out = reserve_stock(tx, &order.lines).await?;
                     orders::insert(tx, &order).await?;
                     record_pending_authorisation(tx, &job_attempt, &order, &processor, now).await?;
+                    // The stock last: its row is every checkout's of that
+                    // creation, and on PostgreSQL its lock is held from here
+                    // to the commit.
+                    let sold_out = reserve_stock(tx, &order.lines).await?;
                     Ok(Phase1::Written { sold_out })
                 })
             })

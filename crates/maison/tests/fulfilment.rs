@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{TestApp, assert_problem, checkout_body, spawn_app_configured};
+use common::{TestApp, assert_problem, call, checkout_body, spawn_app_configured};
 use maison::config::{RawCarrier, RawCarriers, RawMail};
 use maison_app::actor::Actor;
 use maison_carriers::{CarrierSimulator, TrackingEventKind, signature};
@@ -53,27 +53,6 @@ async fn staff(app: &TestApp, email: &str, role: &str) -> String {
         .expect("token")
         .expose()
         .to_owned()
-}
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    key: Option<&str>,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut request = app.http.request(method, format!("{}{path}", app.url));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(key) = key {
-        request = request.header("Idempotency-Key", key);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("sent")
 }
 
 async fn json_of(response: reqwest::Response, status: u16) -> Value {

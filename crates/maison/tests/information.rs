@@ -68,17 +68,7 @@ async fn issue_with(
     key: Option<&str>,
     body: Option<Value>,
 ) -> reqwest::Response {
-    let mut request = app.http.post(format!("{}{path}", app.url));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(key) = key {
-        request = request.header("Idempotency-Key", key);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("sent")
+    common::call(app, Method::POST, path, token, key, body).await
 }
 
 async fn json_of(response: reqwest::Response) -> (u16, Value) {

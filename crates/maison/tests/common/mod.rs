@@ -566,3 +566,26 @@ pub async fn deliver(app: &TestApp, number: &str, token: &str) {
     let order: Value = r.json().await.expect("order");
     assert_eq!(order["status"], "delivered", "{order}");
 }
+
+/// A request as staff or integrators send it: `token` as bearer, `key` as
+/// `Idempotency-Key`, `body` as JSON, each only when given.
+pub async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app.http.request(method, format!("{}{path}", app.url));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("sent")
+}

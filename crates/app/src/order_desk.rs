@@ -121,13 +121,13 @@ pub(crate) async fn advance_as(
         note: note.into(),
         actor: actor.timeline_name(),
     };
-    if !orders::move_status(tx, order_id, from, to, &event).await? {
+    let Some(moved) = orders::move_status(tx, order_id, from, to, &event).await? else {
         return Err(ShopError::InvalidTransition(format!(
             "the order is no longer {}",
             from.as_str()
         )));
-    }
-    crate::webhooks::announce_order(tx, order_id, to, at).await?;
+    };
+    crate::webhooks::announce_order(tx, &moved, to, at).await?;
     Ok(to)
 }
 
@@ -316,7 +316,8 @@ impl Maison {
             Decision::Move(to) => to,
         };
         let mut tx = self.store().begin_write().await?;
-        if !orders::move_status(&mut tx, &order.id, order.status, to, event).await? {
+        let Some(moved) = orders::move_status(&mut tx, &order.id, order.status, to, event).await?
+        else {
             tx.rollback().await.map_err(StoreError::from)?;
             // Moved meanwhile: the decision on the status it has now.
             let now = self
@@ -331,8 +332,8 @@ impl Maison {
                     now.status.as_str()
                 ))),
             };
-        }
-        crate::webhooks::announce_order(&mut tx, &order.id, to, event.at).await?;
+        };
+        crate::webhooks::announce_order(&mut tx, &moved, to, event.at).await?;
         let subject = format!("order:{}", order.number);
         let action = format!("order.{}", command.as_str());
         audit::record(&mut tx, &actor.audit(event.at, &action, &subject, details)).await?;

@@ -12,8 +12,8 @@ use maison_carriers::signature;
 use maison_domain::order::OrderStatus;
 pub use maison_domain::webhooks::{Delivery, Endpoint};
 use maison_domain::{Currency, Money};
-use maison_store::webhooks;
 use maison_store::{StoreError, Tx, audit};
+use maison_store::{orders, webhooks};
 use serde_json::{Value, json};
 
 use crate::actor::{Action, Actor};
@@ -93,26 +93,21 @@ pub async fn enqueue_event(
 }
 
 /// Announces the order's move to `to` (called by the one write path of
-/// status changes, in its transaction).
+/// status changes, in its transaction, with what the move returned).
 pub(crate) async fn announce_order(
     tx: &mut Tx,
-    order_id: &str,
+    moved: &orders::Moved,
     to: OrderStatus,
     at: i64,
 ) -> Result<(), ShopError> {
     let Some(kind) = order_event(to) else {
         return Ok(());
     };
-    let Some((number, status, total_minor, currency)) =
-        webhooks::order_summary(tx, order_id).await?
-    else {
-        return Ok(());
-    };
-    let total = Currency::parse(&currency)
-        .map(|c| json!(Money::new(total_minor, c)))
+    let total = Currency::parse(&moved.currency)
+        .map(|c| json!(Money::new(moved.total_minor, c)))
         .unwrap_or(Value::Null);
-    let data = json!({"number": number, "status": status, "total": total});
-    enqueue_event(tx, kind, &format!("order:{number}"), data, at).await
+    let data = json!({"number": moved.number, "status": to.as_str(), "total": total});
+    enqueue_event(tx, kind, &format!("order:{}", moved.number), data, at).await
 }
 
 /// Whether `url` may receive webhooks: http or https, a host, no

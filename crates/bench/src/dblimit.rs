@@ -358,7 +358,8 @@ async fn one_order(store: &Store, piece: &Piece, id: &str) -> Result<(), Failed>
         &event(now, OrderStatus::Placed, "We have received your order."),
     )
     .await
-    .map_err(failed(1))?;
+    .map_err(failed(1))?
+    .is_some();
     let confirmed = orders::move_status(
         &mut tx,
         id,
@@ -371,7 +372,8 @@ async fn one_order(store: &Store, piece: &Piece, id: &str) -> Result<(), Failed>
         ),
     )
     .await
-    .map_err(failed(1))?;
+    .map_err(failed(1))?
+    .is_some();
     if !(resolved && placed && confirmed) {
         return Err(Failed {
             commits: 1,

@@ -153,7 +153,7 @@ pub async fn launch_with_clock(
 ) -> anyhow::Result<Server> {
     let store = if settings.group_commit {
         tracing::info!("group commit on: concurrent writes share one transaction");
-        store.with_group_commit()
+        store.with_group_commit().await?
     } else {
         store
     };

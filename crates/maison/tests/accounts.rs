@@ -398,7 +398,7 @@ on_both_databases! {
         let order_id = app.store.order_by_number(number).await.expect("read").expect("order").id;
         let mut tx = app.store.begin_write().await.expect("tx");
         let event = maison_domain::order::OrderEvent { at: maison_app::clock::now_micros(), status: maison_domain::order::OrderStatus::Processing, note: "Being prepared".into(), actor: "staff:test".into() };
-        assert!(maison_store::orders::move_status(&mut tx, &order_id, maison_domain::order::OrderStatus::Confirmed, maison_domain::order::OrderStatus::Processing, &event).await.expect("moved"));
+        assert!(maison_store::orders::move_status(&mut tx, &order_id, maison_domain::order::OrderStatus::Confirmed, maison_domain::order::OrderStatus::Processing, &event).await.expect("moved").is_some());
         tx.commit().await.expect("commit");
         let p = assert_problem(app.with_token(Method::POST, &path, &token).json(&json!({"kind": "cancellation"})).send().await.expect("sent"), 409, "order_not_modifiable").await;
         assert!(p["detail"].as_str().expect("detail").contains("Conditions of Sale"));

@@ -683,6 +683,38 @@ async fn two_simulators_on_one_journal_are_one_processor() {
     assert_eq!(a.list_payments().await.expect("listed").len(), 3);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_payments_through_two_instances_are_all_on_disk_when_answered() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ledger.jsonl");
+    let instances = [Arc::new(journaled(&path)), Arc::new(journaled(&path))];
+    let mut payments = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let simulator = Arc::clone(&instances[i % 2]);
+        payments.spawn(async move {
+            let key = format!("attempt-{i}");
+            let held = authorised(&*simulator, &key, usd(100 + i as i64)).await;
+            (key, held)
+        });
+    }
+    let answered = payments.join_all().await;
+    drop(instances);
+
+    // Every answer was on disk before it left: a restart finds each hold
+    // once, and the same key replays it.
+    let again = journaled(&path);
+    assert_eq!(again.authorisation_count(), 40);
+    for (key, held) in answered {
+        assert_eq!(again.operations_for(&key), 1, "{key}");
+        assert_eq!(
+            again.payment(&held.processor_ref).map(|p| p.state),
+            Some(PaymentState::Authorised),
+            "{key}"
+        );
+        assert_eq!(authorised(&again, &key, held.amount).await, held);
+    }
+}
+
 #[tokio::test]
 async fn a_line_torn_by_a_crash_is_cut_off_and_the_rest_is_kept() {
     use std::io::Write;

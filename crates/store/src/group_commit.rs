@@ -62,28 +62,63 @@ where
 }
 
 impl Writer {
-    /// Starts the writer on `store` (which has no writer itself). If a job
-    /// ever panicked, the writer is started again on the same queue: its
-    /// batch is rolled back and its callers told, the next batches go on.
-    pub(crate) fn start(store: Store) -> Writer {
+    /// Starts the writer: a thread of its own running a single-threaded
+    /// runtime, on a connection of its own to `store`'s database. Its every
+    /// statement is a round trip to the database driver, and it runs the
+    /// batch's jobs one after another: on the server's busy runtime each of
+    /// those resumptions would queue behind request tasks, so the writer
+    /// (which every write waits for) gets a thread that does nothing else.
+    /// If a job ever panicked, the writer is started again on the same
+    /// queue: its batch is rolled back and its callers told, the next
+    /// batches go on. The thread ends when the last `Store` is dropped.
+    pub(crate) async fn start(store: &Store) -> Result<Writer, StoreError> {
         let (jobs, queue) = mpsc::channel::<ErasedJob>(MAX_BATCH * 16);
-        let queue = Arc::new(Mutex::new(queue));
         let counts = Arc::new(Counts::default());
         let writer_counts = Arc::clone(&counts);
-        tokio::spawn(async move {
-            loop {
-                let running = tokio::spawn(run(
-                    store.clone(),
-                    queue.clone(),
-                    Arc::clone(&writer_counts),
-                ));
-                match running.await {
-                    Ok(()) => break, // every sender is gone: the store was dropped
-                    Err(e) => tracing::error!(error = %e, "group commit writer restarted"),
-                }
-            }
-        });
-        Writer { jobs, counts }
+        let (ready, connected) = oneshot::channel::<Result<(), StoreError>>();
+        let store = store.clone();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::NotCommitted(format!("no writer runtime: {e}")))?;
+        std::thread::Builder::new()
+            .name("maison-writer".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    // Opened here, so the connection belongs to this runtime.
+                    let own = match store.single_connection().await {
+                        Ok(own) => {
+                            let _ = ready.send(Ok(()));
+                            own
+                        }
+                        Err(e) => {
+                            let _ = ready.send(Err(e));
+                            return;
+                        }
+                    };
+                    drop(store);
+                    let queue = Arc::new(Mutex::new(queue));
+                    loop {
+                        let running = tokio::spawn(run(
+                            own.clone(),
+                            queue.clone(),
+                            Arc::clone(&writer_counts),
+                        ));
+                        match running.await {
+                            Ok(()) => break, // every sender is gone: the store was dropped
+                            Err(e) => tracing::error!(error = %e, "group commit writer restarted"),
+                        }
+                    }
+                    own.close().await;
+                })
+            })
+            .map_err(|e| StoreError::NotCommitted(format!("no writer thread: {e}")))?;
+        connected.await.unwrap_or_else(|_| {
+            Err(StoreError::NotCommitted(
+                "the writer stopped before it connected".into(),
+            ))
+        })?;
+        Ok(Writer { jobs, counts })
     }
 
     /// The jobs run so far, and the transactions they shared.
@@ -165,26 +200,24 @@ async fn run_batch(store: &Store, batch: Vec<ErasedJob>) {
         }
     };
     let mut answers = Vec::with_capacity(batch.len());
-    let mut broken = None;
-    for job in batch {
-        if let Err(e) = sql(&mut tx, "SAVEPOINT job").await {
-            broken = Some(e);
-            break;
+    let mut broken = sql(&mut tx, "SAVEPOINT job").await.err();
+    let last = batch.len().saturating_sub(1);
+    for (i, job) in batch.into_iter().enumerate() {
+        if broken.is_some() {
+            break; // dropping the rest tells their callers
         }
         let (stands, deliver) = job(&mut tx).await;
         answers.push(deliver);
-        let end = if stands {
-            sql(&mut tx, "RELEASE SAVEPOINT job").await
-        } else {
-            match sql(&mut tx, "ROLLBACK TO SAVEPOINT job").await {
-                Ok(()) => sql(&mut tx, "RELEASE SAVEPOINT job").await,
-                Err(e) => Err(e),
-            }
+        // Each boundary between two jobs is one round trip: the writer runs
+        // jobs one after another, so its round trips are the batch's pace.
+        // The last job's savepoint is released by the commit.
+        let boundary = match (stands, i == last) {
+            (true, true) => continue,
+            (true, false) => "RELEASE SAVEPOINT job; SAVEPOINT job",
+            (false, true) => "ROLLBACK TO SAVEPOINT job",
+            (false, false) => "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job; SAVEPOINT job",
         };
-        if let Err(e) = end {
-            broken = Some(e);
-            break;
-        }
+        broken = sql(&mut tx, boundary).await.err();
     }
     let committed = match broken {
         Some(e) => {
@@ -201,6 +234,10 @@ async fn run_batch(store: &Store, batch: Vec<ErasedJob>) {
     }
 }
 
-async fn sql(tx: &mut Tx, statement: &'static str) -> Result<(), sqlx::Error> {
-    sqlx::query(statement).execute(&mut **tx).await.map(|_| ())
+/// Runs `statements` (one or several, without parameters) in one round trip.
+async fn sql(tx: &mut Tx, statements: &'static str) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(statements)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
 }

@@ -78,6 +78,9 @@ pub struct Store {
     backend: Backend,
     /// The group commit's writer, when it is on (see [`Store::with_group_commit`]).
     writer: Option<group_commit::Writer>,
+    /// How the pool connects (the group commit's writer opens its own
+    /// connection with them).
+    options: AnyConnectOptions,
 }
 
 pub use group_commit::JobFuture;
@@ -109,6 +112,20 @@ impl Store {
             Backend::Sqlite => 8,
             Backend::Postgres => 16,
         };
+        let pool = Self::open_pool(backend, options.clone(), max_connections).await?;
+        Ok(Store {
+            pool,
+            backend,
+            options,
+            writer: None,
+        })
+    }
+
+    async fn open_pool(
+        backend: Backend,
+        options: AnyConnectOptions,
+        max_connections: u32,
+    ) -> Result<AnyPool> {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
@@ -122,9 +139,16 @@ impl Store {
             })
             .connect_with(options)
             .await?;
+        Ok(pool)
+    }
+
+    /// The same database through one connection of its own, opened on the
+    /// calling runtime (the group commit's writer keeps it to itself).
+    pub(crate) async fn single_connection(&self) -> Result<Store> {
         Ok(Store {
-            pool,
-            backend,
+            pool: Self::open_pool(self.backend, self.options.clone(), 1).await?,
+            backend: self.backend,
+            options: self.options.clone(),
             writer: None,
         })
     }
@@ -166,13 +190,14 @@ impl Store {
 
     /// Turns group commit on: from now on [`Store::write`] jobs of
     /// concurrent requests share one durable transaction (see
-    /// `group_commit.rs`). Needs a Tokio runtime.
-    pub fn with_group_commit(self) -> Self {
-        let writer = group_commit::Writer::start(self.clone());
-        Store {
+    /// `group_commit.rs`), written by a thread of its own on a connection of
+    /// its own. Fails if that connection cannot be opened.
+    pub async fn with_group_commit(self) -> Result<Self> {
+        let writer = group_commit::Writer::start(&self).await?;
+        Ok(Store {
             writer: Some(writer),
             ..self
-        }
+        })
     }
 
     /// Whether [`Store::write`] gathers concurrent jobs into one transaction.

@@ -102,6 +102,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/portable/0015_webhooks.sql"),
         include_str!("../migrations/portable/0015_webhooks.sql"),
     ),
+    (
+        16,
+        "lookup indexes",
+        include_str!("../migrations/portable/0016_lookup_indexes.sql"),
+        include_str!("../migrations/portable/0016_lookup_indexes.sql"),
+    ),
 ];
 
 pub(crate) fn for_backend(backend: Backend) -> Migrator {

@@ -218,28 +218,44 @@ pub async fn add_event(tx: &mut Tx, order_id: &str, event: &OrderEvent) -> Resul
     Ok(())
 }
 
+/// What a status move returns of the order: what its announcement (the
+/// webhook event) names, read by the move itself rather than by another
+/// statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    pub number: String,
+    pub total_minor: i64,
+    pub currency: String,
+}
+
 /// Moves the order from `from` to `to` only if it is still `from` (another
-/// instance may have moved it); records the event. Returns whether it moved.
+/// instance may have moved it); records the event. `None` if it did not move.
 pub async fn move_status(
     tx: &mut Tx,
     order_id: &str,
     from: OrderStatus,
     to: OrderStatus,
     event: &OrderEvent,
-) -> Result<bool> {
-    let moved =
-        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-            .bind(to.as_str())
-            .bind(event.at)
-            .bind(order_id)
-            .bind(from.as_str())
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
-    if moved == 1 {
-        add_event(tx, order_id, event).await?;
-    }
-    Ok(moved == 1)
+) -> Result<Option<Moved>> {
+    let row = sqlx::query(
+        "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 \
+         RETURNING number, total_minor, currency",
+    )
+    .bind(to.as_str())
+    .bind(event.at)
+    .bind(order_id)
+    .bind(from.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    add_event(tx, order_id, event).await?;
+    Ok(Some(Moved {
+        number: row.try_get("number")?,
+        total_minor: row.try_get("total_minor")?,
+        currency: row.try_get("currency")?,
+    }))
 }
 
 /// Keeps the processor's token of the card (never the number).

@@ -103,27 +103,6 @@ fn uuid_like(event_id: &str, endpoint_id: &str) -> String {
     format!("{event_id}.{endpoint_id}")
 }
 
-/// The order's number, status and total (minor units, currency), read in
-/// the transaction that moves it.
-pub async fn order_summary(
-    tx: &mut Tx,
-    order_id: &str,
-) -> Result<Option<(String, String, i64, String)>> {
-    let row = sqlx::query("SELECT number, status, total_minor, currency FROM orders WHERE id = $1")
-        .bind(order_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.map(|row| {
-        Ok((
-            row.try_get("number")?,
-            row.try_get("status")?,
-            row.try_get("total_minor")?,
-            row.try_get("currency")?,
-        ))
-    })
-    .transpose()
-}
-
 fn endpoint_from(row: &sqlx::any::AnyRow) -> Result<Endpoint> {
     let events: String = row.try_get("events")?;
     Ok(Endpoint {

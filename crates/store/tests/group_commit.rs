@@ -40,7 +40,13 @@ on_both_databases! {
             })
             .await
             .expect("the first bag");
-        let store = Arc::new(plain.clone().with_group_commit());
+        let store = Arc::new(
+            plain
+                .clone()
+                .with_group_commit()
+                .await
+                .expect("the writer's connection"),
+        );
         assert!(store.group_commit());
         let mut jobs = tokio::task::JoinSet::new();
         for i in 0..60 {

@@ -11,6 +11,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use maison_domain::{Currency, Money};
 use serde::{Deserialize, Serialize};
@@ -117,6 +118,64 @@ struct CardLine {
 pub(super) struct Journal {
     file: File,
     applied: u64,
+    durable: Arc<Durable>,
+}
+
+/// Group sync of the journal: operations are appended one at a time under
+/// the ledger's lock, but the lock is not held across the fsync. Each
+/// operation then waits until the file is synced past its line; whoever
+/// finds no sync under way syncs for everyone written so far, the others
+/// wait for it. Concurrent payments share fsyncs, as a database's commits
+/// share log flushes, and no answer leaves before its line is on disk.
+#[derive(Debug)]
+pub(super) struct Durable {
+    file: File,
+    state: Mutex<Synced>,
+    done: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Synced {
+    /// The end of the last line this process appended.
+    written: u64,
+    /// How far the file is known to be on disk.
+    synced: u64,
+    syncing: bool,
+}
+
+impl Durable {
+    fn appended(&self, end: u64) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.written = state.written.max(end);
+    }
+
+    /// Returns once the file is on disk up to `end`.
+    pub(super) fn wait(&self, end: u64) -> io::Result<()> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if state.synced >= end {
+                return Ok(());
+            }
+            if state.syncing {
+                state = self
+                    .done
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            state.syncing = true;
+            let target = state.written;
+            drop(state);
+            let result = self.file.sync_data();
+            state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            state.syncing = false;
+            if result.is_ok() {
+                state.synced = state.synced.max(target);
+            }
+            self.done.notify_all();
+            result?;
+        }
+    }
 }
 
 fn invalid(what: impl std::fmt::Display) -> io::Error {
@@ -137,7 +196,23 @@ impl Journal {
         let opened = Self::read_header(&mut file, new_token_key);
         file.unlock()?;
         let (applied, token_key) = opened?;
-        Ok((Journal { file, applied }, token_key))
+        let durable = Arc::new(Durable {
+            file: file.try_clone()?,
+            state: Mutex::new(Synced {
+                written: applied,
+                synced: applied,
+                syncing: false,
+            }),
+            done: Condvar::new(),
+        });
+        Ok((
+            Journal {
+                file,
+                applied,
+                durable,
+            },
+            token_key,
+        ))
     }
 
     fn read_header(file: &mut File, new_token_key: u64) -> io::Result<(u64, u64)> {
@@ -212,16 +287,22 @@ impl Journal {
         Ok(())
     }
 
-    /// Appends the operation executed under `key`, synced to disk.
-    pub(super) fn append(&mut self, ledger: &Ledger, key: &str) -> io::Result<()> {
+    /// Appends the operation executed under `key`; returns the end of its
+    /// line, to [`Durable::wait`] for before answering.
+    pub(super) fn append(&mut self, ledger: &Ledger, key: &str) -> io::Result<u64> {
         let entry = entry_for(ledger, key)
             .ok_or_else(|| invalid(format!("no executed operation under {key:?}")))?;
         let mut line = serde_json::to_string(&entry).map_err(invalid)?;
         line.push('\n');
         self.file.write_all(line.as_bytes())?;
-        self.file.sync_data()?;
         self.applied += line.len() as u64;
-        Ok(())
+        self.durable.appended(self.applied);
+        Ok(self.applied)
+    }
+
+    /// What syncs this journal's file, to wait on without the ledger's lock.
+    pub(super) fn durable(&self) -> Arc<Durable> {
+        Arc::clone(&self.durable)
     }
 
     pub(super) fn unlock(&self) -> io::Result<()> {

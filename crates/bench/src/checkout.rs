@@ -287,6 +287,7 @@ async fn server_phases(
     piece: &mut Option<Chosen>,
     closed: &mut Runs<FlowFigures>,
     half: &mut Runs<FlowFigures>,
+    mut beside: Option<&mut Beside<'_>>,
 ) -> Result<()> {
     let chosen = find_piece(target).await?;
     eprintln!(
@@ -298,6 +299,17 @@ async fn server_phases(
     );
     *piece = Some(chosen.clone());
     raise_stock(maison_path, tmp, database_url, &chosen.sku).await?;
+    let limit_db = match beside.as_deref_mut() {
+        Some(beside) => {
+            let db = dblimit::prepare(&beside.database.url, false, Some(&piece_of(&chosen))).await;
+            beside.prepared = Some(match &db {
+                Ok(db) => Ok((db.piece.sku.clone(), db.durability.clone())),
+                Err(err) => Err(format!("{err:#}")),
+            });
+            db.ok()
+        }
+        None => None,
+    };
     ensure_running(maison, hint)?;
     let flow = CheckoutFlow::new(target, &chosen.sku)?;
     check_one(&flow)
@@ -317,6 +329,17 @@ async fn server_phases(
     for run in 1..=args.runs {
         eprintln!("checkout run {run}/{}", args.runs);
         measure_flow(plan, closed, &flow, maison, run, hint).await?;
+        if let (Some(db), Some(beside)) = (&limit_db, beside.as_deref_mut()) {
+            // The limit right after, with the server frozen: both see the
+            // disk as it is this minute (its fsync rate swings 2× from one
+            // minute to the next).
+            maison.pause()?;
+            measure_limit(plan, &mut *beside.limit, db, run).await;
+            maison.resume()?;
+        }
+    }
+    if let Some(db) = limit_db {
+        db.store.close().await;
     }
     let orders = median(
         &closed
@@ -337,6 +360,26 @@ async fn server_phases(
         measure_flow(plan, half, &flow, maison, run, hint).await?;
     }
     Ok(())
+}
+
+/// The database limit measured between the server's closed-loop runs, on a
+/// database of its own (never the server's: a frozen server may hold a lock
+/// on its own).
+struct Beside<'a> {
+    database: &'a LimitDatabase,
+    limit: &'a mut Runs<LimitFigures>,
+    /// The limit's piece and durability, or why its database could not be
+    /// prepared.
+    prepared: Option<Result<(String, String), String>>,
+}
+
+fn piece_of(chosen: &Chosen) -> Piece {
+    Piece {
+        sku: chosen.sku.clone(),
+        product_sku: chosen.product_sku.clone(),
+        name: chosen.name.clone(),
+        price: chosen.price,
+    }
 }
 
 /// Prepares the database limit's database and measures it.
@@ -414,6 +457,11 @@ pub async fn run(args: CheckoutArgs) -> Result<()> {
     half.skipped = Some("not run: the benchmark stopped early".to_owned());
     let mut limit = Runs::new("database limit", Mode::Closed, runs);
     let mut chosen = None;
+    let mut beside = (!limit_db.servers).then_some(Beside {
+        database: &limit_db,
+        limit: &mut limit,
+        prepared: None,
+    });
 
     let served = server_phases(
         &args,
@@ -427,8 +475,18 @@ pub async fn run(args: CheckoutArgs) -> Result<()> {
         &mut chosen,
         &mut closed,
         &mut half,
+        beside.as_mut(),
     )
     .await;
+    let interleaved = beside.and_then(|b| b.prepared);
+    let interleaved_runs = matches!(interleaved, Some(Ok(_)));
+    let limit_label = match &interleaved {
+        Some(_) => format!(
+            "{}, measured after each closed-loop run with the server frozen",
+            limit_db.label
+        ),
+        None => limit_db.label.clone(),
+    };
     if served.is_err() && closed.runs.is_empty() && closed.failures.is_empty() {
         closed.skipped = Some("not run: the benchmark stopped early".to_owned());
     }
@@ -443,8 +501,13 @@ pub async fn run(args: CheckoutArgs) -> Result<()> {
         name: c.name.clone(),
         price: c.price,
     });
-    eprintln!("database limit ({runs} runs)");
-    let limited = limit_phase(&plan, runs, &limit_db, preferred.as_ref(), &mut limit).await;
+    let limited = match interleaved {
+        Some(prepared) => prepared.map_err(|err| anyhow::anyhow!(err)),
+        None => {
+            eprintln!("database limit ({runs} runs)");
+            limit_phase(&plan, runs, &limit_db, preferred.as_ref(), &mut limit).await
+        }
+    };
     let (limit_sku, durability) = match &limited {
         Ok((sku, durability)) => (Some(sku.clone()), Some(durability.clone())),
         Err(err) => {
@@ -462,7 +525,8 @@ pub async fn run(args: CheckoutArgs) -> Result<()> {
     let report = CheckoutReport {
         maison_path: args.maison.display().to_string(),
         database: database_label,
-        limit_database: limit_db.label,
+        limit_database: limit_label,
+        limit_paired: interleaved_runs,
         runs,
         duration_secs: args.duration_secs,
         concurrency: args.concurrency,

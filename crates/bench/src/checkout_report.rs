@@ -296,6 +296,9 @@ pub struct CheckoutReport {
     pub maison_path: String,
     pub database: String,
     pub limit_database: String,
+    /// Whether the limit's run `i` was measured right after the server's
+    /// closed-loop run `i` (the server frozen), so that the two pair up.
+    pub limit_paired: bool,
     pub runs: u32,
     pub duration_secs: u64,
     pub concurrency: u64,
@@ -409,6 +412,25 @@ impl CheckoutReport {
         )
     }
 
+    /// With paired runs: each closed-loop run's orders/s over those of the
+    /// limit measured right after it (the disk as it was that minute).
+    pub fn server_over_limit_by_run(&self) -> Option<Vec<f64>> {
+        let (closed, limit) = (&self.closed, &self.limit);
+        let whole = closed.failures.is_empty()
+            && limit.failures.is_empty()
+            && closed.runs.len() == limit.runs.len()
+            && !closed.runs.is_empty();
+        if !(self.limit_paired && whole) {
+            return None;
+        }
+        closed
+            .runs
+            .iter()
+            .zip(&limit.runs)
+            .map(|(server, limit)| ratio(Some(server.orders_per_s), Some(limit.orders_per_s)))
+            .collect()
+    }
+
     fn flow_row(out: &mut String, s: &Runs<FlowFigures>) {
         if let Some(why) = &s.skipped {
             let _ = writeln!(
@@ -505,6 +527,16 @@ impl CheckoutReport {
             "- checkout orders/s ÷ database-limit orders/s: {}",
             percent(self.server_over_limit())
         );
+        if let Some(by_run) = self.server_over_limit_by_run() {
+            let each: Vec<String> = by_run.iter().map(|r| percent(Some(*r))).collect();
+            let _ = writeln!(
+                out,
+                "- run by run (each closed-loop run ÷ the limit measured right after it): {} \
+                 (median {})",
+                each.join(", "),
+                percent(median(&by_run))
+            );
+        }
         let server_commits = self
             .closed
             .medians()
@@ -634,6 +666,7 @@ impl CheckoutReport {
                 .orders_per_s
                 .map(|o| o * f64::from(SERVER_COMMITS_PER_ORDER))),
             "checkout_over_database_limit": opt(self.server_over_limit()),
+            "checkout_over_database_limit_by_run": self.server_over_limit_by_run(),
             "stopped_early": self.stopped_early,
         })
     }
@@ -720,6 +753,7 @@ mod tests {
             maison_path: "target/release/maison".into(),
             database: "SQLite in a temp dir".into(),
             limit_database: "a fresh SQLite file".into(),
+            limit_paired: true,
             runs: 3,
             duration_secs: 5,
             concurrency: 16,
@@ -784,6 +818,11 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("database-limit orders/s: 22.2 %"), "{text}");
+        // 90/400, 100/500, 110/450: each run over the limit measured after it.
+        assert!(
+            text.contains("run by run (each closed-loop run ÷ the limit measured right after it): 22.5 %, 20.0 %, 24.4 % (median 22.5 %)"),
+            "{text}"
+        );
         assert!(
             text.contains("committed ≈ 400 times/s (44.4 % of the database limit's"),
             "{text}"

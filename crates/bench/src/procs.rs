@@ -37,6 +37,28 @@ impl ChildGuard {
         self.name
     }
 
+    /// Freezes the process (SIGSTOP) until [`ChildGuard::resume`]: it keeps
+    /// its sockets and memory but does no work and no I/O, so a measurement
+    /// made meanwhile has the cores and the disk to itself.
+    pub fn pause(&self) -> Result<()> {
+        self.signal("STOP")
+    }
+
+    pub fn resume(&self) -> Result<()> {
+        self.signal("CONT")
+    }
+
+    fn signal(&self, signal: &str) -> Result<()> {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.pid().to_string()])
+            .status()
+            .with_context(|| format!("could not run kill -{signal}"))?;
+        if !status.success() {
+            bail!("kill -{signal} {} failed ({status})", self.pid());
+        }
+        Ok(())
+    }
+
     /// `Some(status)` once the process has exited.
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()

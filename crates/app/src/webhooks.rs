@@ -11,7 +11,6 @@ use std::time::Duration;
 use maison_carriers::signature;
 use maison_domain::order::OrderStatus;
 pub use maison_domain::webhooks::{Delivery, Endpoint};
-use maison_domain::{Currency, Money};
 use maison_store::{StoreError, Tx, audit};
 use maison_store::{orders, webhooks};
 use serde_json::{Value, json};
@@ -103,10 +102,7 @@ pub(crate) async fn announce_order(
     let Some(kind) = order_event(to) else {
         return Ok(());
     };
-    let total = Currency::parse(&moved.currency)
-        .map(|c| json!(Money::new(moved.total_minor, c)))
-        .unwrap_or(Value::Null);
-    let data = json!({"number": moved.number, "status": to.as_str(), "total": total});
+    let data = json!({"number": moved.number, "status": to.as_str(), "total": moved.total});
     enqueue_event(tx, kind, &format!("order:{}", moved.number), data, at).await
 }
 

@@ -3,13 +3,13 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use maison_domain::Money;
 use maison_domain::address::{Address, Country};
 use maison_domain::card::CardBrand;
 use maison_domain::delivery::{Carrier, Destination, OrderDelivery};
 use maison_domain::order::OrderStatus;
 use maison_domain::payment::{CardOnFile, Payment};
 use maison_domain::policy::Estimate;
+use maison_domain::{Currency, Money};
 
 use crate::bags::{personalisation_from, quantity_from};
 use crate::{Result, Store, StoreError, Tx};
@@ -224,8 +224,7 @@ pub async fn add_event(tx: &mut Tx, order_id: &str, event: &OrderEvent) -> Resul
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moved {
     pub number: String,
-    pub total_minor: i64,
-    pub currency: String,
+    pub total: Money,
 }
 
 /// Moves the order from `from` to `to` only if it is still `from` (another
@@ -251,10 +250,13 @@ pub async fn move_status(
         return Ok(None);
     };
     add_event(tx, order_id, event).await?;
+    let number: String = row.try_get("number")?;
+    let currency: String = row.try_get("currency")?;
+    let currency = Currency::parse(&currency)
+        .map_err(|_| StoreError::Corrupt(format!("order {number}: currency {currency:?}")))?;
     Ok(Some(Moved {
-        number: row.try_get("number")?,
-        total_minor: row.try_get("total_minor")?,
-        currency: row.try_get("currency")?,
+        total: Money::new(row.try_get("total_minor")?, currency),
+        number,
     }))
 }
 

@@ -7,7 +7,7 @@
 use maison_domain::order::{OrderCommand, OrderStatus};
 use maison_payments::{AuthoriseOutcome, AuthoriseRequest, CardDetails, SyncedOperation};
 use maison_store::payments as attempts;
-use maison_store::{JobFuture, StoreError, Tx, bags, outbox, stock};
+use maison_store::{Durability, JobFuture, StoreError, Tx, bags, outbox, stock};
 use maison_store::{idempotency, orders};
 
 use crate::documents::order_messages;
@@ -109,49 +109,52 @@ impl Maison {
                     (auth.processor_ref.clone(), auth.card_token.clone());
                 let recorded = self
                     .store()
-                    .write(move |tx| -> JobFuture<'_, Result<bool, ShopError>> {
-                        Box::pin(async move {
-                            if !attempts::resolve_attempt(
-                                tx,
-                                &attempt,
-                                "succeeded",
-                                Some(&processor_ref),
-                                None,
-                                now,
-                            )
-                            .await?
-                            {
-                                return Ok(false);
-                            }
-                            orders::set_card_token(tx, &id, &card_token).await?;
-                            let placed = advance(
-                                tx,
-                                &id,
-                                OrderStatus::PendingPayment,
-                                OrderCommand::Place,
-                                "We have received your order.",
-                                now,
-                            )
-                            .await?;
-                            advance(
-                                tx,
-                                &id,
-                                placed,
-                                OrderCommand::Confirm,
-                                "Payment secured and creations reserved.",
-                                now,
-                            )
-                            .await?;
-                            for message in &messages {
-                                outbox::enqueue(tx, message, now).await?;
-                            }
-                            if let Some(bag_id) = &bag_id {
-                                bags::empty_bag(tx, bag_id).await?;
-                            }
-                            idempotency::complete_key_of_order(tx, &id, 201, &id).await?;
-                            Ok(true)
-                        })
-                    })
+                    .write(
+                        Durability::Immediate,
+                        move |tx| -> JobFuture<'_, Result<bool, ShopError>> {
+                            Box::pin(async move {
+                                if !attempts::resolve_attempt(
+                                    tx,
+                                    &attempt,
+                                    "succeeded",
+                                    Some(&processor_ref),
+                                    None,
+                                    now,
+                                )
+                                .await?
+                                {
+                                    return Ok(false);
+                                }
+                                orders::set_card_token(tx, &id, &card_token).await?;
+                                let placed = advance(
+                                    tx,
+                                    &id,
+                                    OrderStatus::PendingPayment,
+                                    OrderCommand::Place,
+                                    "We have received your order.",
+                                    now,
+                                )
+                                .await?;
+                                advance(
+                                    tx,
+                                    &id,
+                                    placed,
+                                    OrderCommand::Confirm,
+                                    "Payment secured and creations reserved.",
+                                    now,
+                                )
+                                .await?;
+                                for message in &messages {
+                                    outbox::enqueue(tx, message, now).await?;
+                                }
+                                if let Some(bag_id) = &bag_id {
+                                    bags::empty_bag(tx, bag_id).await?;
+                                }
+                                idempotency::complete_key_of_order(tx, &id, 201, &id).await?;
+                                Ok(true)
+                            })
+                        },
+                    )
                     .await?;
                 if !recorded {
                     // An authorisation that arrives after its order was given
@@ -192,6 +195,7 @@ impl Maison {
                 let recorded = self
                     .store()
                     .write(
+                        Durability::Immediate,
                         move |tx| -> JobFuture<'_, Result<Option<bool>, ShopError>> {
                             Box::pin(async move {
                                 if !attempts::resolve_attempt(

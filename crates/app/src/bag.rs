@@ -10,7 +10,7 @@ use maison_domain::catalog::{Availability, Creation, Variant};
 use maison_domain::personalisation::{self, Personalisation};
 use maison_domain::policy::Policies;
 use maison_store::bags::{self, BagLineRow, BagLock};
-use maison_store::{JobFuture, StoreError, Tx, stock};
+use maison_store::{Durability, JobFuture, StoreError, Tx, stock};
 
 use maison_store::accounts as client_accounts;
 
@@ -146,9 +146,12 @@ impl Maison {
         let id = new_id();
         let (bag_id, now) = (id.clone(), self.now());
         self.store()
-            .write(move |tx| -> JobFuture<'_, Result<(), ShopError>> {
-                Box::pin(async move { Ok(bags::insert_bag(tx, &bag_id, now).await?) })
-            })
+            .write(
+                Durability::Deferred,
+                move |tx| -> JobFuture<'_, Result<(), ShopError>> {
+                    Box::pin(async move { Ok(bags::insert_bag(tx, &bag_id, now).await?) })
+                },
+            )
             .await?;
         Ok(view(&id, &[], &self.catalogue()))
     }
@@ -221,6 +224,7 @@ impl Maison {
         let rows = self
             .store()
             .write(
+                Durability::Deferred,
                 move |tx| -> JobFuture<'_, Result<Vec<BagLineRow>, ShopError>> {
                     Box::pin(async move {
                         open_bag(tx, &bag, now).await?;
@@ -270,7 +274,7 @@ impl Maison {
     ) -> Result<BagView, ShopError> {
         let quantity = self.check_quantity(quantity)?;
         let catalogue = self.catalogue();
-        let mut tx = self.store().begin_write().await?;
+        let mut tx = self.store().begin_write_with(Durability::Deferred).await?;
         open_bag(&mut tx, bag_id, self.now()).await?;
         let mut rows = bags::lines_in(&mut tx, bag_id).await?;
         let changed = rows
@@ -286,7 +290,7 @@ impl Maison {
 
     pub async fn remove_line(&self, bag_id: &str, line_id: &str) -> Result<BagView, ShopError> {
         let catalogue = self.catalogue();
-        let mut tx = self.store().begin_write().await?;
+        let mut tx = self.store().begin_write_with(Durability::Deferred).await?;
         open_bag(&mut tx, bag_id, self.now()).await?;
         if !bags::delete_line(&mut tx, bag_id, line_id).await? {
             return Err(ShopError::LineNotFound);

@@ -17,7 +17,7 @@ use maison_domain::payment::{CardOnFile, Payment, PaymentAttempt};
 use maison_store::idempotency::{self, KeyState};
 use maison_store::orders;
 use maison_store::payments as attempts;
-use maison_store::{JobFuture, StoreError, Tx, bags, stock};
+use maison_store::{Durability, JobFuture, StoreError, Tx, bags, stock};
 
 use crate::bag::find_variant;
 use crate::clock::{new_id, random_bytes};
@@ -345,50 +345,54 @@ impl Maison {
         let processor = self.gateway.name().to_owned();
         let written = self
             .store()
-            .write(move |tx| -> JobFuture<'_, Result<Phase1, ShopError>> {
-                Box::pin(async move {
-                    let order = job_order;
-                    if !idempotency::claim_key(
-                        tx,
-                        &job_scope,
-                        &job_key,
-                        &job_fingerprint,
-                        &order.id,
-                        now,
-                    )
-                    .await?
-                    {
-                        return Ok(Phase1::KeyTaken);
-                    }
-                    // The bag becomes this order and no other, whatever the
-                    // keys: a second tab or a client's retry with a fresh key
-                    // is refused before anything is reserved or authorised.
-                    if !bags::claim_for_order(tx, &bag_id, &order.id).await? {
-                        return Err(ShopError::BagCheckedOut);
-                    }
-                    // The bag as claimed must be the bag as checked: a line
-                    // changed in another tab meanwhile is neither charged for
-                    // nor lost.
-                    let claimed = bags::lines_in(tx, &bag_id).await?;
-                    let same = claimed.len() == order.lines.len()
-                        && claimed.iter().zip(&order.lines).all(|(bag, line)| {
-                            bag.sku == line.sku
-                                && bag.quantity == line.quantity
-                                && bag.unit_price == line.unit_price
-                                && bag.personalisation == line.personalisation
-                        });
-                    if !same {
-                        return Err(ShopError::BagChanged);
-                    }
-                    orders::insert(tx, &order).await?;
-                    record_pending_authorisation(tx, &job_attempt, &order, &processor, now).await?;
-                    // The stock last: its row is every checkout's of that
-                    // creation, and on PostgreSQL its lock is held from here
-                    // to the commit.
-                    let sold_out = reserve_stock(tx, &order.lines).await?;
-                    Ok(Phase1::Written { sold_out })
-                })
-            })
+            .write(
+                Durability::Immediate,
+                move |tx| -> JobFuture<'_, Result<Phase1, ShopError>> {
+                    Box::pin(async move {
+                        let order = job_order;
+                        if !idempotency::claim_key(
+                            tx,
+                            &job_scope,
+                            &job_key,
+                            &job_fingerprint,
+                            &order.id,
+                            now,
+                        )
+                        .await?
+                        {
+                            return Ok(Phase1::KeyTaken);
+                        }
+                        // The bag becomes this order and no other, whatever the
+                        // keys: a second tab or a client's retry with a fresh key
+                        // is refused before anything is reserved or authorised.
+                        if !bags::claim_for_order(tx, &bag_id, &order.id).await? {
+                            return Err(ShopError::BagCheckedOut);
+                        }
+                        // The bag as claimed must be the bag as checked: a line
+                        // changed in another tab meanwhile is neither charged for
+                        // nor lost.
+                        let claimed = bags::lines_in(tx, &bag_id).await?;
+                        let same = claimed.len() == order.lines.len()
+                            && claimed.iter().zip(&order.lines).all(|(bag, line)| {
+                                bag.sku == line.sku
+                                    && bag.quantity == line.quantity
+                                    && bag.unit_price == line.unit_price
+                                    && bag.personalisation == line.personalisation
+                            });
+                        if !same {
+                            return Err(ShopError::BagChanged);
+                        }
+                        orders::insert(tx, &order).await?;
+                        record_pending_authorisation(tx, &job_attempt, &order, &processor, now)
+                            .await?;
+                        // The stock last: its row is every checkout's of that
+                        // creation, and on PostgreSQL its lock is held from here
+                        // to the commit.
+                        let sold_out = reserve_stock(tx, &order.lines).await?;
+                        Ok(Phase1::Written { sold_out })
+                    })
+                },
+            )
             .await?;
         let sold_out = match written {
             Phase1::Written { sold_out } => sold_out,

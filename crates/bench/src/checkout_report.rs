@@ -16,6 +16,9 @@ use crate::stats::{LatencySummary, median, min_max, summarize};
 /// bag, its line, phase 1 (which also claims the idempotency key) and phase 3.
 /// The database limit makes the last two kinds only.
 pub const SERVER_COMMITS_PER_ORDER: u32 = 4;
+/// Of those, the commits that wait for the disk: phase 1 and phase 3 (a bag's
+/// edits are deferred, made durable by the next of these).
+pub const SERVER_DURABLE_COMMITS_PER_ORDER: u32 = 2;
 /// Write commits per order of the database limit (phase 1 and phase 3).
 pub const LIMIT_COMMITS_PER_ORDER: u32 = 2;
 
@@ -545,8 +548,9 @@ impl CheckoutReport {
         let _ = writeln!(
             out,
             "- commits per order: the server makes {SERVER_COMMITS_PER_ORDER} (bag, line, \
-             phase 1 with the idempotency key, phase 3), the database \
-             limit {LIMIT_COMMITS_PER_ORDER}; the server's outbox worker adds two commits per batch \
+             phase 1 with the idempotency key, phase 3), of which \
+             {SERVER_DURABLE_COMMITS_PER_ORDER} wait for the disk (the bag's are deferred); \
+             the database limit {LIMIT_COMMITS_PER_ORDER}, both durable; the server's outbox worker adds two commits per batch \
              of up to 50 messages (it drains the outbox every second). At the median orders/s the server committed ≈ {} times/s \
              ({} of the database limit's commits/s).",
             cell(server_commits, 0),
@@ -660,6 +664,7 @@ impl CheckoutReport {
                 "runs": limit_runs,
             },
             "server_commits_per_order": SERVER_COMMITS_PER_ORDER,
+            "server_durable_commits_per_order": SERVER_DURABLE_COMMITS_PER_ORDER,
             "server_commits_per_s_estimate": opt(self
                 .closed
                 .medians()

@@ -6,6 +6,10 @@
 //! refused request undoes only itself, and each caller is answered only after
 //! the batch's commit: an answered write is a durable write.
 //!
+//! A batch whose every job is [`Durability::Deferred`] (a quiet moment's bag
+//! edit) commits without the wait for the disk; one immediate job makes the
+//! whole batch immediate.
+//!
 //! Jobs own their data (`'static`): the writer runs them on its own task, so a
 //! request that goes away while its job waits cannot leave a half-done job in
 //! someone else's transaction.
@@ -17,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use crate::{Store, StoreError, Tx};
+use crate::{Durability, Store, StoreError, Tx};
 
 /// The future of a job, borrowing the batch's transaction.
 pub type JobFuture<'t, T> = Pin<Box<dyn Future<Output = T> + Send + 't>>;
@@ -33,10 +37,16 @@ type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// writes stand, and leaves the answer to deliver after the commit.
 type ErasedJob = Box<dyn for<'t> FnOnce(&'t mut Tx) -> JobFuture<'t, (bool, Deliver)> + Send>;
 
+/// A job in the writer's queue, with how durable its caller needs it.
+struct Queued {
+    durability: Durability,
+    job: ErasedJob,
+}
+
 /// Where jobs are sent: the writer task's queue.
 #[derive(Clone)]
 pub(crate) struct Writer {
-    jobs: mpsc::Sender<ErasedJob>,
+    jobs: mpsc::Sender<Queued>,
     counts: Arc<Counts>,
 }
 
@@ -72,7 +82,7 @@ impl Writer {
     /// queue: its batch is rolled back and its callers told, the next
     /// batches go on. The thread ends when the last `Store` is dropped.
     pub(crate) async fn start(store: &Store) -> Result<Writer, StoreError> {
-        let (jobs, queue) = mpsc::channel::<ErasedJob>(MAX_BATCH * 16);
+        let (jobs, queue) = mpsc::channel::<Queued>(MAX_BATCH * 16);
         let counts = Arc::new(Counts::default());
         let writer_counts = Arc::clone(&counts);
         let (ready, connected) = oneshot::channel::<Result<(), StoreError>>();
@@ -129,7 +139,7 @@ impl Writer {
         )
     }
 
-    pub(crate) async fn write<T, E, F>(&self, job: F) -> Result<T, E>
+    pub(crate) async fn write<T, E, F>(&self, durability: Durability, job: F) -> Result<T, E>
     where
         F: for<'t> FnOnce(&'t mut Tx) -> JobFuture<'t, Result<T, E>> + Send + 'static,
         T: Send + 'static,
@@ -153,7 +163,11 @@ impl Writer {
                 (stands, deliver)
             })
         });
-        if self.jobs.send(erased).await.is_err() {
+        let queued = Queued {
+            durability,
+            job: erased,
+        };
+        if self.jobs.send(queued).await.is_err() {
             return Err(E::from(StoreError::NotCommitted(
                 "the writer has stopped".into(),
             )));
@@ -168,7 +182,7 @@ impl Writer {
 
 /// The writer: takes the first job waiting and every other one queued behind
 /// it (up to [`MAX_BATCH`]), runs them in one transaction, commits, answers.
-async fn run(store: Store, queue: Arc<Mutex<mpsc::Receiver<ErasedJob>>>, counts: Arc<Counts>) {
+async fn run(store: Store, queue: Arc<Mutex<mpsc::Receiver<Queued>>>, counts: Arc<Counts>) {
     loop {
         let mut batch = Vec::new();
         {
@@ -190,8 +204,13 @@ async fn run(store: Store, queue: Arc<Mutex<mpsc::Receiver<ErasedJob>>>, counts:
     }
 }
 
-async fn run_batch(store: &Store, batch: Vec<ErasedJob>) {
-    let mut tx = match store.begin_write().await {
+async fn run_batch(store: &Store, batch: Vec<Queued>) {
+    let durability = if batch.iter().all(|q| q.durability == Durability::Deferred) {
+        Durability::Deferred
+    } else {
+        Durability::Immediate
+    };
+    let mut tx = match store.begin_write_with(durability).await {
         Ok(tx) => tx,
         // Dropping the jobs tells their callers the batch was abandoned.
         Err(e) => {
@@ -202,7 +221,7 @@ async fn run_batch(store: &Store, batch: Vec<ErasedJob>) {
     let mut answers = Vec::with_capacity(batch.len());
     let mut broken = sql(&mut tx, "SAVEPOINT job").await.err();
     let last = batch.len().saturating_sub(1);
-    for (i, job) in batch.into_iter().enumerate() {
+    for (i, Queued { job, .. }) in batch.into_iter().enumerate() {
         if broken.is_some() {
             break; // dropping the rest tells their callers
         }

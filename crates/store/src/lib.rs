@@ -53,6 +53,22 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// A write transaction (see [`Store::begin_write`]).
 pub type Tx = Transaction<'static, Any>;
 
+/// How soon a write is on disk once its caller has been answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Before the answer: orders, payments, idempotency keys, accounts,
+    /// anything a power cut must not take back.
+    Immediate,
+    /// With the next immediate commit, anyone's (or, on PostgreSQL, within
+    /// moments): a bag's edits. The commit skips the wait for the disk
+    /// (SQLite `synchronous = NORMAL` in WAL mode, PostgreSQL
+    /// `synchronous_commit = off`). A crash of the server loses nothing; a
+    /// power cut can take back the last edits of a bag, never an order: the
+    /// log is written in order, so a checkout's immediate commit makes the
+    /// bag it read durable before the order.
+    Deferred,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -75,6 +91,10 @@ impl Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite only: the connection of [`Durability::Deferred`] writes (its
+    /// `synchronous` is a setting of the connection, not of a transaction,
+    /// so deferred writes never share a connection with immediate ones).
+    deferred_pool: Option<AnyPool>,
     backend: Backend,
     /// The group commit's writer, when it is on (see [`Store::with_group_commit`]).
     writer: Option<group_commit::Writer>,
@@ -112,9 +132,12 @@ impl Store {
             Backend::Sqlite => 8,
             Backend::Postgres => 16,
         };
-        let pool = Self::open_pool(backend, options.clone(), max_connections).await?;
+        let pool =
+            Self::open_pool(backend, &options, max_connections, Durability::Immediate).await?;
+        let deferred_pool = Self::open_deferred_pool(backend, &options).await?;
         Ok(Store {
             pool,
+            deferred_pool,
             backend,
             options,
             writer: None,
@@ -123,8 +146,9 @@ impl Store {
 
     async fn open_pool(
         backend: Backend,
-        options: AnyConnectOptions,
+        options: &AnyConnectOptions,
         max_connections: u32,
+        durability: Durability,
     ) -> Result<AnyPool> {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
@@ -133,20 +157,39 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         conn.execute(SQLITE_SESSION).await?;
+                        if durability == Durability::Deferred {
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        }
                     }
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         Ok(pool)
     }
 
-    /// The same database through one connection of its own, opened on the
-    /// calling runtime (the group commit's writer keeps it to itself).
+    /// SQLite's connection for deferred writes: one, since SQLite takes one
+    /// writer at a time (a second would wait on the lock, not on the pool).
+    async fn open_deferred_pool(
+        backend: Backend,
+        options: &AnyConnectOptions,
+    ) -> Result<Option<AnyPool>> {
+        Ok(match backend {
+            Backend::Sqlite => {
+                Some(Self::open_pool(backend, options, 1, Durability::Deferred).await?)
+            }
+            Backend::Postgres => None,
+        })
+    }
+
+    /// The same database through connections of its own (one, and SQLite's
+    /// deferred one), opened on the calling runtime: the group commit's
+    /// writer keeps them to itself.
     pub(crate) async fn single_connection(&self) -> Result<Store> {
         Ok(Store {
-            pool: Self::open_pool(self.backend, self.options.clone(), 1).await?,
+            pool: Self::open_pool(self.backend, &self.options, 1, Durability::Immediate).await?,
+            deferred_pool: Self::open_deferred_pool(self.backend, &self.options).await?,
             backend: self.backend,
             options: self.options.clone(),
             writer: None,
@@ -181,9 +224,24 @@ impl Store {
     /// front, so concurrent writers wait (busy timeout) instead of failing at
     /// commit; plain `BEGIN` on PostgreSQL.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        self.begin_write_with(Durability::Immediate).await
+    }
+
+    /// A write transaction whose commit is as durable as `durability` asks.
+    pub async fn begin_write_with(&self, durability: Durability) -> Result<Tx> {
+        let tx = match (self.backend, durability, &self.deferred_pool) {
+            (Backend::Sqlite, Durability::Deferred, Some(deferred)) => {
+                deferred.begin_with("BEGIN IMMEDIATE").await?
+            }
+            (Backend::Sqlite, _, _) => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            (Backend::Postgres, Durability::Immediate, _) => self.pool.begin().await?,
+            (Backend::Postgres, Durability::Deferred, _) => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SET LOCAL synchronous_commit = off")
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
         };
         Ok(tx)
     }
@@ -214,18 +272,20 @@ impl Store {
     /// Runs `job` in a write transaction and commits it; a job that returns
     /// an error is rolled back. With group commit on, the job shares its
     /// transaction with the jobs of concurrent requests, inside a savepoint
-    /// of its own, and is answered once that transaction has committed.
-    /// Either way an `Ok` answer means the writes are durable.
-    pub async fn write<T, E, F>(&self, job: F) -> std::result::Result<T, E>
+    /// of its own, and is answered once that transaction has committed
+    /// (without the wait for the disk only if every job of it is deferred).
+    /// Either way an `Ok` answer means the writes are committed, and on disk
+    /// as `durability` asks.
+    pub async fn write<T, E, F>(&self, durability: Durability, job: F) -> std::result::Result<T, E>
     where
         F: for<'t> FnOnce(&'t mut Tx) -> JobFuture<'t, std::result::Result<T, E>> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
         if let Some(writer) = &self.writer {
-            return writer.write(job).await;
+            return writer.write(durability, job).await;
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write_with(durability).await?;
         match job(&mut tx).await {
             Ok(value) => {
                 tx.commit().await.map_err(StoreError::from)?;
@@ -242,6 +302,9 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(deferred) = &self.deferred_pool {
+            deferred.close().await;
+        }
     }
 }
 

@@ -93,9 +93,12 @@ impl Cluster {
         } else {
             ""
         };
+        // fsync off spares the disk; synchronous_commit keeps its default
+        // (on), so a commit waits for its log as in production and a write
+        // that turns the wait off (a deferred one) can be told apart.
         let command = format!(
             "{runner}{} -D {} -p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 \
+             -c full_page_writes=off -c max_connections=400 \
              -c shared_buffers=64MB > {log} 2>&1",
             postgres.display(),
             data.display(),

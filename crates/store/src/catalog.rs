@@ -4,8 +4,8 @@
 //! Every change to what the catalogue shows bumps `catalog_revision` in the same
 //! transaction, so that each running instance notices it with one cheap read.
 
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 use maison_domain::address::{Address, Country};
 use maison_domain::boutique::{Boutique, Coordinates};
@@ -231,18 +231,14 @@ impl Store {
     }
 }
 
-async fn bump_revision(tx: &mut Transaction<'static, Any>) -> Result<()> {
+async fn bump_revision(tx: &mut Tx) -> Result<()> {
     sqlx::query("UPDATE catalog_revision SET revision = revision + 1 WHERE id = 1")
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
-async fn insert_creation(
-    tx: &mut Transaction<'static, Any>,
-    c: &Creation,
-    position: i64,
-) -> Result<()> {
+async fn insert_creation(tx: &mut Tx, c: &Creation, position: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO products (sku, slug, name, category, collection, description, materials, \
          sale_mode, price_minor, currency, flagged_unavailable, position) \
@@ -300,11 +296,7 @@ async fn insert_creation(
     Ok(())
 }
 
-async fn insert_boutique(
-    tx: &mut Transaction<'static, Any>,
-    b: &Boutique,
-    position: i64,
-) -> Result<()> {
+async fn insert_boutique(tx: &mut Tx, b: &Boutique, position: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO boutiques (id, name, line1, line2, city, region, postal_code, country, phone, \
          hours, latitude, longitude, accepts_pickup, position) \

@@ -23,10 +23,13 @@ pub mod stock;
 mod throttle;
 pub mod webhooks;
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Executor, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use catalog::{CatalogueData, DemoContent, set_flagged_unavailable_in, set_stock_in};
 
@@ -50,8 +53,55 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// A write transaction (see [`Store::begin_write`]).
-pub type Tx = Transaction<'static, Any>;
+/// A write transaction (see [`Store::begin_write`]): statements run on it
+/// as on a connection (`&mut **tx`); it ends with [`Tx::commit`] or
+/// [`Tx::rollback`] (dropped, it rolls back).
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    /// SQLite: this process's turn to write, held to the transaction's end.
+    turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        let Tx { inner, turn } = self;
+        let committed = inner.commit().await;
+        drop(turn);
+        committed
+    }
+
+    pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
+        let Tx { inner, turn } = self;
+        let rolled_back = inner.rollback().await;
+        drop(turn);
+        rolled_back
+    }
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
+
+/// SQLite takes one writer at a time, and a writer that finds the lock taken
+/// polls for it with growing sleeps (1, 2, 5 … 100 ms): under load the lock
+/// sits free while writers sleep, and a checkout's p99 reached a second. The
+/// process's writers therefore take turns here, in order, and each is handed
+/// the lock as the previous one commits. Another process on the same file
+/// (a `maison` command) still meets SQLite's own wait.
+type WriteTurns = Arc<Mutex<()>>;
+
+/// How long a write waits for its turn before giving up (as long as
+/// SQLite's own `busy_timeout`).
+const TURN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How soon a write is on disk once its caller has been answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +145,9 @@ pub struct Store {
     /// `synchronous` is a setting of the connection, not of a transaction,
     /// so deferred writes never share a connection with immediate ones).
     deferred_pool: Option<AnyPool>,
+    /// SQLite only: whose turn it is to write (shared by every clone, and
+    /// by the group commit's writer).
+    write_turns: Option<WriteTurns>,
     backend: Backend,
     /// The group commit's writer, when it is on (see [`Store::with_group_commit`]).
     writer: Option<group_commit::Writer>,
@@ -138,6 +191,7 @@ impl Store {
         Ok(Store {
             pool,
             deferred_pool,
+            write_turns: (backend == Backend::Sqlite).then(WriteTurns::default),
             backend,
             options,
             writer: None,
@@ -190,6 +244,7 @@ impl Store {
         Ok(Store {
             pool: Self::open_pool(self.backend, &self.options, 1, Durability::Immediate).await?,
             deferred_pool: Self::open_deferred_pool(self.backend, &self.options).await?,
+            write_turns: self.write_turns.clone(),
             backend: self.backend,
             options: self.options.clone(),
             writer: None,
@@ -223,13 +278,28 @@ impl Store {
     /// A write transaction: `BEGIN IMMEDIATE` on SQLite takes the write lock up
     /// front, so concurrent writers wait (busy timeout) instead of failing at
     /// commit; plain `BEGIN` on PostgreSQL.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+    pub async fn begin_write(&self) -> Result<Tx> {
         self.begin_write_with(Durability::Immediate).await
     }
 
     /// A write transaction whose commit is as durable as `durability` asks.
     pub async fn begin_write_with(&self, durability: Durability) -> Result<Tx> {
-        let tx = match (self.backend, durability, &self.deferred_pool) {
+        // The turn first, then a connection: a writer waiting for its turn
+        // holds no connection that readers could use.
+        let turn = match &self.write_turns {
+            Some(turns) => Some(
+                tokio::time::timeout(TURN_TIMEOUT, Arc::clone(turns).lock_owned())
+                    .await
+                    .map_err(|_| {
+                        StoreError::NotCommitted(format!(
+                            "another write held the database for {} s",
+                            TURN_TIMEOUT.as_secs()
+                        ))
+                    })?,
+            ),
+            None => None,
+        };
+        let inner = match (self.backend, durability, &self.deferred_pool) {
             (Backend::Sqlite, Durability::Deferred, Some(deferred)) => {
                 deferred.begin_with("BEGIN IMMEDIATE").await?
             }
@@ -243,7 +313,7 @@ impl Store {
                 tx
             }
         };
-        Ok(tx)
+        Ok(Tx { inner, turn })
     }
 
     /// Turns group commit on: from now on [`Store::write`] jobs of

@@ -237,3 +237,46 @@ on_both_databases! {
         }
     }
 }
+
+/// On SQLite, the process's writers take turns in the order they asked:
+/// none is refused for a lock another holds, and none overtakes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_writers_take_turns_in_the_order_they_asked() {
+    let (store, _db) = migrated(Backend::Sqlite).await;
+    let store = Arc::new(store);
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let first = store.begin_write().await.expect("the first writer");
+    let mut writers = Vec::new();
+    for i in 0..8 {
+        let (store, order) = (Arc::clone(&store), Arc::clone(&order));
+        writers.push(tokio::spawn(async move {
+            let mut tx = store.begin_write().await.expect("a turn");
+            order.lock().expect("order").push(i);
+            bags::insert_bag(&mut tx, &format!("turn-{i}"), 1)
+                .await
+                .expect("insert");
+            tx.commit().await.expect("commit");
+        }));
+        // Each asks after the previous one has started waiting.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(
+        order.lock().expect("order").is_empty(),
+        "nobody writes while the first holds its turn"
+    );
+    first.commit().await.expect("the first commit");
+    for writer in writers {
+        writer.await.expect("writer");
+    }
+    assert_eq!(*order.lock().expect("order"), (0..8).collect::<Vec<_>>());
+    for i in 0..8 {
+        assert!(
+            store
+                .bag_lines(&format!("turn-{i}"))
+                .await
+                .expect("read")
+                .is_some()
+        );
+    }
+}

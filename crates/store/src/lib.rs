@@ -275,9 +275,11 @@ impl Store {
         Ok(())
     }
 
-    /// A write transaction: `BEGIN IMMEDIATE` on SQLite takes the write lock up
-    /// front, so concurrent writers wait (busy timeout) instead of failing at
-    /// commit; plain `BEGIN` on PostgreSQL.
+    /// A write transaction that waits for the disk at its commit. On SQLite
+    /// it first takes this process's turn to write (see `WriteTurns`), then
+    /// `BEGIN IMMEDIATE` takes the write lock up front, so a writer of
+    /// another process waits (busy timeout) instead of failing at commit;
+    /// plain `BEGIN` on PostgreSQL.
     pub async fn begin_write(&self) -> Result<Tx> {
         self.begin_write_with(Durability::Immediate).await
     }
